@@ -1,0 +1,80 @@
+# Shared shell helpers for scripts/*.sh (sourced, not executed).
+# Installs what is missing, builds and installs the extension, and runs throwaway
+# PostgreSQL clusters on a Unix socket as the `postgres` OS user when we are root.
+
+PFM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=${PG_MAJOR:-15}
+
+pfm_log() { printf '==> %s\n' "$*" >&2; }
+pfm_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build and the tests need, by the command or file that proves them present.
+pfm_ensure_deps() {
+	local missing=()
+	[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || missing+=("postgresql-$PG_MAJOR")
+	[ -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || missing+=("postgresql-server-dev-$PG_MAJOR")
+	[ -f "/usr/share/postgresql/$PG_MAJOR/extension/pgtap.control" ] || missing+=("postgresql-$PG_MAJOR-pgtap")
+	command -v pg_prove >/dev/null || missing+=(libtap-parser-sourcehandler-pgtap-perl)
+	command -v cmake >/dev/null || missing+=(cmake)
+	command -v g++ >/dev/null || missing+=(g++)
+	command -v make >/dev/null || missing+=(make)
+	[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+	[ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
+	/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
+	if [ "${#missing[@]}" -gt 0 ]; then
+		[ "$(id -u)" = 0 ] || pfm_die "missing packages: ${missing[*]} (run as root, or install them)"
+		pfm_log "installing: ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+	export PATH="$PG_BIN:$PATH"
+	export PG_CONFIG="$PG_BIN/pg_config"
+	[ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)
+}
+
+# Build and install the extension with PGXS (needs write access to PostgreSQL's dirs).
+pfm_build_install() {
+	pfm_log "building and installing pfm_migrate"
+	make -C "$PFM_ROOT" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
+	make -C "$PFM_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+}
+
+# Run a command as the cluster owner: `postgres` when we are root, ourselves otherwise.
+pfm_as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pfm_cluster_start DATADIR SOCKETDIR [PORT]: initdb if needed, start on a Unix socket only.
+pfm_cluster_start() {
+	local data=$1 sock=$2 port=${3:-5432}
+	mkdir -p "$data" "$sock"
+	[ "$(id -u)" = 0 ] && chown postgres: "$data" "$sock" && chmod 700 "$data"
+	if [ ! -f "$data/PG_VERSION" ]; then
+		pfm_as_owner "$PG_BIN/initdb" -D "$data" -U postgres -A trust --no-sync -E UTF8 --locale=C >/dev/null
+	fi
+	if ! pfm_as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		pfm_as_owner "$PG_BIN/pg_ctl" -D "$data" -w -l "$data/server.log" \
+			-o "-c listen_addresses='' -c unix_socket_directories='$sock' -p $port" start >/dev/null
+	fi
+}
+
+pfm_cluster_stop() {
+	local data=$1
+	[ -f "$data/PG_VERSION" ] || return 0
+	pfm_as_owner "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# A directory the postgres user can traverse and write (for temp clusters as root).
+pfm_tmpdir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/pfm.XXXXXX")
+	chmod 755 "$d"
+	[ "$(id -u)" = 0 ] && chown postgres: "$d"
+	printf '%s\n' "$d"
+}

@@ -1,0 +1,178 @@
+// pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp.
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/planner.hpp"
+#include "pg/args.hpp"
+#include "pg/catalog.hpp"
+#include "pg/executor.hpp"
+#include "pg/locking.hpp"
+#include "pg/moving.hpp"
+
+namespace pfm::pg {
+
+namespace {
+
+std::string
+join(const std::vector<std::string> &items, const char *sep)
+{
+	std::string out;
+	for (const auto &s : items) {
+		if (!out.empty())
+			out += sep;
+		out += s;
+	}
+	return out;
+}
+
+void
+notice(const std::string &text)
+{
+	const char *s = text.c_str();
+	pg_call([&] { ereport(NOTICE, (errmsg("%s", s))); });
+}
+
+core::Plan
+plan_for(core::Direction direction, const CatalogState &state, const std::string &target)
+{
+	return direction == core::Direction::upgrade ? core::plan_upgrade(state.graph, state.applied, target)
+	                                             : core::plan_downgrade(state.graph, state.applied, target);
+}
+
+}  // namespace
+
+std::string
+step_description(const core::RevisionGraph &graph, const core::Step &step)
+{
+	const core::Revision *r = graph.find(step.revision);
+	std::string parents = r ? join(r->parents, ", ") : "";
+	std::string text = step.direction == core::Direction::upgrade
+	                       ? "Running upgrade " + parents + " -> " + step.revision
+	                       : "Running downgrade " + step.revision + " -> " + parents;
+	if (r && !r->message.empty())
+		text += ", " + r->message;
+	return text;
+}
+
+Datum
+move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target, bool dry_run)
+{
+	const char *function_name = direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade";
+	std::vector<Row> rows;
+	{
+		Spi spi;
+		CatalogState state = [&] {
+			if (dry_run)
+				return load_state(spi, true);
+			remember_call((std::string(function_name) + "('" + target + "')").c_str());
+			return load_state_for_change(spi, function_name, [&](const CatalogState &latest) {
+				return !plan_for(direction, latest, target).steps.empty();
+			});
+		}();
+
+		core::Plan plan = plan_for(direction, state, target);
+		if (plan.steps.empty())
+			notice("nothing to do: the database is already at '" + target + "'");
+
+		if (dry_run) {
+			for (const core::Step &step : plan.steps) {
+				const core::Revision *r = state.graph.find(step.revision);
+				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
+				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::null()});
+			}
+		} else if (!plan.steps.empty()) {
+			std::vector<std::string> ids;
+			for (const core::Step &step : plan.steps)
+				ids.push_back(step.revision);
+			auto bodies = load_bodies(spi, ids, direction);
+			// Parse and vet every body before the first one runs.
+			std::vector<std::vector<BodyStatement>> prepared;
+			prepared.reserve(plan.steps.size());
+			for (const core::Step &step : plan.steps)
+				prepared.push_back(prepare_body(step.revision, step.direction, bodies[step.revision]));
+
+			for (std::size_t i = 0; i < plan.steps.size(); i++) {
+				const core::Step &step = plan.steps[i];
+				notice(step_description(state.graph, step));
+				auto started = std::chrono::steady_clock::now();
+				execute_body(spi, step.revision, step.direction, prepared[i]);
+				double elapsed =
+					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+				record_step(spi, step.revision, step.direction, elapsed, false);
+				const core::Revision *r = state.graph.find(step.revision);
+				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
+				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::of(elapsed)});
+			}
+		}
+		spi.finish();
+	}
+	return return_rows(fcinfo, rows);
+}
+
+}  // namespace pfm::pg
+
+using namespace pfm;
+using namespace pfm::pg;
+
+PFM_SQL_FUNCTION(pfm_upgrade)
+{
+	std::string target = required_text(fcinfo, 0, "target");
+	return move(fcinfo, core::Direction::upgrade, target, required_bool(fcinfo, 1, "dry_run"));
+}
+
+PFM_SQL_FUNCTION(pfm_upgrade_steps)
+{
+	int steps = required_int(fcinfo, 0, "steps");
+	if (steps <= 0)
+		throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "number of upgrade steps must be positive",
+		               "Got " + std::to_string(steps) + ".",
+		               steps < 0 ? "Use pfm_downgrade(" + std::to_string(steps) + ") to revert revisions." : "");
+	return move(fcinfo, core::Direction::upgrade, "+" + std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
+}
+
+PFM_SQL_FUNCTION(pfm_downgrade)
+{
+	std::string target = required_text(fcinfo, 0, "target");
+	return move(fcinfo, core::Direction::downgrade, target, required_bool(fcinfo, 1, "dry_run"));
+}
+
+PFM_SQL_FUNCTION(pfm_downgrade_steps)
+{
+	int steps = required_int(fcinfo, 0, "steps");
+	if (steps >= 0)
+		throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "number of downgrade steps must be negative",
+		               "Got " + std::to_string(steps) + ".",
+		               steps > 0 ? "Use pfm_downgrade(-" + std::to_string(steps) + ") to revert " + std::to_string(steps) +
+		                               " step(s), or pfm_upgrade(" + std::to_string(steps) + ") to apply them."
+		                         : "");
+	return move(fcinfo, core::Direction::downgrade, std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
+}
+
+PFM_SQL_FUNCTION(pfm_stamp)
+{
+	std::string target = required_text(fcinfo, 0, "target");
+	remember_call(("pfm_stamp('" + target + "')").c_str());
+	Spi spi;
+	CatalogState state = load_state_for_change(spi, "pfm_stamp", [&](const CatalogState &latest) {
+		core::StampPlan left = core::plan_stamp(latest.graph, latest.applied, target);
+		return !left.mark.empty() || !left.unmark.empty();
+	});
+	core::StampPlan plan = core::plan_stamp(state.graph, state.applied, target);
+	if (plan.mark.empty() && plan.unmark.empty()) {
+		notice("nothing to do: the database is already at '" + target + "'");
+	} else {
+		std::vector<std::string> applied_ids;
+		for (const auto &a : state.applied)
+			applied_ids.push_back(a.id);
+		notice("Running stamp_revision " + join(state.graph.version_heads(applied_ids), ", ") + " -> " +
+		       join(plan.heads_after, ", "));
+		for (const std::string &id : plan.unmark)
+			record_step(spi, id, core::Direction::downgrade, std::nullopt, true);
+		for (const std::string &id : plan.mark)
+			record_step(spi, id, core::Direction::upgrade, std::nullopt, true);
+	}
+	spi.finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,58 @@
+// The revision graph: built once from the registered revisions, indexed, linear-time
+// walks. Construction never throws for structural problems, so pfm_check() can list
+// them all; planning calls validate(), which throws the first one as a core::Error.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/revision.hpp"
+
+namespace pfm::core {
+
+// One finding of a health check (pfm_check rows).
+struct Problem {
+	std::string severity;  // "error", "warning" or "notice"
+	std::string revision;  // revision involved (first one when several), may be empty
+	std::string problem;   // one sentence, lower-case start, no trailing period
+};
+
+class RevisionGraph {
+public:
+	// Throws Error(invalid_argument) only for duplicate ids (the catalog's primary key prevents them).
+	explicit RevisionGraph(std::vector<Revision> revisions);
+	~RevisionGraph();
+	RevisionGraph(RevisionGraph &&) noexcept;
+	RevisionGraph &operator=(RevisionGraph &&) noexcept;
+	RevisionGraph(const RevisionGraph &) = delete;
+	RevisionGraph &operator=(const RevisionGraph &) = delete;
+
+	std::size_t size() const;
+	const std::vector<Revision> &revisions() const;
+	const Revision *find(std::string_view id) const;  // exact id, nullptr if unknown
+
+	// Structural problems: cycles, self-parenting, dangling parents/dependencies,
+	// duplicate branch labels. Empty when the graph is sound.
+	std::vector<Problem> structural_problems() const;
+	// Throws the first structural problem as Error (graph_cycle, dangling_reference, duplicate_label).
+	void validate() const;
+
+	// Heads of the registered graph (revisions no other revision names as parent), sorted.
+	std::vector<std::string> heads() const;
+	// Every revision, newest first (a topological order, ties broken by id); tolerates broken graphs.
+	std::vector<std::string> history_order() const;
+	// The version rows for an applied set: applied revisions that no other applied revision
+	// names as parent or dependency. Sorted. Unknown ids are kept as heads.
+	std::vector<std::string> version_heads(const std::vector<std::string> &applied) const;
+
+	// Internals (indices, adjacency) are the core's business; planner.cpp reaches them via impl().
+	struct Impl;
+	const Impl &impl() const { return *impl_; }
+
+private:
+	Impl *impl_;
+};
+
+}  // namespace pfm::core

@@ -1,0 +1,95 @@
+// Private to src/core: the indexed form of a RevisionGraph. Every revision is an
+// index 0..n-1 into `revs`; adjacency is stored in compressed (CSR) arrays so a
+// walk over 100 000 revisions touches a few flat vectors and nothing else.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/graph.hpp"
+
+namespace pfm::core {
+
+// Flat adjacency lists: the neighbours of node i are to[off[i] .. off[i+1]).
+struct Adjacency {
+	std::vector<int> off;
+	std::vector<int> to;
+
+	const int *begin(int i) const { return to.data() + off[static_cast<std::size_t>(i)]; }
+	const int *end(int i) const { return to.data() + off[static_cast<std::size_t>(i) + 1]; }
+	std::size_t degree(int i) const
+	{
+		return static_cast<std::size_t>(off[static_cast<std::size_t>(i) + 1] - off[static_cast<std::size_t>(i)]);
+	}
+};
+
+// A structural problem with the kind validate() throws it as.
+struct GraphProblem {
+	ErrorKind kind;
+	std::string revision;
+	std::string text;
+	std::vector<std::string> revisions;
+};
+
+struct RevisionGraph::Impl {
+	std::vector<Revision> revs;
+	std::unordered_map<std::string_view, int> by_id;     // views into revs[i].id
+	std::unordered_map<std::string_view, int> by_label;  // label -> first owner (by id order)
+
+	// down(i): registered parents first (declared order, deduplicated), then registered
+	// depends_on that are not also parents. n_parents[i] of them are parents.
+	Adjacency down;
+	std::vector<int> n_parents;
+	// up(i): children (revisions naming i as parent) first, then dependants that do not
+	// also name i as parent. n_children[i] of them are children.
+	Adjacency up;
+	std::vector<int> n_children;
+
+	std::vector<int> topo;       // upgrade order (oldest first); every node exactly once
+	std::vector<int> topo_pos;   // position of a node in topo
+	std::vector<int> by_id_order;  // indices sorted by id
+
+	// Prefix lookup: ids and (owned) branch labels sorted by text.
+	std::vector<std::pair<std::string_view, int>> keys;
+
+	std::vector<int> vheads;      // no child (parent edges): Alembic `heads`; sorted by id
+	std::vector<int> real_heads;  // no child and no dependant: Alembic `_real_heads`; sorted by id
+	std::vector<int> bases;       // no declared parent: Alembic `bases`; sorted by id
+
+	std::vector<GraphProblem> problems;
+
+	int size() const { return static_cast<int>(revs.size()); }
+	const std::string &id(int i) const { return revs[static_cast<std::size_t>(i)].id; }
+	int find(std::string_view id) const
+	{
+		auto it = by_id.find(id);
+		return it == by_id.end() ? -1 : it->second;
+	}
+	// Exact key: a revision id, else a branch label.
+	int find_key(std::string_view key) const
+	{
+		int i = find(key);
+		if (i >= 0)
+			return i;
+		auto it = by_label.find(key);
+		return it == by_label.end() ? -1 : it->second;
+	}
+	const int *parents_begin(int i) const { return down.begin(i); }
+	const int *parents_end(int i) const { return down.begin(i) + n_parents[static_cast<std::size_t>(i)]; }
+	const int *children_begin(int i) const { return up.begin(i); }
+	const int *children_end(int i) const { return up.begin(i) + n_children[static_cast<std::size_t>(i)]; }
+
+	// Sorts node indices into upgrade order (oldest first) or newest first.
+	void order(std::vector<int> &nodes, bool newest_first) const;
+	// Ids of the given nodes, sorted by id.
+	std::vector<std::string> sorted_ids(const std::vector<int> &nodes) const;
+};
+
+// "a, b, c"
+std::string join(const std::vector<std::string> &items, const char *sep = ", ");
+
+}  // namespace pfm::core

@@ -1,0 +1,62 @@
+// Target resolution and planning with Alembic 1.8 semantics (see ../shared/SPEC.md §3, §6).
+// Parse, then resolve, then plan: the planner never runs SQL; the glue executes the steps.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/revision.hpp"
+
+namespace pfm::core {
+
+struct Step {
+	std::string revision;
+	Direction direction;
+};
+
+struct Plan {
+	std::vector<Step> steps;                // execution order (downgrades newest first)
+	std::vector<std::string> heads_after;   // version rows once every step has run, sorted
+};
+
+// What pfm_stamp must change: revisions to record as applied (stamped) and to forget.
+struct StampPlan {
+	std::vector<std::string> mark;          // in upgrade (topological) order
+	std::vector<std::string> unmark;        // newest first
+	std::vector<std::string> heads_after;
+};
+
+// Every plan function first validates the graph (RevisionGraph::validate) and the state
+// (check_state), then resolves the target, and throws core::Error on any problem.
+// `applied` is the applied set as recorded (ancestor-closed in a sound database).
+
+// pfm_upgrade(target): target grammar of SPEC §3. An absolute target already reached
+// gives an empty plan; a relative target that cannot be walked throws.
+Plan plan_upgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target);
+
+// pfm_downgrade(target): reverts the target's applied descendants and their dependants,
+// newest first. Throws irreversible when a step has no downgrade body.
+Plan plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target);
+
+// pfm_stamp(target), like `alembic stamp`: no body runs.
+StampPlan plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target);
+
+// State checks shared by all plans: applied revisions missing from the catalog
+// (unknown_applied) and drift (checksum as applied != registered checksum).
+void check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied);
+
+// pfm_check(): every problem (structural ones, drift, unknown applied revisions,
+// several heads as a warning, irreversible revisions as a notice). Never throws for
+// problems in the data.
+std::vector<Problem> check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied);
+
+// pfm_merge(revisions): 'heads' or a comma-separated list of targets -> parent ids (>= 2, sorted
+// by first appearance). Throws when fewer than two distinct revisions result.
+std::vector<std::string> resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions);
+
+// pfm_revision(): the single head a new revision is based on ("" for an empty graph);
+// throws multiple_heads with Alembic's wording for `revision` when there are several.
+std::string parent_for_new_revision(const RevisionGraph &graph);
+
+}  // namespace pfm::core

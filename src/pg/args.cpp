@@ -1,0 +1,209 @@
+#include "pg/args.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+}
+
+namespace pfm::pg {
+
+namespace {
+[[noreturn]] void
+null_argument(const char *name)
+{
+	throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string("argument \"") + name + "\" must not be NULL");
+}
+}  // namespace
+
+std::optional<std::string>
+optional_text(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return std::nullopt;
+	struct Ref {
+		const char *data;
+		int len;
+	};
+	Ref ref = pg_call([&] {
+		text *t = PG_GETARG_TEXT_PP(n);
+		return Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t))};
+	});
+	return std::string(ref.data, static_cast<std::size_t>(ref.len));
+}
+
+std::string
+required_text(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	auto value = optional_text(fcinfo, n);
+	if (!value)
+		null_argument(name);
+	return *value;
+}
+
+std::vector<std::string>
+optional_text_array(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	std::vector<std::string> out;
+	if (PG_ARGISNULL(n))
+		return out;
+	struct Elements {
+		Datum *values;
+		bool *nulls;
+		int count;
+	};
+	Elements e = pg_call([&] {
+		ArrayType *array = PG_GETARG_ARRAYTYPE_P(n);
+		if (ARR_NDIM(array) > 1)
+			ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("argument \"%s\" must be a one-dimensional array", name)));
+		Elements el{nullptr, nullptr, 0};
+		deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &el.values, &el.nulls, &el.count);
+		return el;
+	});
+	for (int i = 0; i < e.count; i++) {
+		if (e.nulls[i])
+			throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string("argument \"") + name + "\" must not contain NULL");
+		Datum d = e.values[i];
+		struct Ref {
+			const char *data;
+			int len;
+		};
+		Ref ref = pg_call([&] {
+			text *t = DatumGetTextPP(d);
+			return Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t))};
+		});
+		out.emplace_back(ref.data, static_cast<std::size_t>(ref.len));
+	}
+	return out;
+}
+
+bool
+required_bool(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		null_argument(name);
+	return PG_GETARG_BOOL(n);
+}
+
+int
+required_int(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		null_argument(name);
+	return PG_GETARG_INT32(n);
+}
+
+Datum
+text_datum(const std::string &value)
+{
+	const char *data = value.data();
+	int len = static_cast<int>(value.size());
+	return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(data, len)); });
+}
+
+namespace {
+
+Datum
+cell_datum(const Cell &cell, Oid type, bool *isnull)
+{
+	*isnull = false;
+	switch (cell.kind) {
+	case Cell::Kind::null: *isnull = true; return 0;
+	case Cell::Kind::boolean: return BoolGetDatum(cell.flag);
+	case Cell::Kind::float8: {
+		double v = cell.number;
+		return pg_call([&] { return Float8GetDatum(v); });
+	}
+	case Cell::Kind::int4: return Int32GetDatum(static_cast<int32>(cell.number));
+	case Cell::Kind::text: return text_datum(cell.text);
+	case Cell::Kind::name: {
+		const char *s = cell.text.c_str();
+		return pg_call([&] { return DirectFunctionCall1(namein, CStringGetDatum(s)); });
+	}
+	case Cell::Kind::timestamptz_text: {
+		const char *s = cell.text.c_str();
+		return pg_call([&] {
+			return DirectFunctionCall3(timestamptz_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid),
+			                           Int32GetDatum(-1));
+		});
+	}
+	case Cell::Kind::text_array: {
+		std::vector<Datum> elems;
+		for (const auto &s : cell.list)
+			elems.push_back(text_datum(s));
+		Datum *data = elems.data();
+		int count = static_cast<int>(elems.size());
+		return pg_call([&] { return PointerGetDatum(construct_array(data, count, TEXTOID, -1, false, TYPALIGN_INT)); });
+	}
+	}
+	(void) type;
+	*isnull = true;
+	return 0;
+}
+
+}  // namespace
+
+Datum
+return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows)
+{
+	struct Sink {
+		Tuplestorestate *store;
+		TupleDesc desc;
+	};
+	Sink sink = pg_call([&] {
+		ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+		if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			                errmsg("set-valued function called in context that cannot accept a set")));
+		MemoryContext per_query = rsinfo->econtext->ecxt_per_query_memory;
+		MemoryContext old = MemoryContextSwitchTo(per_query);
+		TupleDesc desc;
+		if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
+			// SETOF a scalar type: a one-column descriptor.
+			desc = CreateTemplateTupleDesc(1);
+			TupleDescInitEntry(desc, 1, "value", get_fn_expr_rettype(fcinfo->flinfo), -1, 0);
+		}
+		desc = BlessTupleDesc(desc);
+		Tuplestorestate *store = tuplestore_begin_heap(true, false, work_mem);
+		rsinfo->returnMode = SFRM_Materialize;
+		rsinfo->setResult = store;
+		rsinfo->setDesc = desc;
+		MemoryContextSwitchTo(old);
+		return Sink{store, desc};
+	});
+	for (const Row &row : rows) {
+		std::vector<Datum> values(row.size());
+		std::unique_ptr<bool[]> nulls(new bool[row.size() + 1]);
+		for (std::size_t i = 0; i < row.size(); i++)
+			values[i] = cell_datum(row[i], InvalidOid, &nulls[i]);
+		Datum *v = values.data();
+		bool *nl = nulls.get();
+		pg_call([&] { tuplestore_putvalues(sink.store, sink.desc, v, nl); });
+	}
+	return static_cast<Datum>(0);
+}
+
+Datum
+return_single_row(FunctionCallInfo fcinfo, const Row &row)
+{
+	TupleDesc desc = pg_call([&] {
+		TupleDesc d;
+		if (get_call_result_type(fcinfo, nullptr, &d) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("function returning record called in context that cannot accept type record")));
+		return BlessTupleDesc(d);
+	});
+	std::vector<Datum> values(row.size());
+	std::unique_ptr<bool[]> nulls(new bool[row.size() + 1]);
+	for (std::size_t i = 0; i < row.size(); i++)
+		values[i] = cell_datum(row[i], InvalidOid, &nulls[i]);
+	Datum *v = values.data();
+	bool *nl = nulls.get();
+	return pg_call([&] { return HeapTupleGetDatum(heap_form_tuple(desc, v, nl)); });
+}
+
+}  // namespace pfm::pg

@@ -1,0 +1,46 @@
+// Reading SQL arguments into C++ values, and returning text / rows to PostgreSQL.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/boundary.hpp"
+
+namespace pfm::pg {
+
+// NULL is an error (22004) naming the parameter; the functions are not STRICT on purpose.
+std::string required_text(FunctionCallInfo fcinfo, int n, const char *name);
+std::optional<std::string> optional_text(FunctionCallInfo fcinfo, int n);
+std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int n, const char *name);
+bool required_bool(FunctionCallInfo fcinfo, int n, const char *name);
+int required_int(FunctionCallInfo fcinfo, int n, const char *name);
+
+Datum text_datum(const std::string &value);
+
+// One cell of a result row (typed by the function's declared result columns).
+struct Cell {
+	enum class Kind { null, text, boolean, float8, int4, text_array, timestamptz_text, name } kind = Kind::null;
+	std::string text;
+	std::vector<std::string> list;
+	bool flag = false;
+	double number = 0;
+	static Cell null() { return Cell{}; }
+	static Cell of(std::string s) { Cell c; c.kind = Kind::text; c.text = std::move(s); return c; }
+	static Cell of_optional(const std::optional<std::string> &s) { return s ? of(*s) : null(); }
+	static Cell of(bool b) { Cell c; c.kind = Kind::boolean; c.flag = b; return c; }
+	static Cell of(double d) { Cell c; c.kind = Kind::float8; c.number = d; return c; }
+	static Cell of(std::vector<std::string> l) { Cell c; c.kind = Kind::text_array; c.list = std::move(l); return c; }
+	static Cell int4(int i) { Cell c; c.kind = Kind::int4; c.number = i; return c; }
+	static Cell timestamptz(std::string s) { Cell c; c.kind = Kind::timestamptz_text; c.text = std::move(s); return c; }
+	static Cell name(std::string s) { Cell c; c.kind = Kind::name; c.text = std::move(s); return c; }
+};
+using Row = std::vector<Cell>;
+
+// Materializes rows into the function's tuplestore (set-returning functions).
+Datum return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows);
+// Builds a single composite row (functions returning one row of a TABLE type).
+Datum return_single_row(FunctionCallInfo fcinfo, const Row &row);
+
+}  // namespace pfm::pg

@@ -1,0 +1,147 @@
+#include "pg/catalog.hpp"
+
+#include "pg/boundary.hpp"
+
+namespace pfm::pg {
+
+namespace {
+
+std::vector<std::string>
+split_list(const Text &joined)
+{
+	std::vector<std::string> out;
+	if (!joined || joined->empty())
+		return out;
+	std::size_t start = 0;
+	while (true) {
+		std::size_t comma = joined->find(',', start);
+		out.push_back(joined->substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+		if (comma == std::string::npos)
+			break;
+		start = comma + 1;
+	}
+	return out;
+}
+
+}  // namespace
+
+std::vector<core::AppliedRevision>
+load_applied(Spi &spi, bool read_only)
+{
+	std::uint64_t n = spi.run("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only);
+	std::vector<core::AppliedRevision> applied;
+	applied.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++)
+		applied.push_back({spi.text_or(i, 1, ""), spi.text_or(i, 2, "")});
+	return applied;
+}
+
+CatalogState
+load_state(Spi &spi, bool read_only)
+{
+	// Ids and labels cannot contain commas, so joined lists are unambiguous and cheap to read.
+	std::uint64_t n = spi.run(
+		"SELECT revision, pg_catalog.array_to_string(down_revisions, ','),"
+		" pg_catalog.array_to_string(depends_on, ','), pg_catalog.array_to_string(branch_labels, ','),"
+		" message, checksum, downgrade IS NOT NULL FROM pfm_migrate.revisions",
+		{}, read_only);
+	std::vector<core::Revision> revisions;
+	revisions.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++) {
+		core::Revision r;
+		r.id = spi.text_or(i, 1, "");
+		r.parents = split_list(spi.text(i, 2));
+		r.depends_on = split_list(spi.text(i, 3));
+		r.branch_labels = split_list(spi.text(i, 4));
+		r.message = spi.text_or(i, 5, "");
+		r.checksum = spi.text_or(i, 6, "");
+		r.has_downgrade = spi.boolean(i, 7);
+		revisions.push_back(std::move(r));
+	}
+	core::RevisionGraph graph(std::move(revisions));
+	return CatalogState{std::move(graph), load_applied(spi, read_only)};
+}
+
+std::unordered_map<std::string, AppliedDetail>
+load_applied_details(Spi &spi)
+{
+	std::uint64_t n = spi.run("SELECT revision, applied_at::pg_catalog.text, applied_by::pg_catalog.text, stamped"
+	                          " FROM pfm_migrate.applied",
+	                          {}, true);
+	std::unordered_map<std::string, AppliedDetail> out;
+	out.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++)
+		out[spi.text_or(i, 1, "")] = AppliedDetail{spi.text_or(i, 2, ""), spi.text_or(i, 3, ""), spi.boolean(i, 4)};
+	return out;
+}
+
+std::optional<StoredRevision>
+load_revision(Spi &spi, const std::string &id)
+{
+	std::uint64_t n = spi.run("SELECT pg_catalog.array_to_string(down_revisions, ','),"
+	                          " pg_catalog.array_to_string(depends_on, ','), pg_catalog.array_to_string(branch_labels, ','),"
+	                          " message, checksum, upgrade, downgrade"
+	                          " FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1",
+	                          {text_param(id)}, false);
+	if (n == 0)
+		return std::nullopt;
+	StoredRevision s;
+	s.revision.id = id;
+	s.revision.parents = split_list(spi.text(0, 1));
+	s.revision.depends_on = split_list(spi.text(0, 2));
+	s.revision.branch_labels = split_list(spi.text(0, 3));
+	s.revision.message = spi.text_or(0, 4, "");
+	s.revision.checksum = spi.text_or(0, 5, "");
+	s.upgrade = spi.text_or(0, 6, "");
+	s.downgrade = spi.text(0, 7);
+	s.revision.has_downgrade = s.downgrade.has_value();
+	return s;
+}
+
+std::unordered_map<std::string, std::string>
+load_bodies(Spi &spi, const std::vector<std::string> &ids, core::Direction direction)
+{
+	const char *sql = direction == core::Direction::upgrade
+	                      ? "SELECT revision, upgrade FROM pfm_migrate.revisions"
+	                        " WHERE revision OPERATOR(pg_catalog.=) ANY ($1)"
+	                      : "SELECT revision, downgrade FROM pfm_migrate.revisions"
+	                        " WHERE revision OPERATOR(pg_catalog.=) ANY ($1)";
+	std::uint64_t n = spi.run(sql, {text_array_param(ids)}, false);
+	std::unordered_map<std::string, std::string> bodies;
+	bodies.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++)
+		bodies[spi.text_or(i, 1, "")] = spi.text_or(i, 2, "");
+	return bodies;
+}
+
+void
+append_audit(Spi &spi, const char *operation, const std::string &revision, const Text &direction,
+             std::optional<double> duration_ms, const Text &checksum)
+{
+	spi.run("INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
+	        " VALUES ($1, $2, $3, $4, $5)",
+	        {text_param(std::string(operation)), text_param(revision), text_param(direction), float8_param(duration_ms),
+	         text_param(checksum)});
+}
+
+void
+record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms,
+            bool stamped)
+{
+	const char *operation = stamped ? "stamp" : core::direction_name(direction);
+	if (direction == core::Direction::upgrade) {
+		spi.run("WITH r AS (SELECT checksum FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1),"
+		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, duration_ms, stamped)"
+		        "       SELECT $1, r.checksum, $2, $3 FROM r RETURNING checksum)"
+		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
+		        " SELECT $4, $1, 'upgrade', $2, a.checksum FROM a",
+		        {text_param(revision), float8_param(duration_ms), bool_param(stamped), text_param(std::string(operation))});
+	} else {
+		spi.run("WITH a AS (DELETE FROM pfm_migrate.applied WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
+		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
+		        " SELECT $3, $1, 'downgrade', $2, a.checksum FROM a",
+		        {text_param(revision), float8_param(duration_ms), text_param(std::string(operation))});
+	}
+}
+
+}  // namespace pfm::pg

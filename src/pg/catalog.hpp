@@ -1,0 +1,50 @@
+// Reads and writes of the pfm_migrate.* catalog, returning core values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/revision.hpp"
+#include "pg/spi.hpp"
+
+namespace pfm::pg {
+
+struct CatalogState {
+	core::RevisionGraph graph;
+	std::vector<core::AppliedRevision> applied;
+};
+
+struct AppliedDetail {
+	std::string applied_at;  // timestamptz text
+	std::string applied_by;
+	bool stamped = false;
+};
+
+CatalogState load_state(Spi &spi, bool read_only);
+std::vector<core::AppliedRevision> load_applied(Spi &spi, bool read_only);
+std::unordered_map<std::string, AppliedDetail> load_applied_details(Spi &spi);
+
+// A registered revision with everything pfm_register compares and the offline script needs.
+struct StoredRevision {
+	core::Revision revision;  // id, parents, depends_on, labels, message, checksum, has_downgrade
+	std::string upgrade;
+	std::optional<std::string> downgrade;
+};
+std::optional<StoredRevision> load_revision(Spi &spi, const std::string &id);
+
+// The bodies of the given revisions for one direction, keyed by id.
+std::unordered_map<std::string, std::string> load_bodies(Spi &spi, const std::vector<std::string> &ids,
+                                                         core::Direction direction);
+
+// Records a step that ran (or a stamp): upgrade inserts the applied row with the registered
+// checksum, downgrade deletes it; both append an audit row.
+void record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms,
+                 bool stamped);
+
+void append_audit(Spi &spi, const char *operation, const std::string &revision, const Text &direction,
+                  std::optional<double> duration_ms, const Text &checksum);
+
+}  // namespace pfm::pg

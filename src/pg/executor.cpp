@@ -1,0 +1,217 @@
+#include "pg/executor.hpp"
+
+#include <cstdio>
+
+#include "pg/boundary.hpp"
+#include "pg/settings.hpp"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "tcop/tcopprot.h"
+#include "executor/spi.h"
+}
+
+namespace pfm::pg {
+
+namespace {
+
+// Plain data for the error-context callbacks (they run inside PostgreSQL's error machinery).
+struct StatementContext {
+	const char *revision;
+	const char *direction;
+	const char *body;       // whole body, for syntax-error positions (parse phase)
+	int statement_number;   // 0 while parsing
+	int line;
+	const char *statement;
+};
+
+void
+statement_error_context(void *arg)
+{
+	auto *c = static_cast<StatementContext *>(arg);
+	if (c->statement_number == 0) {
+		// Turn the syntax error position into a position inside the body, as spi.c does.
+		int position = geterrposition();
+		if (position > 0) {
+			errposition(0);
+			internalerrposition(position);
+			internalerrquery(c->body);
+		}
+		errcontext("revision %s (%s), parsing the %s body", c->revision, c->direction, c->direction);
+		return;
+	}
+	int len = static_cast<int>(strlen(c->statement));
+	const int shown = 200;
+	errcontext("revision %s (%s), statement %d at line %d: %.*s%s", c->revision, c->direction, c->statement_number,
+	           c->line, len > shown ? shown : len, c->statement, len > shown ? "..." : "");
+}
+
+// Why a raw statement may not run in a migration body, or nullptr when it may.
+const char *
+refusal_reason(Node *stmt)
+{
+	switch (nodeTag(stmt)) {
+	case T_TransactionStmt:
+		return "transaction control statements are not allowed in a migration body";
+	case T_VacuumStmt:
+		if (castNode(VacuumStmt, stmt)->is_vacuumcmd)
+			return "VACUUM cannot run inside a transaction block";
+		return nullptr;
+	case T_IndexStmt:
+		if (castNode(IndexStmt, stmt)->concurrent)
+			return "CREATE INDEX CONCURRENTLY cannot run inside a transaction block";
+		return nullptr;
+	case T_DropStmt: {
+		auto *drop = castNode(DropStmt, stmt);
+		if (drop->concurrent)
+			return "DROP INDEX CONCURRENTLY cannot run inside a transaction block";
+		if (drop->removeType == OBJECT_EXTENSION || drop->removeType == OBJECT_SCHEMA) {
+			ListCell *lc;
+			foreach (lc, drop->objects) {
+				Node *name = static_cast<Node *>(lfirst(lc));
+				if (IsA(name, String) && strcmp(strVal(name), "pfm_migrate") == 0)
+					return "a migration body cannot drop pfm_migrate or its catalog";
+			}
+		}
+		return nullptr;
+	}
+	case T_ReindexStmt: {
+		auto *reindex = castNode(ReindexStmt, stmt);
+		if (reindex->kind == REINDEX_OBJECT_SCHEMA || reindex->kind == REINDEX_OBJECT_SYSTEM ||
+		    reindex->kind == REINDEX_OBJECT_DATABASE)
+			return "REINDEX SCHEMA, DATABASE and SYSTEM cannot run inside a transaction block";
+		ListCell *lc;
+		foreach (lc, reindex->params) {
+			auto *opt = static_cast<DefElem *>(lfirst(lc));
+			if (strcmp(opt->defname, "concurrently") == 0)
+				return "REINDEX CONCURRENTLY cannot run inside a transaction block";
+		}
+		return nullptr;
+	}
+	case T_CreatedbStmt: return "CREATE DATABASE cannot run inside a transaction block";
+	case T_DropdbStmt: return "DROP DATABASE cannot run inside a transaction block";
+	case T_CreateTableSpaceStmt: return "CREATE TABLESPACE cannot run inside a transaction block";
+	case T_DropTableSpaceStmt: return "DROP TABLESPACE cannot run inside a transaction block";
+	case T_AlterSystemStmt: return "ALTER SYSTEM cannot run inside a transaction block";
+	case T_CreateSubscriptionStmt: return "CREATE SUBSCRIPTION is not allowed in a migration body";
+	case T_DropSubscriptionStmt: return "DROP SUBSCRIPTION is not allowed in a migration body";
+	case T_DiscardStmt: return "DISCARD is not allowed in a migration body";
+	case T_ClusterStmt:
+		if (castNode(ClusterStmt, stmt)->relation == nullptr)
+			return "CLUSTER without a table cannot run inside a transaction block";
+		return nullptr;
+	case T_CopyStmt:
+		if (castNode(CopyStmt, stmt)->filename == nullptr)
+			return "COPY FROM STDIN and COPY TO STDOUT are not allowed in a migration body";
+		return nullptr;
+	default: return nullptr;
+	}
+}
+
+struct RawStatement {
+	int location;
+	int length;  // 0 = to the end of the body
+	const char *refusal;
+};
+
+int
+line_of(const std::string &body, int location)
+{
+	int line = 1;
+	for (int i = 0; i < location && i < static_cast<int>(body.size()); i++)
+		if (body[static_cast<std::size_t>(i)] == '\n')
+			line++;
+	return line;
+}
+
+}  // namespace
+
+std::vector<BodyStatement>
+prepare_body(const std::string &revision, core::Direction direction, const std::string &body)
+{
+	StatementContext ctx{revision.c_str(), core::direction_name(direction), body.c_str(), 0, 0, ""};
+	const char *source = body.c_str();
+
+	// Parse inside pg_call; copy plain locations out into a palloc'd array.
+	struct Parsed {
+		RawStatement *items;
+		int count;
+	};
+	Parsed parsed = pg_call([&] {
+		ErrorContextCallback callback;
+		callback.callback = statement_error_context;
+		callback.arg = &ctx;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		List *raw = pg_parse_query(source);
+		error_context_stack = callback.previous;
+		Parsed out{static_cast<RawStatement *>(palloc(sizeof(RawStatement) * (list_length(raw) + 1))), 0};
+		ListCell *lc;
+		foreach (lc, raw) {
+			RawStmt *rs = lfirst_node(RawStmt, lc);
+			out.items[out.count++] = RawStatement{rs->stmt_location, rs->stmt_len, refusal_reason(rs->stmt)};
+		}
+		return out;
+	});
+
+	std::vector<BodyStatement> statements;
+	statements.reserve(static_cast<std::size_t>(parsed.count));
+	for (int i = 0; i < parsed.count; i++) {
+		const RawStatement &rs = parsed.items[i];
+		std::size_t start = static_cast<std::size_t>(rs.location);
+		std::string sql = rs.length > 0 ? body.substr(start, static_cast<std::size_t>(rs.length)) : body.substr(start);
+		int line = line_of(body, rs.location);
+		if (rs.refusal) {
+			std::string shown = sql.size() > 200 ? sql.substr(0, 200) + "..." : sql;
+			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+			               "revision " + revision + " cannot be applied: " + rs.refusal,
+			               "Statement " + std::to_string(i + 1) + " of the " + ctx.direction + " body (line " +
+			                   std::to_string(line) + ") is: " + shown,
+			               "pfm_migrate runs every migration inside the caller's transaction; run such statements "
+			               "outside pfm_migrate, before or after the deploy.",
+			               "revision " + revision + " (" + ctx.direction + ")");
+		}
+		statements.push_back(BodyStatement{std::move(sql), line});
+	}
+	return statements;
+}
+
+void
+execute_body(Spi &spi, const std::string &revision, core::Direction direction,
+             const std::vector<BodyStatement> &statements)
+{
+	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, 0, 0, ""};
+	int number = 0;
+	for (const BodyStatement &stmt : statements) {
+		ctx.statement_number = ++number;
+		ctx.line = stmt.line;
+		ctx.statement = stmt.sql.c_str();
+		if (log_statements) {
+			const StatementContext *c = &ctx;
+			pg_call([&] {
+				ereport(NOTICE, (errmsg("revision %s (%s), statement %d: %s", c->revision, c->direction,
+				                        c->statement_number, c->statement)));
+			});
+		}
+		StatementContext *c = &ctx;
+		int rc = pg_call([&] {
+			ErrorContextCallback callback;
+			callback.callback = statement_error_context;
+			callback.arg = c;
+			callback.previous = error_context_stack;
+			error_context_stack = &callback;
+			int result = SPI_execute(c->statement, false, 0);
+			error_context_stack = callback.previous;
+			return result;
+		});
+		if (rc < 0)
+			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+			               "revision " + revision + " cannot be applied: statement not supported in a migration body",
+			               std::string("SPI refused the statement: ") + std::to_string(rc), {},
+			               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
+	}
+	(void) spi;
+}
+
+}  // namespace pfm::pg

@@ -1,0 +1,31 @@
+// Runs migration bodies inside the caller's transaction, statement by statement, like
+// extension.c's execute_sql_string: raw-parse first, refuse what cannot run inside a
+// transaction, then execute each statement under an error context naming the revision,
+// the direction and the statement.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/revision.hpp"
+#include "pg/spi.hpp"
+
+namespace pfm::pg {
+
+// One statement of a body: its text (as written) and where it starts.
+struct BodyStatement {
+	std::string sql;
+	int line = 1;
+};
+
+// Raw-parses a body and refuses statements that cannot run inside a transaction or that
+// would touch the extension itself. Throws PgError (syntax errors, with the body as the
+// internal query) or SqlError; both name the revision and direction.
+std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direction direction, const std::string &body);
+
+// Executes prepared statements; an error carries the context line
+// "revision R (direction), statement N at line L: <text>".
+void execute_body(Spi &spi, const std::string &revision, core::Direction direction,
+                  const std::vector<BodyStatement> &statements);
+
+}  // namespace pfm::pg

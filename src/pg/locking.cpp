@@ -1,0 +1,146 @@
+#include "pg/locking.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "pg/boundary.hpp"
+#include "pg/settings.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/fmgrprotos.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+}
+
+namespace pfm::pg {
+
+namespace {
+// One advisory lock key per database for all migration state changes ("pfm_migr" in ASCII).
+constexpr int64 migration_lock_key = 0x70666d5f6d696772LL;
+
+bool
+try_lock()
+{
+	return pg_call([] {
+		return DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8, Int64GetDatum(migration_lock_key)));
+	});
+}
+}  // namespace
+
+void
+require_writable(const char *function_name)
+{
+	bool standby = pg_call([] { return RecoveryInProgress(); });
+	if (standby)
+		throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,
+		               std::string("cannot run ") + function_name + "() on a hot standby",
+		               "Migrations change the schema and must run on the primary server.");
+	if (XactReadOnly)
+		throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,
+		               std::string("cannot run ") + function_name + "() in a read-only transaction",
+		               {}, "Run it in a read-write transaction, or use dry_run => true to see the plan.");
+}
+
+bool
+acquire_migration_lock(Spi &spi)
+{
+	if (try_lock())
+		return false;
+
+	if (lock_timeout_ms <= 0) {
+		pg_call([] { DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(migration_lock_key)); });
+		return true;
+	}
+
+	// Bounded wait: poll with a latch wait, so interrupts and cancel work as usual.
+	TimestampTz deadline = pg_call([] { return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), lock_timeout_ms); });
+	while (true) {
+		pg_call([] {
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		});
+		if (try_lock())
+			return true;
+		bool expired = pg_call([&] { return GetCurrentTimestamp() >= deadline; });
+		if (expired)
+			break;
+	}
+
+	std::uint64_t n = spi.run(
+		"SELECT pg_catalog.string_agg(l.pid::pg_catalog.text, ', ' ORDER BY l.pid)"
+		" FROM pg_catalog.pg_locks l"
+		" WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted"
+		"   AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+		"        WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+		"   AND l.classid OPERATOR(pg_catalog.=) $1::pg_catalog.oid AND l.objid OPERATOR(pg_catalog.=) $2::pg_catalog.oid"
+		"   AND l.objsubid OPERATOR(pg_catalog.=) 1",
+		{text_param(std::to_string(static_cast<std::uint64_t>(migration_lock_key) >> 32)),
+		 text_param(std::to_string(static_cast<std::uint64_t>(migration_lock_key) & 0xffffffffULL))},
+		false);
+	std::string holders = n > 0 ? spi.text_or(0, 1, "an unknown process") : "an unknown process";
+	throw SqlError(ERRCODE_LOCK_NOT_AVAILABLE, "could not obtain the migration lock",
+	               "Process " + holders + " holds the lock; waited " + std::to_string(lock_timeout_ms) + " ms.",
+	               "Another migration is running. Retry once it has finished, or raise pfm_migrate.lock_timeout.");
+}
+
+namespace {
+bool
+same_applied_set(std::vector<core::AppliedRevision> a, std::vector<core::AppliedRevision> b)
+{
+	if (a.size() != b.size())
+		return false;
+	auto by_id = [](const core::AppliedRevision &x, const core::AppliedRevision &y) { return x.id < y.id; };
+	std::sort(a.begin(), a.end(), by_id);
+	std::sort(b.begin(), b.end(), by_id);
+	for (std::size_t i = 0; i < a.size(); i++)
+		if (a[i].id != b[i].id)
+			return false;
+	return true;
+}
+}  // namespace
+
+CatalogState
+load_state_for_change(Spi &spi, const char *function_name,
+                      const std::function<bool(const CatalogState &)> &has_work_left)
+{
+	require_writable(function_name);
+	bool waited = acquire_migration_lock(spi);
+	CatalogState seen = load_state(spi, false);
+	if (!waited || !uses_transaction_snapshot())
+		return seen;
+	CatalogState latest = with_latest_snapshot([&] { return load_state(spi, true); });
+	if (same_applied_set(latest.applied, seen.applied) && latest.graph.size() == seen.graph.size())
+		return seen;
+	if (has_work_left(latest))
+		throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE, "could not serialize access due to a concurrent migration",
+		               "Another session changed the migration state while this transaction waited for the migration "
+		               "lock; this transaction's snapshot cannot see its changes.",
+		               "Retry the transaction.");
+	return latest;
+}
+
+bool
+uses_transaction_snapshot()
+{
+	return IsolationUsesXactSnapshot();
+}
+
+void
+push_latest_snapshot()
+{
+	pg_call([] { PushActiveSnapshot(GetLatestSnapshot()); });
+}
+
+void
+pop_snapshot()
+{
+	pg_call([] { PopActiveSnapshot(); });
+}
+
+}  // namespace pfm::pg

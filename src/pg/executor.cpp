@@ -1,5 +1,6 @@
 #include "pg/executor.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 #include "pg/boundary.hpp"
@@ -159,9 +160,13 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 	statements.reserve(static_cast<std::size_t>(parsed.count));
 	for (int i = 0; i < parsed.count; i++) {
 		const RawStatement &rs = parsed.items[i];
+		// A statement's location starts right after the previous semicolon: skip the blanks.
 		std::size_t start = static_cast<std::size_t>(rs.location);
-		std::string sql = rs.length > 0 ? body.substr(start, static_cast<std::size_t>(rs.length)) : body.substr(start);
-		int line = line_of(body, rs.location);
+		std::size_t end = rs.length > 0 ? start + static_cast<std::size_t>(rs.length) : body.size();
+		while (start < end && std::isspace(static_cast<unsigned char>(body[start])))
+			start++;
+		std::string sql = body.substr(start, end - start);
+		int line = line_of(body, static_cast<int>(start));
 		if (rs.refusal) {
 			std::string shown = sql.size() > 200 ? sql.substr(0, 200) + "..." : sql;
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,

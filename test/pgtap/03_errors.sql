@@ -27,8 +27,9 @@ SELECT lives_ok($$SELECT * FROM pfm_upgrade('head')$$, 'upgrade through an irrev
 SELECT throws_ok($$SELECT * FROM pfm_downgrade('base')$$, '55000', NULL, 'downgrade through an irreversible revision');
 SELECT throws_ok($$SELECT pfm_unregister('0004')$$, '55000', NULL, 'unregister an applied revision');
 
-SET LOCAL transaction_read_only = on;
-SELECT throws_ok($$SELECT * FROM pfm_downgrade(-1)$$, '25006', NULL, 'read-only transaction');
+-- (psql's ON_ERROR_ROLLBACK would undo a plain SET LOCAL at its savepoint's release)
+SELECT throws_ok($$SET LOCAL transaction_read_only = on; SELECT * FROM pfm_downgrade(-1)$$, '25006', NULL,
+  'read-only transaction');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,436 @@
+// RevisionGraph: indexes the registered revisions once (hash map by id, CSR adjacency,
+// a global topological order) and finds structural problems without throwing.
+#include <algorithm>
+#include <utility>
+
+#include "core/graph_internal.hpp"
+
+namespace pfm::core {
+
+std::string
+join(const std::vector<std::string> &items, const char *sep)
+{
+	std::string out;
+	for (std::size_t i = 0; i < items.size(); ++i) {
+		if (i)
+			out += sep;
+		out += items[i];
+	}
+	return out;
+}
+
+void
+RevisionGraph::Impl::order(std::vector<int> &nodes, bool newest_first) const
+{
+	// Sorting k nodes costs k log k; filtering the global order costs n. Take the cheaper.
+	std::size_t k = nodes.size();
+	std::size_t log_k = 1;
+	while ((std::size_t{1} << log_k) < k)
+		++log_k;
+	if (k * log_k < revs.size()) {
+		std::sort(nodes.begin(), nodes.end(), [this, newest_first](int a, int b) {
+			return newest_first ? topo_pos[static_cast<std::size_t>(a)] > topo_pos[static_cast<std::size_t>(b)]
+			                    : topo_pos[static_cast<std::size_t>(a)] < topo_pos[static_cast<std::size_t>(b)];
+		});
+		return;
+	}
+	std::vector<char> in(revs.size(), 0);
+	for (int v : nodes)
+		in[static_cast<std::size_t>(v)] = 1;
+	nodes.clear();
+	for (int v : topo)
+		if (in[static_cast<std::size_t>(v)])
+			nodes.push_back(v);
+	if (newest_first)
+		std::reverse(nodes.begin(), nodes.end());
+}
+
+std::vector<std::string>
+RevisionGraph::Impl::sorted_ids(const std::vector<int> &nodes) const
+{
+	std::vector<std::string> out;
+	out.reserve(nodes.size());
+	for (int v : nodes)
+		out.push_back(id(v));
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+namespace {
+
+std::string
+quoted(const std::string &s)
+{
+	return "'" + s + "'";
+}
+
+void
+build_edges(RevisionGraph::Impl &g)
+{
+	const int n = g.size();
+	const auto un = static_cast<std::size_t>(n);
+	std::vector<int> seen(un, -1);  // seen[j] == i: j already listed for node i
+
+	g.down.off.assign(un + 1, 0);
+	g.n_parents.assign(un, 0);
+	g.down.to.clear();
+	for (int i = 0; i < n; ++i) {
+		const Revision &r = g.revs[static_cast<std::size_t>(i)];
+		g.down.off[static_cast<std::size_t>(i)] = static_cast<int>(g.down.to.size());
+		for (const std::string &p : r.parents) {
+			int j = g.find(p);
+			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)
+				continue;
+			seen[static_cast<std::size_t>(j)] = i;
+			g.down.to.push_back(j);
+			++g.n_parents[static_cast<std::size_t>(i)];
+		}
+		for (const std::string &d : r.depends_on) {
+			int j = g.find(d);
+			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)
+				continue;
+			seen[static_cast<std::size_t>(j)] = i;
+			g.down.to.push_back(j);
+		}
+	}
+	g.down.off[un] = static_cast<int>(g.down.to.size());
+
+	// Reverse edges: children first, then dependants; within each, in id order.
+	std::vector<int> n_child(un, 0), n_dep(un, 0);
+	for (int i = 0; i < n; ++i) {
+		const int *b = g.down.begin(i);
+		for (const int *p = b; p != g.down.end(i); ++p) {
+			if (p - b < g.n_parents[static_cast<std::size_t>(i)])
+				++n_child[static_cast<std::size_t>(*p)];
+			else
+				++n_dep[static_cast<std::size_t>(*p)];
+		}
+	}
+	g.up.off.assign(un + 1, 0);
+	for (std::size_t v = 0; v < un; ++v)
+		g.up.off[v + 1] = g.up.off[v] + n_child[v] + n_dep[v];
+	g.up.to.assign(static_cast<std::size_t>(g.up.off[un]), -1);
+	g.n_children = n_child;
+	std::vector<int> child_cur(un), dep_cur(un);
+	for (std::size_t v = 0; v < un; ++v) {
+		child_cur[v] = g.up.off[v];
+		dep_cur[v] = g.up.off[v] + n_child[v];
+	}
+	for (int i : g.by_id_order) {
+		const int *b = g.down.begin(i);
+		for (const int *p = b; p != g.down.end(i); ++p) {
+			auto v = static_cast<std::size_t>(*p);
+			if (p - b < g.n_parents[static_cast<std::size_t>(i)])
+				g.up.to[static_cast<std::size_t>(child_cur[v]++)] = i;
+			else
+				g.up.to[static_cast<std::size_t>(dep_cur[v]++)] = i;
+		}
+	}
+}
+
+void
+find_revision_problems(RevisionGraph::Impl &g)
+{
+	for (int i : g.by_id_order) {
+		const Revision &r = g.revs[static_cast<std::size_t>(i)];
+		for (const std::string &p : r.parents) {
+			if (p == r.id)
+				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " names itself as parent", {r.id}});
+			else if (g.find(p) < 0)
+				g.problems.push_back({ErrorKind::dangling_reference, r.id,
+				                      "revision " + quoted(r.id) + " names parent " + quoted(p) + " that is not registered",
+				                      {r.id, p}});
+		}
+		for (const std::string &d : r.depends_on) {
+			if (d == r.id)
+				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " depends on itself", {r.id}});
+			else if (g.find(d) < 0)
+				g.problems.push_back({ErrorKind::dangling_reference, r.id,
+				                      "revision " + quoted(r.id) + " depends on " + quoted(d) + " that is not registered",
+				                      {r.id, d}});
+		}
+		for (const std::string &label : r.branch_labels) {
+			int owner_id = g.find(label);
+			if (owner_id >= 0) {
+				g.problems.push_back({ErrorKind::duplicate_label, r.id,
+				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
+				                          " is already used as the id of revision " + quoted(g.id(owner_id)),
+				                      {r.id, g.id(owner_id)}});
+				continue;
+			}
+			auto [it, inserted] = g.by_label.emplace(std::string_view(label), i);
+			if (inserted)
+				continue;
+			if (it->second == i)
+				g.problems.push_back({ErrorKind::duplicate_label, r.id,
+				                      "branch label " + quoted(label) + " is listed twice by revision " + quoted(r.id), {r.id}});
+			else
+				g.problems.push_back({ErrorKind::duplicate_label, r.id,
+				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
+				                          " is already used by revision " + quoted(g.id(it->second)),
+				                      {r.id, g.id(it->second)}});
+		}
+	}
+}
+
+// Tarjan's strongly connected components over parent + depends_on edges, iteratively.
+void
+find_cycles(RevisionGraph::Impl &g)
+{
+	const auto un = static_cast<std::size_t>(g.size());
+	std::vector<int> index(un, -1), low(un, 0), stack;
+	std::vector<char> on_stack(un, 0);
+	struct Frame {
+		int v;
+		const int *it;
+	};
+	std::vector<Frame> call;
+	int counter = 0;
+	std::vector<std::vector<std::string>> cycles;
+
+	auto open = [&](int v) {
+		index[static_cast<std::size_t>(v)] = low[static_cast<std::size_t>(v)] = counter++;
+		stack.push_back(v);
+		on_stack[static_cast<std::size_t>(v)] = 1;
+		call.push_back({v, g.down.begin(v)});
+	};
+	for (int s : g.by_id_order) {
+		if (index[static_cast<std::size_t>(s)] != -1)
+			continue;
+		open(s);
+		while (!call.empty()) {
+			Frame &f = call.back();
+			if (f.it != g.down.end(f.v)) {
+				int w = *f.it++;
+				int v = f.v;
+				if (index[static_cast<std::size_t>(w)] == -1)
+					open(w);
+				else if (on_stack[static_cast<std::size_t>(w)])
+					low[static_cast<std::size_t>(v)] = std::min(low[static_cast<std::size_t>(v)], index[static_cast<std::size_t>(w)]);
+				continue;
+			}
+			int v = f.v;
+			call.pop_back();
+			if (!call.empty()) {
+				auto u = static_cast<std::size_t>(call.back().v);
+				low[u] = std::min(low[u], low[static_cast<std::size_t>(v)]);
+			}
+			if (low[static_cast<std::size_t>(v)] != index[static_cast<std::size_t>(v)])
+				continue;
+			std::vector<std::string> component;
+			int w;
+			do {
+				w = stack.back();
+				stack.pop_back();
+				on_stack[static_cast<std::size_t>(w)] = 0;
+				component.push_back(g.id(w));
+			} while (w != v);
+			if (component.size() > 1) {
+				std::sort(component.begin(), component.end());
+				cycles.push_back(std::move(component));
+			}
+		}
+	}
+	std::sort(cycles.begin(), cycles.end());
+	for (auto &c : cycles)
+		g.problems.push_back({ErrorKind::graph_cycle, c.front(), "cycle detected in revisions (" + join(c) + ")", c});
+}
+
+// Global upgrade order: depth-first post-order over down edges, starting from every
+// revision in descending id order, visiting depends_on before parents and later parents
+// first. On the Alembic documentation graph this reproduces Alembic's own upgrade order;
+// reversed it lists heads in ascending id order. Cycles are tolerated (grey nodes skipped).
+void
+build_topo(RevisionGraph::Impl &g)
+{
+	const auto un = static_cast<std::size_t>(g.size());
+	std::vector<char> state(un, 0);
+	struct Frame {
+		int v;
+		const int *it;
+	};
+	std::vector<Frame> call;
+	g.topo.clear();
+	g.topo.reserve(un);
+	for (auto s = g.by_id_order.rbegin(); s != g.by_id_order.rend(); ++s) {
+		if (state[static_cast<std::size_t>(*s)])
+			continue;
+		state[static_cast<std::size_t>(*s)] = 1;
+		call.push_back({*s, g.down.end(*s)});
+		while (!call.empty()) {
+			Frame &f = call.back();
+			if (f.it != g.down.begin(f.v)) {
+				int w = *--f.it;
+				if (!state[static_cast<std::size_t>(w)]) {
+					state[static_cast<std::size_t>(w)] = 1;
+					call.push_back({w, g.down.end(w)});
+				}
+				continue;
+			}
+			state[static_cast<std::size_t>(f.v)] = 2;
+			g.topo.push_back(f.v);
+			call.pop_back();
+		}
+	}
+	g.topo_pos.assign(un, 0);
+	for (std::size_t k = 0; k < g.topo.size(); ++k)
+		g.topo_pos[static_cast<std::size_t>(g.topo[k])] = static_cast<int>(k);
+}
+
+}  // namespace
+
+RevisionGraph::RevisionGraph(std::vector<Revision> revisions) : impl_(new Impl)
+{
+	Impl &g = *impl_;
+	try {
+		g.revs = std::move(revisions);
+		const int n = g.size();
+		g.by_id.reserve(g.revs.size());
+		for (int i = 0; i < n; ++i) {
+			if (!g.by_id.emplace(std::string_view(g.id(i)), i).second)
+				throw Error(ErrorKind::invalid_argument, "revision " + quoted(g.id(i)) + " is registered more than once", {}, {},
+				            {g.id(i)});
+		}
+		g.by_id_order.resize(g.revs.size());
+		for (int i = 0; i < n; ++i)
+			g.by_id_order[static_cast<std::size_t>(i)] = i;
+		std::sort(g.by_id_order.begin(), g.by_id_order.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
+
+		build_edges(g);
+		find_revision_problems(g);
+		find_cycles(g);
+		build_topo(g);
+
+		g.keys.reserve(g.revs.size() + g.by_label.size());
+		for (int i : g.by_id_order)
+			g.keys.emplace_back(std::string_view(g.id(i)), i);
+		for (const auto &kv : g.by_label)
+			g.keys.emplace_back(kv.first, kv.second);
+		std::sort(g.keys.begin(), g.keys.end());
+
+		for (int i : g.by_id_order) {
+			auto ui = static_cast<std::size_t>(i);
+			if (g.n_children[ui] == 0) {
+				g.vheads.push_back(i);
+				if (g.up.degree(i) == 0)
+					g.real_heads.push_back(i);
+			}
+			if (g.revs[ui].parents.empty())
+				g.bases.push_back(i);
+		}
+	} catch (...) {
+		delete impl_;
+		throw;
+	}
+}
+
+RevisionGraph::~RevisionGraph() { delete impl_; }
+
+RevisionGraph::RevisionGraph(RevisionGraph &&other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
+
+RevisionGraph &
+RevisionGraph::operator=(RevisionGraph &&other) noexcept
+{
+	if (this != &other) {
+		delete impl_;
+		impl_ = other.impl_;
+		other.impl_ = nullptr;
+	}
+	return *this;
+}
+
+std::size_t
+RevisionGraph::size() const
+{
+	return impl_->revs.size();
+}
+
+const std::vector<Revision> &
+RevisionGraph::revisions() const
+{
+	return impl_->revs;
+}
+
+const Revision *
+RevisionGraph::find(std::string_view id) const
+{
+	int i = impl_->find(id);
+	return i < 0 ? nullptr : &impl_->revs[static_cast<std::size_t>(i)];
+}
+
+std::vector<Problem>
+RevisionGraph::structural_problems() const
+{
+	std::vector<Problem> out;
+	out.reserve(impl_->problems.size());
+	for (const GraphProblem &p : impl_->problems)
+		out.push_back({"error", p.revision, p.text});
+	return out;
+}
+
+void
+RevisionGraph::validate() const
+{
+	if (impl_->problems.empty())
+		return;
+	const GraphProblem &p = impl_->problems.front();
+	std::string detail;
+	if (impl_->problems.size() > 1)
+		detail = "The revision graph has " + std::to_string(impl_->problems.size()) + " structural problems; pfm_check() lists them all.";
+	throw Error(p.kind, p.text, detail, {}, p.revisions);
+}
+
+std::vector<std::string>
+RevisionGraph::heads() const
+{
+	std::vector<std::string> out;
+	out.reserve(impl_->vheads.size());
+	for (int i : impl_->vheads)
+		out.push_back(impl_->id(i));
+	return out;
+}
+
+std::vector<std::string>
+RevisionGraph::history_order() const
+{
+	std::vector<std::string> out;
+	out.reserve(impl_->topo.size());
+	for (auto it = impl_->topo.rbegin(); it != impl_->topo.rend(); ++it)
+		out.push_back(impl_->id(*it));
+	return out;
+}
+
+std::vector<std::string>
+RevisionGraph::version_heads(const std::vector<std::string> &applied) const
+{
+	const Impl &g = *impl_;
+	std::vector<char> state(g.revs.size(), 0);  // 1 applied, 2 applied and named by another applied
+	std::vector<std::string> unknown;
+	std::vector<int> known;
+	for (const std::string &a : applied) {
+		int i = g.find(a);
+		if (i < 0) {
+			unknown.push_back(a);
+			continue;
+		}
+		if (!state[static_cast<std::size_t>(i)]) {
+			state[static_cast<std::size_t>(i)] = 1;
+			known.push_back(i);
+		}
+	}
+	for (int i : known)
+		for (const int *d = g.down.begin(i); d != g.down.end(i); ++d)
+			if (state[static_cast<std::size_t>(*d)])
+				state[static_cast<std::size_t>(*d)] = 2;
+	std::vector<std::string> out;
+	for (int i : known)
+		if (state[static_cast<std::size_t>(i)] == 1)
+			out.push_back(g.id(i));
+	std::sort(unknown.begin(), unknown.end());
+	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+	out.insert(out.end(), unknown.begin(), unknown.end());
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+}  // namespace pfm::core

@@ -24,7 +24,7 @@ SELECT * FROM pfm_upgrade(NULL::text);
 SELECT * FROM pfm_upgrade(0);
 SELECT * FROM pfm_downgrade(-1);
 SELECT * FROM pfm_downgrade(2);
-SELECT * FROM pfm_upgrade('a1');
+SELECT revision, direction FROM pfm_upgrade('a1');
 SELECT * FROM pfm_upgrade('-1');
 
 -- malformed registrations

@@ -112,8 +112,9 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			const std::string body =
 				direction == core::Direction::upgrade ? stored->upgrade : stored->downgrade.value_or("");
 			script += "\n-- " + step_description(state.graph, step) + "\n";
-			if (!body.empty())
-				script += body + "\n;\n";
+			std::string trimmed = body.substr(0, body.find_last_not_of(" \t\r\n") + 1);
+			if (!trimmed.empty())
+				script += trimmed + (trimmed.back() == ';' ? "\n" : "\n;\n");
 			script += "SELECT pfm_migrate.record_step(" + literal(step.revision) + ", '" + verb + "');\n";
 		}
 		script += "\n-- version after this script: " +

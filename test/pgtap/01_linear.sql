@@ -1,5 +1,5 @@
 \ir setup.inc
-SELECT plan(24);
+SELECT plan(25);
 
 SELECT pg_temp.register_chain();
 SELECT is(pfm_current(), NULL, 'a fresh catalog is at base');
@@ -23,7 +23,8 @@ SELECT results_eq($$SELECT revision FROM pfm_upgrade(1)$$, $$VALUES ('0003')$$, 
 SELECT results_eq($$SELECT revision FROM pfm_downgrade('0001')$$, $$VALUES ('0003'), ('0002')$$,
   'downgrade to a revision reverts newest first');
 SELECT results_eq($$SELECT revision FROM pfm_upgrade('0002')$$, $$VALUES ('0002')$$, 'upgrade to a full id');
-SELECT results_eq($$SELECT revision FROM pfm_upgrade('000')$$, $$VALUES ('0003')$$, 'upgrade to a unique prefix');
+SELECT throws_ok($$SELECT * FROM pfm_upgrade('000')$$, '22023', NULL, 'an ambiguous prefix is an error');
+SELECT results_eq($$SELECT revision FROM pfm_upgrade('0003')$$, $$VALUES ('0003')$$, 'upgrade to the head id');
 SELECT results_eq($$SELECT revision FROM pfm_downgrade('base')$$, $$VALUES ('0003'), ('0002'), ('0001')$$,
   'downgrade base reverts all');
 SELECT is(pfm_current(), NULL, 'back at base');

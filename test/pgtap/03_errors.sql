@@ -1,5 +1,5 @@
 \ir setup.inc
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT pg_temp.register_chain();
 SELECT throws_ok($$SELECT * FROM pfm_upgrade('nope')$$, '42704', $$can't locate revision identified by 'nope'$$,
@@ -15,6 +15,7 @@ SELECT throws_ok($$SELECT * FROM pfm_upgrade('head', NULL)$$, '22004', NULL, 'NU
 SELECT throws_ok($$SELECT pfm_register('bad id')$$, '22023', NULL, 'malformed id');
 SELECT throws_ok($$SELECT pfm_register(repeat('a', 65))$$, '22023', NULL, 'id longer than 64 characters');
 SELECT lives_ok($$SELECT pfm_register(repeat('a', 64))$$, 'id of 64 characters');
+SELECT lives_ok($$SELECT pfm_unregister(repeat('a', 64))$$, 'unregister an unapplied leaf');
 SELECT throws_ok($$SELECT pfm_register('x1', 'x1')$$, '22023', NULL, 'self-parenting');
 SELECT throws_ok($$SELECT pfm_register('x1', depends_on => ARRAY['x1'])$$, '22023', NULL, 'self-dependency');
 SELECT throws_ok($$SELECT pfm_register('x1', upgrade => NULL)$$, '22004', NULL, 'NULL upgrade body');

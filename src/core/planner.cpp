@@ -1,0 +1,698 @@
+// Planning with Alembic 1.8 semantics (script/revision.py _parse_upgrade_target,
+// _parse_downgrade_target, _collect_upgrade_revisions, _collect_downgrade_revisions;
+// script/base.py _stamp_revs), on index vectors: every plan is linear in the graph size.
+// Deliberate differences from Alembic are listed in SPEC §6 and marked "SPEC §6" below.
+#include <algorithm>
+
+#include "core/planner.hpp"
+#include "core/resolve_internal.hpp"
+
+namespace pfm::core {
+
+using detail::kBase;
+using detail::kNone;
+using detail::kOverwalk;
+using detail::Resolver;
+using detail::Target;
+
+namespace {
+
+using Impl = RevisionGraph::Impl;
+
+std::string
+quoted(const std::string &s)
+{
+	return "'" + s + "'";
+}
+
+std::size_t
+u(int i)
+{
+	return static_cast<std::size_t>(i);
+}
+
+// The applied set as indices (check_state has run, so every id is known).
+struct State {
+	std::vector<char> applied;
+	std::vector<int> list;
+	std::vector<int> heads;  // version heads, sorted by id
+};
+
+// Members of `list` (marked in `mark`) that no other member names as parent or dependency.
+std::vector<int>
+heads_of(const Impl &g, const std::vector<char> &mark, const std::vector<int> &list)
+{
+	std::vector<char> named(g.revs.size(), 0);
+	for (int v : list)
+		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+			if (mark[u(*d)])
+				named[u(*d)] = 1;
+	std::vector<int> out;
+	for (int v : list)
+		if (!named[u(v)])
+			out.push_back(v);
+	std::sort(out.begin(), out.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
+	return out;
+}
+
+std::vector<std::string>
+ids_of(const Impl &g, const std::vector<int> &nodes)
+{
+	std::vector<std::string> out;
+	out.reserve(nodes.size());
+	for (int v : nodes)
+		out.push_back(g.id(v));
+	return out;
+}
+
+State
+load_state(const Impl &g, const std::vector<AppliedRevision> &applied)
+{
+	State s;
+	s.applied.assign(g.revs.size(), 0);
+	for (const AppliedRevision &a : applied) {
+		int i = g.find(a.id);
+		if (i >= 0 && !s.applied[u(i)]) {
+			s.applied[u(i)] = 1;
+			s.list.push_back(i);
+		}
+	}
+	s.heads = heads_of(g, s.applied, s.list);
+	return s;
+}
+
+std::string
+heads_text(const Impl &g, const std::vector<int> &heads)
+{
+	return heads.empty() ? std::string("none (base)") : join(ids_of(g, heads));
+}
+
+// Ancestors of `sources` (inclusive) through parents and depends_on.
+std::vector<char>
+closure(const Impl &g, const std::vector<int> &sources)
+{
+	std::vector<char> mark(g.revs.size(), 0);
+	std::vector<int> todo;
+	for (int s : sources)
+		if (s >= 0 && !mark[u(s)]) {
+			mark[u(s)] = 1;
+			todo.push_back(s);
+		}
+	while (!todo.empty()) {
+		int v = todo.back();
+		todo.pop_back();
+		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+			if (!mark[u(*d)]) {
+				mark[u(*d)] = 1;
+				todo.push_back(*d);
+			}
+	}
+	return mark;
+}
+
+Error
+relative_error(const Target &t, ErrorKind kind, std::string detail, std::string hint)
+{
+	return Error(kind, "relative revision " + t.relative + " didn't produce " + std::to_string(t.steps) + " migrations",
+	             std::move(detail), std::move(hint));
+}
+
+Error
+walked_too_far(const Target &t)
+{
+	return Error(ErrorKind::invalid_target, "walked too far",
+	             "Target " + quoted(t.text) + " goes past the end of the revision graph.", {});
+}
+
+// The revisions an upgrade must reach (Alembic _parse_upgrade_target).
+std::vector<int>
+upgrade_targets(const Impl &g, const Resolver &r, const Target &t, const State &s)
+{
+	const int branch = r.target_branch();
+	if (t.kind != Target::Kind::relative) {
+		if (t.kind == Target::Kind::base)
+			return {};
+		std::string symbol = t.kind == Target::Kind::heads ? "heads" : t.kind == Target::Kind::head ? "head" : t.symbol;
+		// Alembic rejects label@heads when one head depends on another ("overlaps"); we take them all.
+		return r.resolve_symbol(symbol, branch, t.label);
+	}
+
+	if (t.upward && t.steps > 0) {
+		if (t.symbol.empty()) {
+			// +N / label@+N: walk up from the single current head (on the branch).
+			std::vector<int> start = s.heads;
+			const std::vector<char> *lin = nullptr;
+			if (branch >= 0) {
+				lin = &r.branch_lineage(branch);
+				start.clear();
+				for (int h : s.heads)
+					if ((*lin)[u(h)])
+						start.push_back(h);
+				if (start.empty()) {
+					// The branch has no current head: start from the tips of the applied
+					// revisions on the branch, or from its base.
+					std::vector<char> active(g.revs.size(), 0);
+					for (int v : s.list)
+						if ((*lin)[u(v)])
+							active[u(v)] = 1;
+					std::vector<char> below(g.revs.size(), 0);
+					for (int v : s.list)
+						if (active[u(v)])
+							for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+								below[u(*d)] = 1;
+					for (int v : s.list)
+						if (active[u(v)] && !below[u(v)])
+							start.push_back(v);
+				}
+			}
+			if (start.size() > 1) {
+				std::vector<std::string> ids = g.sorted_ids(start);
+				throw Error(ErrorKind::invalid_target, "ambiguous upgrade from multiple current revisions",
+				            "Current heads: " + join(ids) + ".", "Use label@+N or rev+N to say which branch to move.", ids);
+			}
+			int rev = r.walk(start.empty() ? kNone : start.front(), t.steps, lin);
+			if (rev == kOverwalk)
+				throw relative_error(t, ErrorKind::invalid_target,
+				                     "Fewer than " + std::to_string(t.steps) + " revisions follow the current state (" +
+				                         heads_text(g, s.heads) + ").",
+				                     {});
+			return {rev};
+		}
+		// rev+N / label@rev+N: walk up from rev (Alembic resolves rev without the label).
+		int start = r.get_revision(t.symbol, -1, {});
+		int rev = r.walk(start, t.steps, branch >= 0 ? &r.branch_lineage(branch) : nullptr);
+		if (rev == kOverwalk)  // Alembic: AssertionError (SPEC §6)
+			throw walked_too_far(t);
+		return {rev};
+	}
+
+	// -N, +0, rev-N, rev+0
+	if (t.symbol.empty())
+		throw Error(ErrorKind::invalid_target,
+		            "relative revision " + t.relative + " didn't produce " + std::to_string(t.steps) + " migrations",
+		            "An upgrade cannot go down.", "To revert revisions, use pfm_downgrade(" + t.relative + ").");
+	int start = r.get_revision(t.symbol, branch, t.label);
+	int rev = r.walk(start, t.upward ? 0 : -t.steps, nullptr);
+	if (rev == kOverwalk)  // Alembic: AssertionError (SPEC §6)
+		throw walked_too_far(t);
+	if (rev < 0)  // walked down to base: nothing to upgrade (Alembic: AssertionError)
+		return {};
+	return {rev};
+}
+
+struct DowngradeTarget {
+	int branch = -1;  // revision whose ancestors limit the roots when there are several
+	int rev = kNone;  // kNone / kBase = base
+};
+
+// Alembic _parse_downgrade_target.
+DowngradeTarget
+downgrade_target(const Impl &g, const Resolver &r, const Target &t, const State &s)
+{
+	DowngradeTarget out;
+	const int branch = r.target_branch();
+	if (t.kind != Target::Kind::relative) {
+		// Alembic resolves the part after '@' without the label (so label@head means the
+		// global head); we resolve it inside the branch, as for upgrades.
+		out.branch = branch;
+		if (t.kind == Target::Kind::base)
+			out.rev = kNone;
+		else
+			out.rev = r.get_revision(t.kind == Target::Kind::heads ? "heads"
+			                         : t.kind == Target::Kind::head ? "head"
+			                                                        : t.symbol,
+			                         branch, t.label);
+		return out;
+	}
+	if (t.upward || t.steps == 0) {
+		if (t.symbol.empty())
+			throw relative_error(t, ErrorKind::invalid_target, "A downgrade cannot go up.",
+			                     "To apply revisions, use pfm_upgrade(" + t.relative + ").");
+		int start = r.get_revision(t.symbol, -1, {});
+		int rev = r.walk(start, t.steps, branch >= 0 ? &r.branch_lineage(branch) : nullptr);
+		if (rev == kOverwalk)
+			throw walked_too_far(t);
+		out.branch = branch;
+		out.rev = rev;
+		return out;
+	}
+	if (!t.symbol.empty()) {
+		// rev-N / label@rev-N
+		int start = r.get_revision(t.symbol, branch, t.label);
+		int rev = r.walk(start, -t.steps, nullptr);
+		if (rev == kOverwalk)
+			throw walked_too_far(t);
+		out.branch = branch;
+		out.rev = rev;
+		return out;
+	}
+	// -N / label@-N: walk down from the current head (of the branch).
+	int start;
+	if (branch >= 0) {
+		const std::vector<char> &lin = r.branch_lineage(branch);
+		std::vector<int> cands;
+		for (int h : s.heads)
+			if (lin[u(h)])
+				cands.push_back(h);
+		if (cands.empty()) {
+			// No current head on the branch: the branch heads (parent edges only) of the
+			// applied set, as Alembic's _get_all_current.
+			for (int v : s.list) {
+				if (!lin[u(v)])
+					continue;
+				bool has_child = false;
+				for (const int *c = g.children_begin(v); c != g.children_end(v) && !has_child; ++c)
+					has_child = s.applied[u(*c)] != 0;
+				if (!has_child)
+					cands.push_back(v);
+			}
+		}
+		if (cands.empty())  // Alembic: AssertionError (SPEC §6)
+			throw relative_error(t, ErrorKind::invalid_target,
+			                     "No revision of branch " + t.label + " is applied.", {});
+		if (cands.size() > 1) {  // Alembic: AssertionError (SPEC §6)
+			std::vector<std::string> ids = g.sorted_ids(cands);
+			throw Error(ErrorKind::invalid_target, "downgrade " + t.text + " is ambiguous",
+			            "Branch " + t.label + " has several current heads: " + join(ids) + ".",
+			            "Name the revision to go down from, e.g. '" + ids.front() + t.relative + "'.", ids);
+		}
+		start = cands.front();
+		out.branch = branch;
+	} else {
+		if (s.heads.empty())
+			throw relative_error(t, ErrorKind::invalid_target, "Nothing is applied.", {});
+		if (s.heads.size() > 1) {
+			// SPEC §6: Alembic warns and picks the first version row.
+			std::vector<std::string> ids = ids_of(g, s.heads);
+			throw Error(ErrorKind::invalid_target, "downgrade " + t.relative + " from multiple heads is ambiguous",
+			            "Current heads: " + join(ids) + ".",
+			            "Name the branch: 'label@" + t.relative + "' or '" + ids.front() + t.relative + "'.", ids);
+		}
+		start = s.heads.front();
+		out.branch = start;
+	}
+	int rev = r.walk(start, -t.steps, nullptr);
+	if (rev == kOverwalk)
+		throw relative_error(t, ErrorKind::invalid_target,
+		                     "Fewer than " + std::to_string(t.steps) + " revisions lie below " + g.id(start) + ".", {});
+	out.rev = rev;
+	return out;
+}
+
+void
+check_all_known(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
+{
+	graph.validate();
+	check_state(graph, applied);
+}
+
+}  // namespace
+
+Plan
+plan_upgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+{
+	check_all_known(graph, applied);
+	const Impl &g = graph.impl();
+	State s = load_state(g, applied);
+	Target t = detail::parse_target(g, target);
+	Resolver r(g, t);
+	std::vector<int> targets = upgrade_targets(g, r, t, s);
+
+	// Every unapplied ancestor of the targets (parents and depends_on), inclusive.
+	std::vector<char> seen(g.revs.size(), 0);
+	std::vector<int> todo, needs;
+	for (int v : targets)
+		if (!seen[u(v)]) {
+			seen[u(v)] = 1;
+			todo.push_back(v);
+		}
+	while (!todo.empty()) {
+		int v = todo.back();
+		todo.pop_back();
+		if (!s.applied[u(v)])
+			needs.push_back(v);
+		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+			if (!seen[u(*d)]) {
+				seen[u(*d)] = 1;
+				todo.push_back(*d);
+			}
+	}
+	g.order(needs, false);
+
+	Plan plan;
+	plan.steps.reserve(needs.size());
+	for (int v : needs)
+		plan.steps.push_back({g.id(v), Direction::upgrade});
+	std::vector<char> after = s.applied;
+	std::vector<int> list = s.list;
+	for (int v : needs) {
+		after[u(v)] = 1;
+		list.push_back(v);
+	}
+	plan.heads_after = ids_of(g, heads_of(g, after, list));
+	return plan;
+}
+
+Plan
+plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+{
+	check_all_known(graph, applied);
+	const Impl &g = graph.impl();
+	State s = load_state(g, applied);
+	Target t = detail::parse_target(g, target);
+	Resolver r(g, t);
+	DowngradeTarget d = downgrade_target(g, r, t, s);
+
+	// Alembic _collect_downgrade_revisions: roots are the target's children (every base
+	// for base), limited to the branch's ancestors when there are several.
+	std::vector<int> roots;
+	if (d.rev < 0)
+		roots = g.bases;
+	else
+		roots.assign(g.children_begin(d.rev), g.children_end(d.rev));
+	if (d.branch >= 0 && roots.size() > 1) {
+		std::vector<char> anc(g.revs.size(), 0);
+		std::vector<int> todo{d.branch};
+		anc[u(d.branch)] = 1;
+		while (!todo.empty()) {
+			int v = todo.back();
+			todo.pop_back();
+			for (const int *p = g.parents_begin(v); p != g.parents_end(v); ++p)
+				if (!anc[u(*p)]) {
+					anc[u(*p)] = 1;
+					todo.push_back(*p);
+				}
+		}
+		roots.erase(std::remove_if(roots.begin(), roots.end(), [&anc](int v) { return !anc[u(v)]; }), roots.end());
+		if (roots.empty())
+			throw Error(ErrorKind::invalid_target, "not a valid downgrade target from current heads",
+			            "Target " + quoted(t.text) + " lies outside branch " + g.id(d.branch) + ".", {});
+	}
+
+	// Drop: applied descendants of the roots, through children and dependants. The applied
+	// set is ancestor-closed, so the walk never needs to cross an unapplied revision.
+	std::vector<char> drop(g.revs.size(), 0);
+	std::vector<int> todo, dropped;
+	for (int v : roots)
+		if (s.applied[u(v)] && !drop[u(v)]) {
+			drop[u(v)] = 1;
+			todo.push_back(v);
+		}
+	while (!todo.empty()) {
+		int v = todo.back();
+		todo.pop_back();
+		dropped.push_back(v);
+		for (const int *c = g.up.begin(v); c != g.up.end(v); ++c)
+			if (s.applied[u(*c)] && !drop[u(*c)]) {
+				drop[u(*c)] = 1;
+				todo.push_back(*c);
+			}
+	}
+	if (d.rev >= 0 && dropped.empty() && std::find(s.heads.begin(), s.heads.end(), d.rev) == s.heads.end()) {
+		std::string why = s.applied[u(d.rev)]
+		                      ? "Revision " + g.id(d.rev) +
+		                            " is applied only as a dependency of another branch; downgrade that branch instead."
+		                      : "Revision " + g.id(d.rev) + " is not applied.";
+		throw Error(ErrorKind::invalid_target,
+		            "destination " + t.text + " is not a valid downgrade target from current head(s)",
+		            why + " Current heads: " + heads_text(g, s.heads) + ".", {}, {g.id(d.rev)});
+	}
+	g.order(dropped, true);
+
+	std::vector<std::string> irreversible;
+	for (int v : dropped)
+		if (!g.revs[u(v)].has_downgrade)
+			irreversible.push_back(g.id(v));
+	if (!irreversible.empty()) {
+		std::string detail = "Revision " + irreversible.front() + " has no downgrade body";
+		if (irreversible.size() > 1)
+			detail += "; neither have " + join(std::vector<std::string>(irreversible.begin() + 1, irreversible.end()));
+		detail += ". Downgrading to " + quoted(t.text) + " would revert it.";
+		throw Error(ErrorKind::irreversible, "cannot downgrade irreversible revision " + quoted(irreversible.front()),
+		            detail, "Register a downgrade body for it, or use pfm_stamp() to forget it without running SQL.",
+		            irreversible);
+	}
+
+	Plan plan;
+	plan.steps.reserve(dropped.size());
+	for (int v : dropped)
+		plan.steps.push_back({g.id(v), Direction::downgrade});
+	std::vector<char> after = s.applied;
+	std::vector<int> list;
+	list.reserve(s.list.size());
+	for (int v : s.list)
+		if (drop[u(v)])
+			after[u(v)] = 0;
+		else
+			list.push_back(v);
+	plan.heads_after = ids_of(g, heads_of(g, after, list));
+	return plan;
+}
+
+StampPlan
+plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+{
+	check_all_known(graph, applied);
+	const Impl &g = graph.impl();
+	State s = load_state(g, applied);
+	Target t = detail::parse_target(g, target);
+	if (t.kind == Target::Kind::relative)
+		throw Error(ErrorKind::invalid_argument, "stamp needs an absolute target, not " + quoted(t.text),
+		            {}, "Name the revision, or use head, heads, base or label@head.");
+	Resolver r(g, t);
+	const int branch = r.target_branch();
+
+	// Destinations (Alembic get_revisions(revision)); none = base.
+	std::vector<int> dests;
+	if (t.kind != Target::Kind::base)
+		dests = r.resolve_symbol(t.kind == Target::Kind::heads ? "heads" : t.kind == Target::Kind::head ? "head" : t.symbol,
+		                         branch, t.label);
+
+	// Current heads sharing lineage (with dependencies) with the label or a destination;
+	// all current heads when there is neither (plain "base").
+	std::vector<int> shares = dests;
+	if (branch >= 0)
+		shares.push_back(branch);
+	std::vector<char> filtered(g.revs.size(), 0);
+	if (shares.empty()) {
+		for (int h : s.heads)
+			filtered[u(h)] = 1;
+	} else {
+		std::vector<char> lin = r.lineage(shares, true);
+		for (int h : s.heads)
+			if (lin[u(h)])
+				filtered[u(h)] = 1;
+	}
+
+	std::vector<char> rows(g.revs.size(), 0);
+	for (int h : s.heads)
+		rows[u(h)] = 1;
+	auto remove_filtered = [&](const std::vector<char> *only) {
+		for (int h : s.heads)
+			if (filtered[u(h)] && (!only || (*only)[u(h)]))
+				rows[u(h)] = 0;
+	};
+	if (dests.empty()) {
+		remove_filtered(nullptr);
+	} else if (dests.size() == 1) {
+		int dest = dests.front();
+		if (!filtered[u(dest)]) {
+			std::vector<char> related = r.lineage({dest}, true);
+			bool any = false;
+			for (int h : s.heads)
+				any = any || (filtered[u(h)] && related[u(h)]);
+			if (any)  // Alembic: one stamp step from every filtered head to dest
+				remove_filtered(nullptr);
+			rows[u(dest)] = 1;
+		}
+	} else {
+		// Several destinations (heads, label@heads): each replaces the filtered heads it is
+		// related to. (Alembic replaces every filtered head per destination and can lose a
+		// head of an unrelated branch.)
+		std::vector<int> fresh;
+		for (int dest : dests)
+			if (!filtered[u(dest)])
+				fresh.push_back(dest);
+		if (!fresh.empty()) {
+			std::vector<char> related = r.lineage(fresh, true);
+			remove_filtered(&related);
+		}
+		for (int dest : dests)
+			rows[u(dest)] = 1;
+	}
+
+	std::vector<int> row_list;
+	for (int h : s.heads)
+		if (rows[u(h)])
+			row_list.push_back(h);
+	for (int dest : dests)
+		if (rows[u(dest)] && std::find(row_list.begin(), row_list.end(), dest) == row_list.end())
+			row_list.push_back(dest);
+	std::vector<char> after = closure(g, row_list);
+
+	StampPlan plan;
+	std::vector<int> mark, unmark, after_list;
+	for (int v = 0; v < g.size(); ++v) {
+		if (after[u(v)]) {
+			after_list.push_back(v);
+			if (!s.applied[u(v)])
+				mark.push_back(v);
+		} else if (s.applied[u(v)]) {
+			unmark.push_back(v);
+		}
+	}
+	g.order(mark, false);
+	g.order(unmark, true);
+	plan.mark = ids_of(g, mark);
+	plan.unmark = ids_of(g, unmark);
+	plan.heads_after = ids_of(g, heads_of(g, after, after_list));
+	return plan;
+}
+
+void
+check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
+{
+	const Impl &g = graph.impl();
+	std::vector<std::string> unknown;
+	std::vector<const AppliedRevision *> drifted;
+	for (const AppliedRevision &a : applied) {
+		int i = g.find(a.id);
+		if (i < 0)
+			unknown.push_back(a.id);
+		else if (a.checksum != g.revs[u(i)].checksum)
+			drifted.push_back(&a);
+	}
+	if (!unknown.empty()) {
+		std::sort(unknown.begin(), unknown.end());
+		unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+		std::string detail;
+		if (unknown.size() > 1)
+			detail = "Applied revisions missing from the catalog: " + join(unknown) + ".";
+		throw Error(ErrorKind::unknown_applied, "applied revision " + quoted(unknown.front()) + " is not registered", detail,
+		            "Register the revision again before planning.", unknown);
+	}
+	if (!drifted.empty()) {
+		std::sort(drifted.begin(), drifted.end(),
+		          [](const AppliedRevision *a, const AppliedRevision *b) { return a->id < b->id; });
+		const AppliedRevision &first = *drifted.front();
+		std::string detail = "Checksum as applied: " + first.checksum + "; registered: " + graph.find(first.id)->checksum + ".";
+		std::vector<std::string> ids;
+		for (const AppliedRevision *a : drifted)
+			ids.push_back(a->id);
+		if (ids.size() > 1)
+			detail += " Other revisions changed since they were applied: " +
+			          join(std::vector<std::string>(ids.begin() + 1, ids.end())) + ".";
+		throw Error(ErrorKind::drift, "revision " + quoted(first.id) + " changed since it was applied", detail,
+		            "Restore the registered bodies as they were applied, or register the change as a new revision.", ids);
+	}
+}
+
+std::vector<Problem>
+check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
+{
+	const Impl &g = graph.impl();
+	std::vector<Problem> out = graph.structural_problems();
+
+	std::vector<std::string> unknown;
+	std::vector<const AppliedRevision *> drifted;
+	std::vector<char> is_applied(g.revs.size(), 0);
+	std::vector<int> applied_list;
+	for (const AppliedRevision &a : applied) {
+		int i = g.find(a.id);
+		if (i < 0) {
+			unknown.push_back(a.id);
+			continue;
+		}
+		if (a.checksum != g.revs[u(i)].checksum)
+			drifted.push_back(&a);
+		if (!is_applied[u(i)]) {
+			is_applied[u(i)] = 1;
+			applied_list.push_back(i);
+		}
+	}
+	std::sort(unknown.begin(), unknown.end());
+	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+	for (const std::string &id : unknown)
+		out.push_back({"error", id, "applied revision " + quoted(id) + " is not registered"});
+	std::sort(drifted.begin(), drifted.end(),
+	          [](const AppliedRevision *a, const AppliedRevision *b) { return a->id < b->id; });
+	for (const AppliedRevision *a : drifted)
+		out.push_back({"error", a->id,
+		               "revision " + quoted(a->id) + " changed since it was applied (checksum as applied " + a->checksum +
+		                   ", registered " + graph.find(a->id)->checksum + ")"});
+
+	std::sort(applied_list.begin(), applied_list.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
+	for (int v : applied_list)
+		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+			if (!is_applied[u(*d)])
+				out.push_back({"error", g.id(v),
+				               "applied revision " + quoted(g.id(v)) + " needs " + quoted(g.id(*d)) +
+				                   ", which is not applied"});
+
+	if (g.vheads.size() > 1) {
+		std::vector<std::string> ids = ids_of(g, g.vheads);
+		out.push_back({"warning", ids.front(),
+		               "several heads are present (" + join(ids) + "); target 'head' is ambiguous until they are merged"});
+	}
+	for (int v : g.by_id_order)
+		if (!g.revs[u(v)].has_downgrade)
+			out.push_back({"notice", g.id(v), "revision " + quoted(g.id(v)) + " has no downgrade body and cannot be downgraded"});
+	return out;
+}
+
+std::vector<std::string>
+resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions)
+{
+	graph.validate();
+	const Impl &g = graph.impl();
+	std::vector<int> parents;
+	std::vector<char> seen(g.revs.size(), 0);
+	for (const std::string &item : split_revision_list(revisions)) {
+		if (item.empty())
+			throw Error(ErrorKind::invalid_argument, "empty revision in merge list " + quoted(revisions), {},
+			            "List the revisions to merge separated by commas, or use 'heads'.");
+		Target t = detail::parse_target(g, item);
+		if (t.kind == Target::Kind::relative)
+			throw Error(ErrorKind::invalid_argument, "relative target " + quoted(item) + " cannot be merged", {},
+			            "List the revisions to merge separated by commas, or use 'heads'.");
+		Resolver r(g, t);
+		std::vector<int> found;
+		if (t.kind == Target::Kind::heads && !t.has_label)
+			found = g.vheads;  // every head `head` complains about (Alembic merges only the real heads)
+		else if (t.kind != Target::Kind::base)
+			found = r.resolve_symbol(t.kind == Target::Kind::heads ? "heads"
+			                         : t.kind == Target::Kind::head ? "head"
+			                                                        : t.symbol,
+			                         r.target_branch(), t.label);
+		for (int v : found)
+			if (!seen[u(v)]) {
+				seen[u(v)] = 1;
+				parents.push_back(v);
+			}
+	}
+	if (parents.size() < 2)
+		throw Error(ErrorKind::invalid_argument, "a merge needs at least two distinct revisions",
+		            quoted(revisions) + " resolves to " + (parents.empty() ? std::string("no revision") : join(ids_of(g, parents))) +
+		                ".",
+		            {});
+	return ids_of(g, parents);
+}
+
+std::string
+parent_for_new_revision(const RevisionGraph &graph)
+{
+	graph.validate();
+	const Impl &g = graph.impl();
+	if (g.vheads.empty())
+		return {};
+	if (g.vheads.size() > 1) {
+		std::vector<std::string> ids = ids_of(g, g.vheads);
+		throw Error(ErrorKind::multiple_heads,
+		            "multiple heads are present; please specify the head revision on which the new revision should be "
+		            "based, or perform a merge",
+		            "Heads: " + join(ids) + ".", "Use pfm_merge('heads') to merge them.", ids);
+	}
+	return g.id(g.vheads.front());
+}
+
+}  // namespace pfm::core

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test/scripts/run.sh [NAME...] — tests for scripts/dev.sh, deploy.sh, adopt_alembic.sh and
+# alembic_to_pfm.py, each command run against a real throwaway cluster (Unix socket only).
+# NAME is converter, deploy, dev or adopt (default: all). Prints TAP lines, then
+# "N passed, M failed"; exits non-zero when anything failed.
+# PFM_SKIP_BUILD=1 skips `make install` (when the caller has just installed the extension).
+set -euo pipefail
+
+TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../scripts/lib.sh
+source "$TEST_DIR/../../scripts/lib.sh"
+SCRIPTS=$PFM_ROOT/scripts
+FIXTURES=$TEST_DIR/fixtures
+EXAMPLES=$PFM_ROOT/examples/pfm/migrations
+export PYTHONDONTWRITEBYTECODE=1
+unset DATABASE_URL PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD MIGRATIONS_DIR BACKUP_DIR
+
+# ---- TAP helpers -------------------------------------------------------------
+N=0 PASSED=0 FAILED=0
+OUT= RC=0
+ok() { N=$((N + 1)) PASSED=$((PASSED + 1)); printf 'ok %d - %s\n' "$N" "$1"; }
+not_ok() {
+	N=$((N + 1)) FAILED=$((FAILED + 1))
+	printf 'not ok %d - %s\n' "$N" "$1"
+	[ -z "${2:-}" ] || printf '%s\n' "$2" | tail -n 25 | sed 's/^/#   /'
+}
+# run CMD...: runs CMD, keeping its stdout+stderr in OUT and its exit status in RC.
+run() { OUT=$("$@" 2>&1) && RC=0 || RC=$?; }
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
+}
+# is ACTUAL EXPECTED DESC
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got:      '$1'
+expected: '$2'"; fi
+}
+# rc_is EXPECTED DESC: the exit status of the last run
+rc_is() {
+	if [ "$RC" = "$1" ]; then ok "$2"; else not_ok "$2 (exit $RC, expected $1)" "$OUT"; fi
+}
+# out_has TEXT DESC: the output of the last run contains TEXT
+out_has() {
+	if grep -qF -- "$1" <<<"$OUT"; then ok "$2"; else not_ok "$2 (no '$1' in the output)" "$OUT"; fi
+}
+
+# ---- a throwaway cluster ----------------------------------------------------
+pfm_ensure_deps
+[ "${PFM_SKIP_BUILD:-0}" = 1 ] || pfm_build_install
+WORK=$(pfm_tmpdir)
+SOCK=$WORK/run
+cleanup() {
+	pfm_cluster_stop "$WORK/data"
+	[ -n "${DEV_STOP:-}" ] && pfm_cluster_stop "$DEV_STOP"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+pfm_cluster_start "$WORK/data" "$SOCK" 5432
+export PGAPPNAME=pfm_script_tests
+
+# q DB SQL: one value (or lines of values) from the test cluster, as superuser.
+q() { psql -X -At -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres -d "$1" -c "$2"; }
+newdb() { q postgres "CREATE DATABASE $1" >/dev/null; }
+url() { printf 'postgresql://%s@/%s?host=%s' "${2:-postgres}" "$1" "$SOCK"; }
+has_table() { [ "$(q "$1" "SELECT to_regclass('$2') IS NOT NULL")" = t ]; }
+# A writable copy of the example migrations.
+copy_examples() { mkdir -p "$1" && cp "$EXAMPLES"/*.sql "$1"/; }
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(converter deploy dev adopt)
+for s in "${suites[@]}"; do
+	printf '# --- %s\n' "$s"
+	# shellcheck source=/dev/null
+	source "$TEST_DIR/test_$s.sh"
+done
+
+printf '1..%d\n%d passed, %d failed\n' "$N" "$PASSED" "$FAILED"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# scripts/alembic_to_pfm.py on the fixture Alembic project (sourced by run.sh).
+
+CONV=$SCRIPTS/alembic_to_pfm.py
+VERSIONS=$FIXTURES/alembic_project/alembic/versions
+C=$WORK/converter
+mkdir -p "$C"
+
+run python3 "$CONV" "$VERSIONS" "$C/out"
+rc_is 0 "converter: the fixture project converts"
+is "$(cd "$C/out" && ls | tr '\n' ' ')" \
+	"0001_initial_schema.sql 0002_add_mfa_sessions.sql 0003_add_user_preferences.sql 0004_merge_audit_branch.sql 0005_add_users_preferences_column.sql b7c1d2e3f4a5_create_login_audit.sql c8d9e0f1a2b3_audit_user_logins.sql " \
+	"converter: one .sql file per Alembic file, same names"
+is "$(grep -c 'SELECT pfm_register(' "$C"/out/*.sql | grep -vc ':1$')" 0 "converter: each file is one pfm_register call"
+check "converter: tuple down_revision becomes a merge 'a,b'" grep -qF "down_revision => '0003,c8d9e0f1a2b3'" "$C/out/0004_merge_audit_branch.sql"
+check "converter: an empty merge keeps empty bodies" grep -qF "upgrade       => ''," "$C/out/0004_merge_audit_branch.sql"
+check "converter: branch_labels kept" grep -qF "branch_labels => ARRAY['audit']" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
+check "converter: a root has down_revision NULL" grep -qF "down_revision => NULL" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
+check "converter: depends_on kept (annotated assignments read too)" grep -qF "depends_on    => ARRAY['0001']" "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
+check "converter: message = first docstring line" grep -qF "message       => 'Add user preferences table'" "$C/out/0003_add_user_preferences.sql"
+check "converter: a module-level SQL constant is resolved" grep -qF "CREATE TABLE mfa_sessions (" "$C/out/0002_add_mfa_sessions.sql"
+check "converter: sa.text() SQL is kept" grep -qF "SET preferences = '{\"theme\": \"light\", \"notifications\": true}'::jsonb" "$C/out/0005_add_users_preferences_column.sql"
+check "converter: a \$\$ function body survives (dollar-quoted with \$up\$)" grep -qF 'CREATE FUNCTION audit_login() RETURNS trigger LANGUAGE plpgsql AS $$' "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
+check "converter: statements are ;-terminated" grep -qxF 'DROP TABLE IF EXISTS mfa_sessions;' "$C/out/0002_add_mfa_sessions.sql"
+
+run python3 "$CONV" "$VERSIONS" "$C/out"
+rc_is 0 "converter: converting again into the same files is a no-op"
+
+# The refused op.add_column: named with file and line, nothing written.
+mkdir -p "$C/bad"
+cp "$VERSIONS"/*.py "$FIXTURES"/alembic_refused/*.py "$C/bad/"
+line=$(grep -n 'op.add_column' "$FIXTURES/alembic_refused/0006_add_last_seen.py" | cut -d: -f1)
+run python3 "$CONV" "$C/bad" "$C/bad_out"
+rc_is 1 "converter: op.add_column is refused (exit 1)"
+out_has "0006_add_last_seen.py:$line: op.add_column() is not raw SQL" "converter: the refusal names the file and line"
+check "converter: nothing written when refused" test ! -e "$C/bad_out"
+cp -r "$C/out" "$C/out_before"
+run python3 "$CONV" "$C/bad" "$C/out" --force
+check "converter: a refused run leaves an existing output directory as it was" diff -r "$C/out_before" "$C/out"
+
+# Small cases, one file each.
+conv_case() { # conv_case NAME PYTHON-SOURCE: converts a one-file versions dir; OUT/RC set
+	rm -rf "$C/case" && mkdir -p "$C/case/v"
+	printf '%s\n' "$2" >"$C/case/v/$1.py"
+	run python3 "$CONV" "$C/case/v" "$C/case/out"
+}
+HEAD='"""Msg
+
+Revision ID: r1
+"""
+from alembic import op
+import sqlalchemy as sa
+revision = "r1"
+down_revision = None
+'
+conv_case fstring "$HEAD
+def upgrade():
+    t = 'x'
+    op.execute(f'DROP TABLE {t}')"
+rc_is 1 "converter: an assignment in upgrade() is refused"
+out_has "fstring.py:11:" "converter: ... at its line"
+conv_case fstring2 "$HEAD
+def upgrade():
+    op.execute(f'DROP TABLE {t}')"
+out_has "f-string SQL" "converter: f-string SQL is refused"
+conv_case bind "$HEAD
+def upgrade():
+    op.execute(\"UPDATE t SET a = :val\")"
+out_has "bind parameter ':val'" "converter: a text() bind parameter is refused"
+conv_case escaped "$HEAD
+def upgrade():
+    op.execute(r\"UPDATE t SET a = 'x\\:y', b = '12:30'::time, c = c::text\")
+def downgrade():
+    raise NotImplementedError('one way')"
+rc_is 0 "converter: escaped colons, casts and times are accepted"
+check "converter: text()'s \\: unescaped" grep -qF "UPDATE t SET a = 'x:y', b = '12:30'::time, c = c::text;" "$C/case/out/escaped.sql"
+check "converter: a downgrade() that raises is irreversible (NULL)" grep -qF "downgrade     => NULL" "$C/case/out/escaped.sql"
+conv_case getbind "$HEAD
+def upgrade():
+    op.get_bind().execute('SELECT 1')"
+out_has "getbind.py:11: op.get_bind.execute() is not raw SQL" "converter: op.get_bind().execute() is refused"
+conv_case helper "$HEAD
+def upgrade():
+    create_tables()"
+out_has "call to create_tables() cannot be translated" "converter: a helper call is refused"
+conv_case syntax "$HEAD
+def upgrade(:
+    pass"
+out_has "syntax.py:10: syntax error" "converter: a Python syntax error is refused with its line"
+conv_case quote "\"\"\"It's a \$up\$ test\"\"\"
+from alembic import op
+revision = 'q1'
+down_revision = 'a1'
+def upgrade():
+    op.execute(\"SELECT '\$up\$'\")"
+rc_is 0 "converter: quotes and \$up\$ inside the SQL are handled"
+check "converter: message quote doubled" grep -qF "message       => 'It''s a \$up\$ test'" "$C/case/out/quote.sql"
+check "converter: dollar tag chosen not to clash" grep -qF "upgrade       => \$up1\$" "$C/case/out/quote.sql"
+conv_case norev "\"\"\"x\"\"\"
+down_revision = None
+def upgrade():
+    pass"
+out_has "no \`revision = '...'\` assignment" "converter: a file without revision is refused"
+conv_case badid "$HEAD
+depends_on = 'x; DROP TABLE users'
+def upgrade():
+    pass"
+out_has "is not a valid revision id or label" "converter: a malformed id is refused"
+
+# Two files with one revision; and an output file that differs.
+rm -rf "$C/dup" && mkdir -p "$C/dup/v"
+cp "$VERSIONS/0001_initial_schema.py" "$C/dup/v/"
+cp "$VERSIONS/0001_initial_schema.py" "$C/dup/v/0001_copy.py"
+run python3 "$CONV" "$C/dup/v" "$C/dup/out"
+out_has "revision 0001 is also defined in" "converter: a duplicated revision is refused"
+mkdir -p "$C/dup/out2" && echo 'changed' >"$C/dup/out2/0001_initial_schema.sql"
+rm "$C/dup/v/0001_copy.py"
+run python3 "$CONV" "$C/dup/v" "$C/dup/out2"
+out_has "exists and differs (use --force" "converter: an existing different file is not overwritten"
+run python3 "$CONV" "$C/dup/v" "$C/dup/out2" --force
+rc_is 0 "converter: --force overwrites"
+run python3 "$CONV" "$C/nonexistent" "$C/x"
+rc_is 2 "converter: a missing directory is a usage error (exit 2)"
+
+# The converter reads with ast and runs nothing: a file that would print when imported stays silent.
+conv_case sideeffect "$HEAD
+open('$C/imported', 'w').write('x')
+def upgrade():
+    op.execute('SELECT 1')"
+check "converter: the Alembic files are not executed" test ! -e "$C/imported"

@@ -10,7 +10,7 @@ passed=0 failed=0
 psql_db() { psql -qAtX -v ON_ERROR_STOP=1 -d pfm_race "$@"; }
 
 for isolation in 'read committed' 'repeatable read'; do
-	psql -qAtX -d postgres -c 'DROP DATABASE IF EXISTS pfm_race' -c 'CREATE DATABASE pfm_race'
+	psql -qAtX -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS pfm_race' -c 'CREATE DATABASE pfm_race'
 	psql_db -c 'CREATE EXTENSION pfm_migrate' -c 'CREATE TABLE trace (revision text, pid int)'
 	for i in $(seq 1 "$chain"); do
 		parent=$([ "$i" -gt 1 ] && printf "'r%02d'" $((i - 1)) || echo NULL)
@@ -20,8 +20,9 @@ for isolation in 'read committed' 'repeatable read'; do
 	done
 	pids=()
 	for s in $(seq 1 "$sessions"); do
-		PGOPTIONS="-c default_transaction_isolation='$isolation' -c client_min_messages=warning" \
-			psql_db -c "SELECT count(*) FROM pfm_upgrade('head')" >"/tmp/pfm_race.$s.out" 2>&1 &
+		PGOPTIONS="-c client_min_messages=warning" psql_db \
+			-c "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL $isolation" \
+			-c "SELECT count(*) FROM pfm_upgrade('head')" >"/tmp/pfm_race.$s.out" 2>&1 &
 		pids+=($!)
 	done
 	ok_sessions=0
@@ -40,6 +41,6 @@ for isolation in 'read committed' 'repeatable read'; do
 		failed=$((failed + 1))
 	fi
 done
-psql -qAtX -d postgres -c 'DROP DATABASE IF EXISTS pfm_race'
+psql -qAtX -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS pfm_race'
 echo "race: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

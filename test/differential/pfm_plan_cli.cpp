@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/planner.hpp"
 
 using namespace pfm::core;

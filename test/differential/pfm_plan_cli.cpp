@@ -148,9 +148,11 @@ main()
 			} else if (cmd == "history") {
 				std::cout << "{\"ok\":true,\"result\":" << json_list(graph->history_order()) << "}\n";
 			} else if (cmd == "merge") {
-				std::cout << "{\"ok\":true,\"result\":" << json_list(resolve_merge_parents(*graph, f[1])) << "}\n";
+				std::vector<std::string> parents = resolve_merge_parents(*graph, f[1]);
+				std::cout << "{\"ok\":true,\"result\":" << json_list(parents) << "}\n";
 			} else if (cmd == "revision") {
-				std::cout << "{\"ok\":true,\"result\":" << json_list({parent_for_new_revision(*graph)}) << "}\n";
+				std::string parent = parent_for_new_revision(*graph);
+				std::cout << "{\"ok\":true,\"result\":" << json_list({parent}) << "}\n";
 			} else if (cmd == "check") {
 				std::vector<std::string> out;
 				for (const Problem &p : check_all(*graph, applied))

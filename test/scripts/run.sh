@@ -56,9 +56,9 @@ cleanup() {
 	[ -n "${DEV_STOP:-}" ] && pfm_cluster_stop "$DEV_STOP"
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+[ "${KEEP:-0}" = 1 ] || trap cleanup EXIT
 pfm_cluster_start "$WORK/data" "$SOCK" 5432
-export PGAPPNAME=pfm_script_tests
+
 
 # q DB SQL: one value (or lines of values) from the test cluster, as superuser.
 q() { psql -X -At -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres -d "$1" -c "$2"; }

@@ -14,7 +14,7 @@ out_has "current revision: 0004" "dev migrate: migrates the example project to h
 out_has "Add preferences column to users" "dev migrate: shows the history"
 check "dev migrate: the cluster lives under PFM_DEV_DIR" test -f "$PFM_DEV_DIR/data/PG_VERSION"
 check "dev migrate: ... which git ignores" grep -qx '\*' "$PFM_DEV_DIR/.gitignore"
-check "dev migrate: it listens on a Unix socket only" grep -q "listen_addresses=''" "$PFM_DEV_DIR/data/postmaster.opts"
+is "$(dq "SHOW listen_addresses")" "" "dev migrate: it listens on a Unix socket only (no TCP)"
 is "$(dq "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 6 "dev migrate: the example schema's 6 tables exist"
 
 run "$DEV" migrate

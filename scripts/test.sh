@@ -37,6 +37,7 @@ run_suite() {
 # CTest runs GoogleTest, the differential test and the three SQL suites.
 run_suite ctest ctest --test-dir build --output-on-failure
 run_suite concurrency test/concurrency/race.sh
+PFM_SERVER_LOG="$tmp/data/server.log" run_suite integration test/integration/run.sh
 if [ -x test/scripts/run.sh ]; then
 	run_suite scripts test/scripts/run.sh
 fi

@@ -72,8 +72,10 @@ suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(converter deploy dev adopt)
 for s in "${suites[@]}"; do
 	printf '# --- %s\n' "$s"
+	# Sourced as part of an || list, so errexit is off inside: a failing step is a failed
+	# assertion, never the end of the run.
 	# shellcheck source=/dev/null
-	source "$TEST_DIR/test_$s.sh"
+	source "$TEST_DIR/test_$s.sh" || not_ok "suite $s ended with an error"
 done
 
 printf '1..%d\n%d passed, %d failed\n' "$N" "$PASSED" "$FAILED"

@@ -30,6 +30,7 @@ q legacy "INSERT INTO users (email, password_hash) VALUES ('carol@example.com', 
 # The application schema, without pfm_migrate, comments, blank lines and pg_dump's \restrict lines.
 schema_of() { pg_dump -s -h "$SOCK" -U postgres "$@" | grep -Ev -e pfm_migrate -e '^(--|$)' -e '^\\(un)?restrict '; }
 schema_before=$(schema_of legacy)
+check "the schema dump used for comparisons is not empty" grep -q 'CREATE TABLE public.login_audit' <<<"$schema_before"
 
 export DATABASE_URL MIGRATIONS_DIR=$A/migrations
 DATABASE_URL=$(url legacy)

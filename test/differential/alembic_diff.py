@@ -1,0 +1,551 @@
+#!/usr/bin/python3
+"""Differential test: pfm_migrate's core planner against Alembic 1.8.
+
+For seeded random revision graphs (branch points, merges, several bases, branch
+labels, depends_on), runs sequences of upgrade / downgrade / stamp commands from
+random reachable states through BOTH
+
+  * Alembic's own machinery: RevisionMap for resolution, ScriptDirectory's
+    _upgrade_revs / _downgrade_revs / _stamp_revs (with _catch_revision_errors)
+    for planning, and HeadMaintainer.update_to_step for the version rows (only
+    the SQL is replaced by a set, exactly mirroring the table), and
+  * our core, through the pfm_plan_cli line protocol,
+
+and compares: whether each errs, the set of revisions applied / reverted, and
+the resulting heads (version rows).
+
+Expected differences (SPEC §6 and the core's documented choices) are classified,
+counted and printed, never silently skipped. Each class:
+
+  downgrade_relative_multiple_heads  `downgrade -N` with several current heads:
+        Alembic warns and picks the first row, we refuse naming the heads (SPEC §6).
+  alembic_internal_error:<Type>  Alembic fails with an internal error
+        (AssertionError, KeyError, TypeError...) while planning or while
+        maintaining the version rows: `label@-1` at base, `rev+N` past a head,
+        `rev-N` down to base as an upgrade target, downgrades through redundant
+        dependency edges. Accepted when we give a typed error or a result that
+        passes the invariants (SPEC §6: "a clear error or the obvious result").
+  redundant_version_rows  Alembic's rows after the command hold a revision that is
+        an ancestor of another row (issue #789); we compare Alembic's rows reduced
+        to the heads of the applied set (SPEC §6: no redundant rows).
+  ambiguous_prefix  a prefix matching several revisions: Alembic says "can't
+        locate", we say ambiguous_revision listing the candidates (SPEC §6); both err.
+  prefix_alias_same_revision  a prefix matching an id and a label of the SAME
+        revision: Alembic calls that ambiguous, we resolve it.
+  overlapping_targets  `upgrade label@heads` where one head depends on another:
+        Alembic raises "overlaps with other requested revisions", we upgrade to all.
+  downgrade_label_resolution  `downgrade label@X` (X = head, heads, a revision or
+        prefix): Alembic resolves X ignoring the label (rpartition), so label@head is
+        the global head and label@rev is not checked for membership; we resolve X
+        inside the branch, as for upgrades.
+  stamp_several_destinations  `stamp heads` / `stamp label@heads` with several
+        destinations: Alembic replaces every related head once per destination and
+        can lose (or fail to delete) the head of an unrelated branch; we replace, per
+        destination, only the heads related to it.
+
+Everything else that differs is a failure: the script exits non-zero.
+"""
+
+import argparse
+import collections
+import json
+import random
+import subprocess
+import sys
+import warnings
+
+from alembic import util as alembic_util
+from alembic.runtime.migration import HeadMaintainer
+from alembic.script.base import ScriptDirectory
+from alembic.script.revision import Revision, RevisionMap
+
+
+# --------------------------------------------------------------------------- Alembic side
+
+
+class _Module:
+    @staticmethod
+    def upgrade():
+        pass
+
+    @staticmethod
+    def downgrade():
+        pass
+
+
+class FakeScript(Revision):
+    """A Revision with what RevisionStep needs from a Script (module, doc)."""
+
+    module = _Module
+    doc = ""
+
+
+class SetHeadMaintainer(HeadMaintainer):
+    """Alembic's HeadMaintainer; the version table is the `heads` set itself.
+
+    The three row operations keep Alembic's own bookkeeping (the asserts and the
+    set updates of the originals); a missing row raises KeyError where the real
+    one would fail its rowcount check."""
+
+    def __init__(self, heads):
+        self.context = None
+        self.heads = set(heads)
+
+    def _insert_version(self, version):
+        assert version not in self.heads
+        self.heads.add(version)
+
+    def _delete_version(self, version):
+        self.heads.remove(version)
+
+    def _update_version(self, from_, to_):
+        assert to_ not in self.heads
+        self.heads.remove(from_)
+        self.heads.add(to_)
+
+
+def alembic_script_directory(graph):
+    revs = []
+    for r in graph.revs:
+        down = tuple(r.parents) if len(r.parents) > 1 else (r.parents[0] if r.parents else None)
+        deps = tuple(r.deps) if r.deps else None
+        labels = tuple(r.labels) if r.labels else None
+        revs.append(FakeScript(r.id, down, dependencies=deps, branch_labels=labels))
+    sd = object.__new__(ScriptDirectory)
+    sd.revision_map = RevisionMap(lambda: revs)
+    sd.revision_map._revision_map  # build now
+    return sd
+
+
+class AlembicResult:
+    def __init__(self):
+        self.error = None  # ("command", message) or ("internal", "Type: message")
+        self.cause = None  # message of the underlying RevisionError, if any
+        self.steps = None  # list of revision ids (upgrade/downgrade)
+        self.rows = None  # version rows after the command, or None if maintenance crashed
+        self.maintenance_error = None
+        self.warned = False
+
+
+def run_alembic(sd, command, target, heads):
+    res = AlembicResult()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if command == "upgrade":
+                steps = sd._upgrade_revs(target, tuple(heads))
+            elif command == "downgrade":
+                steps = sd._downgrade_revs(target, tuple(heads))
+            else:
+                steps = sd._stamp_revs(target, tuple(heads))
+        except alembic_util.CommandError as e:
+            res.error = ("command", str(e))
+            res.cause = str(e.__cause__) if e.__cause__ is not None else None
+            res.warned = bool(caught)
+            return res
+        except Exception as e:  # noqa: BLE001 -- Alembic internal errors are what we classify
+            res.error = ("internal", "%s: %s" % (type(e).__name__, e))
+            res.warned = bool(caught)
+            return res
+        res.warned = bool(caught)
+    if command != "stamp":
+        res.steps = [s.revision.revision for s in steps]
+    hm = SetHeadMaintainer(heads)
+    try:
+        for step in steps:
+            hm.update_to_step(step)
+        res.rows = sorted(hm.heads)
+    except Exception as e:  # noqa: BLE001
+        res.maintenance_error = "%s: %s" % (type(e).__name__, e)
+    return res
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+class Rev:
+    def __init__(self, id_, parents, deps, labels):
+        self.id = id_
+        self.parents = parents
+        self.deps = deps
+        self.labels = labels
+
+
+class Graph:
+    def __init__(self, revs):
+        self.revs = revs
+        self.by_id = {r.id: r for r in revs}
+        self.down = {r.id: list(dict.fromkeys(r.parents + r.deps)) for r in revs}
+        self.up = collections.defaultdict(list)
+        for r in revs:
+            for d in self.down[r.id]:
+                self.up[d].append(r.id)
+        self.labels = [l for r in revs for l in r.labels]
+        self._anc = {}
+
+    def ancestors(self, rid):
+        """Inclusive ancestors through parents and depends_on."""
+        if rid not in self._anc:
+            out = {rid}
+            for d in self.down[rid]:
+                out |= self.ancestors(d)
+            self._anc[rid] = frozenset(out)
+        return self._anc[rid]
+
+    def closure(self, ids):
+        out = set()
+        for i in ids:
+            out |= self.ancestors(i)
+        return out
+
+    def version_heads(self, applied):
+        named = {d for a in applied for d in self.down[a] if d in applied}
+        return sorted(set(applied) - named)
+
+    def reduce_rows(self, rows):
+        rows = set(rows)
+        return sorted(r for r in rows if not any(r != o and r in self.ancestors(o) for o in rows))
+
+
+def random_graph(rng, index):
+    n = rng.randint(5, 20)
+    # Ids share 2-character prefixes often enough to exercise prefix resolution.
+    pool = ["a1", "a1", "b2", "c3", "d4", "e5", "f6", "0a", "9f"]
+    ids = []
+    while len(ids) < n:
+        cand = rng.choice(pool) + "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice([2, 4, 6])))
+        if cand not in ids:
+            ids.append(cand)
+    label_pool = ["cart", "net", "ui", "feat1", "a1x", "b2lab", "main", "billing"]
+    rng.shuffle(label_pool)
+    revs = []
+    made = []
+    anc = {}
+    for i, rid in enumerate(ids):
+        roll = rng.random()
+        parents = []
+        if not made or roll < 0.12:
+            parents = []
+        elif roll < 0.30 and len(made) >= 2:
+            # merge of 2 (sometimes 3) revisions, none an ancestor of another
+            k = 3 if rng.random() < 0.2 and len(made) >= 3 else 2
+            for _ in range(10):
+                cand = rng.sample(made, k)
+                if all(a == b or a not in anc[b] for a in cand for b in cand):
+                    parents = cand
+                    break
+            if not parents:
+                parents = [rng.choice(made)]
+        else:
+            # prefer recent revisions: long lines with some branch points
+            parents = [made[max(0, len(made) - 1 - int(rng.expovariate(0.6)))]]
+        deps = []
+        if made and rng.random() < 0.22:
+            mine = set().union(*(anc[p] for p in parents)) if parents else set()
+            cands = [m for m in made if m not in parents]
+            if rng.random() < 0.8:
+                cands = [m for m in cands if m not in mine]  # mostly non-redundant dependencies
+            if cands:
+                deps = [rng.choice(cands)]
+        labels = []
+        if label_pool and rng.random() < 0.18:
+            labels = [label_pool.pop()]
+        revs.append(Rev(rid, parents, deps, labels))
+        anc[rid] = {rid}.union(*(anc[p] for p in parents + deps)) if parents or deps else {rid}
+        made.append(rid)
+    return Graph(revs)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def random_command(rng, g):
+    ids = [r.id for r in g.revs]
+    rid = lambda: rng.choice(ids)  # noqa: E731
+    labels = g.labels or [rid()]
+    lab = lambda: rng.choice(labels)  # noqa: E731
+    prefix = lambda: rid()[: rng.randint(1, 6)]  # noqa: E731
+    up = [
+        (6, lambda: "heads"),
+        (3, lambda: "head"),
+        (1, lambda: "base"),
+        (8, rid),
+        (3, prefix),
+        (2, lambda: lab()),
+        (4, lambda: lab() + "@head"),
+        (2, lambda: lab() + "@heads"),
+        (1, lambda: lab() + "@base"),
+        (5, lambda: "+%d" % rng.randint(1, 3)),
+        (4, lambda: "%s+%d" % (rid(), rng.randint(1, 2))),
+        (2, lambda: "%s-%d" % (rid(), rng.randint(1, 2))),
+        (2, lambda: "%s@+%d" % (lab(), rng.randint(1, 2))),
+        (2, lambda: rid() + "@head"),
+        (2, lambda: "%s@%s" % (lab(), rid())),
+        (1, lambda: "-1"),
+    ]
+    down = [
+        (4, lambda: "base"),
+        (8, rid),
+        (2, prefix),
+        (6, lambda: "-%d" % rng.randint(1, 3)),
+        (4, lambda: "%s@-%d" % (lab(), rng.randint(1, 2))),
+        (2, lambda: lab() + "@base"),
+        (3, lambda: "%s-%d" % (rid(), rng.randint(1, 2))),
+        (1, lambda: "%s+%d" % (rid(), rng.randint(1, 2))),
+        (2, lambda: "%s@%s" % (lab(), rid())),
+        (1, lambda: lab() + "@head"),
+        (1, lambda: "head"),
+        (1, lambda: "heads"),
+        (1, lambda: "+1"),
+        (1, lambda: lab()),
+    ]
+    stamp = [
+        (8, rid),
+        (3, lambda: "heads"),
+        (2, lambda: "head"),
+        (3, lambda: "base"),
+        (2, lambda: lab() + "@head"),
+        (2, lambda: lab() + "@heads"),
+        (2, lambda: lab() + "@base"),
+        (2, lambda: lab()),
+        (1, lambda: "+1"),
+    ]
+    roll = rng.random()
+    command, table = ("upgrade", up) if roll < 0.45 else ("downgrade", down) if roll < 0.85 else ("stamp", stamp)
+    total = sum(w for w, _ in table)
+    x = rng.uniform(0, total)
+    for w, fn in table:
+        x -= w
+        if x <= 0:
+            return command, fn()
+    return command, table[-1][1]()
+
+
+# --------------------------------------------------------------------------- our side
+
+
+class Core:
+    def __init__(self, cli):
+        self.proc = subprocess.Popen([cli], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def load(self, g):
+        lines = ["G"]
+        for r in g.revs:
+            lines.append("R %s|%s|%s|%s|" % (r.id, ",".join(r.parents), ",".join(r.deps), ",".join(r.labels)))
+        self.proc.stdin.write("\n".join(lines) + "\n")
+
+    def query(self, command, target, applied):
+        self.proc.stdin.write("Q %s|%s|%s\n" % (command, target, ",".join(sorted(applied))))
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("pfm_plan_cli exited")
+        return json.loads(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+# --------------------------------------------------------------------------- comparison
+
+VERBOSE_CLASSES = False
+
+
+def check_invariants(g, command, applied, ours):
+    """Our result must be self-consistent: a valid order, an ancestor-closed applied
+    set afterwards and heads_after = the heads of that set. Returns (problem, new_applied)."""
+    if command == "stamp":
+        new = (set(applied) | set(ours["mark"])) - set(ours["unmark"])
+        if set(ours["mark"]) & set(applied) or not set(ours["unmark"]) <= set(applied):
+            return "stamp marks an applied or unmarks an unapplied revision", new
+        order_ok = True
+    else:
+        steps = ours["steps"]
+        if len(set(steps)) != len(steps):
+            return "duplicate step", set(applied)
+        if command == "upgrade":
+            if set(steps) & set(applied):
+                return "upgrade re-applies a revision", set(applied)
+            done = set(applied)
+            order_ok = True
+            for s in steps:
+                order_ok = order_ok and all(d in done for d in g.down[s])
+                done.add(s)
+            new = done
+        else:
+            if not set(steps) <= set(applied):
+                return "downgrade reverts an unapplied revision", set(applied)
+            left = set(applied)
+            order_ok = True
+            for s in steps:
+                order_ok = order_ok and not any(u in left for u in g.up[s])
+                left.discard(s)
+            new = left
+    if not order_ok:
+        return "steps are not in a valid topological order", new
+    if g.closure(new) != new:
+        return "applied set after the command is not ancestor-closed", new
+    if g.version_heads(new) != ours["heads"]:
+        return "heads_after %s != heads of the applied set %s" % (ours["heads"], g.version_heads(new)), new
+    return None, new
+
+
+def classify_error_mismatch(g, command, target, heads, alembic, ours):
+    """An error on one side only (or an Alembic crash): the expected-difference class, or None."""
+    kind, msg = alembic.error if alembic.error else (None, None)
+    cause = alembic.cause or ""
+    if kind == "internal":
+        if ours["ok"] or ours["kind"] not in ("internal", "exception"):
+            return "alembic_internal_error:" + msg.split(":")[0]
+        return None
+    if command == "downgrade" and target.startswith("-") and len(heads) > 1:
+        if not ours["ok"] and "multiple heads" in ours["message"]:
+            return "downgrade_relative_multiple_heads"
+    if kind == "command" and "Multiple revisions start with" in cause:
+        if not ours["ok"] and ours["kind"] == "ambiguous_revision":
+            return "ambiguous_prefix"
+        if ours["ok"]:
+            # every key that matched must name the same revision
+            text = target.split("@")[-1]
+            keys = [r.id for r in g.revs if len(r.id) > 3 and r.id.startswith(text)]
+            keys += [(l, r.id) for r in g.revs for l in r.labels if len(l) > 3 and l.startswith(text)]
+            revs = {k if isinstance(k, str) else k[1] for k in keys}
+            if len(revs) == 1:
+                return "prefix_alias_same_revision"
+            if "@" in target:
+                return "downgrade_label_resolution" if command == "downgrade" else "prefix_alias_same_revision"
+    if kind == "command" and "overlaps with other requested revisions" in cause and ours["ok"]:
+        return "overlapping_targets"
+    if command == "downgrade" and "@" in target and not target.split("@")[1].lstrip("+-").isdigit():
+        # Alembic: label@head(s) is the global head(s); label@rev is not checked for membership
+        if kind == "command" and "Multiple head" in msg and ours["ok"]:
+            return "downgrade_label_resolution"
+        if alembic.error is None and not ours["ok"] and "is not a member of branch" in ours["message"]:
+            return "downgrade_label_resolution"
+    if command == "stamp" and target.split("@")[-1] == "heads" and alembic.error is None and ours["ok"]:
+        return "stamp_several_destinations"
+    return None
+
+
+def compare(g, command, target, applied, alembic, ours, stats):
+    heads = g.version_heads(applied)
+    if alembic.error or not ours["ok"]:
+        if alembic.error and not ours["ok"]:
+            if alembic.cause and "Multiple revisions start with" in alembic.cause:
+                stats["ambiguous_prefix"] += 1
+            stats["(both refuse)"] += 1
+            if alembic.error[0] == "internal":
+                cls = "alembic_internal_error:" + alembic.error[1].split(":")[0]
+                stats[cls] += 1
+                if VERBOSE_CLASSES:
+                    print("  [%s] %s %s from %s: alembic=%s ours=%s" % (cls, command, target, heads, alembic.error,
+                                                                   ours["message"]))
+            return None, None
+        cls = classify_error_mismatch(g, command, target, heads, alembic, ours)
+        if cls is None:
+            return "error mismatch: alembic=%s ours=%s" % (
+                alembic.error or "ok",
+                "ok" if ours["ok"] else "%s: %s (%s)" % (ours["kind"], ours["message"], ours.get("detail", "")),
+            ), None
+        stats[cls] += 1
+        if VERBOSE_CLASSES:
+            print("  [%s] %s %s from %s: alembic=%s ours=%s" % (cls, command, target, heads, alembic.error or alembic.rows,
+                                                           ours if ours["ok"] else ours["message"]))
+        if ours["ok"]:
+            problem, new = check_invariants(g, command, applied, ours)
+            if problem:
+                return "[%s] ours fails invariants: %s" % (cls, problem), None
+            return None, new
+        return None, None
+
+    problem, new = check_invariants(g, command, applied, ours)
+    if problem:
+        return problem, None
+    if command != "stamp" and sorted(alembic.steps) != sorted(ours["steps"]):
+        return "steps differ: alembic=%s ours=%s" % (alembic.steps, ours["steps"]), None
+    if command != "stamp" and alembic.steps == ours["steps"]:
+        stats["(same step order as alembic)"] += 1
+    if alembic.maintenance_error:
+        cls = "alembic_internal_error:" + alembic.maintenance_error.split(":")[0]
+        stats[cls] += 1
+        if VERBOSE_CLASSES:
+            print("  [%s] %s %s from %s: alembic steps=%s (rows: %s) ours=%s" % (
+                cls, command, target, heads, alembic.steps, alembic.maintenance_error, ours))
+        return None, new
+    reduced = g.reduce_rows(alembic.rows)
+    if reduced != ours["heads"]:
+        if command == "stamp" and target.split("@")[-1] == "heads":
+            stats["stamp_several_destinations"] += 1
+            if VERBOSE_CLASSES:
+                print("  [stamp_several_destinations] stamp %s from %s: alembic rows=%s ours=%s" % (
+                    target, heads, alembic.rows, ours["heads"]))
+            return None, new
+        return "heads differ: alembic rows=%s ours=%s" % (alembic.rows, ours["heads"]), None
+    if reduced != alembic.rows:
+        stats["redundant_version_rows"] += 1
+    stats["(both succeed, same result)"] += 1
+    return None, new
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cli", required=True, help="path to pfm_plan_cli")
+    ap.add_argument("--graphs", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--episodes", type=int, default=5, help="start states per graph")
+    ap.add_argument("--steps", type=int, default=6, help="commands per start state")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--show-classes", action="store_true", help="print every expected difference")
+    args = ap.parse_args()
+    global VERBOSE_CLASSES
+    VERBOSE_CLASSES = args.show_classes
+
+    rng = random.Random(args.seed)
+    core = Core(args.cli)
+    stats = collections.Counter()
+    commands = passed = failed = 0
+    shown = 0
+    for gi in range(args.graphs):
+        g = random_graph(rng, gi)
+        sd = alembic_script_directory(g)
+        core.load(g)
+        for _ in range(args.episodes):
+            ids = [r.id for r in g.revs]
+            k = rng.choice([0, 0, 1, 1, 2, 3])
+            applied = g.closure(rng.sample(ids, min(k, len(ids))))
+            for _ in range(args.steps):
+                command, target = random_command(rng, g)
+                heads = g.version_heads(applied)
+                alembic = run_alembic(sd, command, target, heads)
+                ours = core.query(command, target, applied)
+                commands += 1
+                problem, new = compare(g, command, target, applied, alembic, ours, stats)
+                if problem:
+                    failed += 1
+                    if shown < 25 or args.verbose:
+                        shown += 1
+                        print("FAIL graph %d: %s %s from heads %s" % (gi, command, target, heads))
+                        for r in g.revs:
+                            print("    %s parents=%s deps=%s labels=%s" % (r.id, r.parents, r.deps, r.labels))
+                        print("    " + problem)
+                    continue
+                passed += 1
+                if args.verbose:
+                    print("ok %s %s from %s -> %s" % (command, target, heads, ours))
+                if new is not None:
+                    applied = new
+    core.close()
+
+    print("expected differences and notes:")
+    for k in sorted(stats):
+        print("  %-45s %d" % (k, stats[k]))
+    print("%d graphs, %d commands: %d passed, %d failed" % (args.graphs, commands, passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

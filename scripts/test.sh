@@ -20,34 +20,38 @@ trap cleanup EXIT
 pfm_cluster_start "$tmp/data" "$tmp/sock" 5432
 export PGHOST="$tmp/sock" PGPORT=5432 PGUSER=postgres
 
-declare -A results
+summary=()
 failures=0
+# run_suite NAME COMMAND...: runs one suite, keeps its last count line for the summary.
 run_suite() {
-	local name=$1
+	local name=$1 log status=0
 	shift
 	pfm_log "suite: $name"
-	if "$@"; then
-		results[$name]=passed
+	log=$(mktemp)
+	"$@" 2>&1 | tee "$log" || status=$?
+	local counts
+	counts=$(grep -E '[0-9]+ passed, [0-9]+ failed|tests passed|^Files=|^All tests successful|^Result:' "$log" | tail -2 | paste -sd' ')
+	rm -f "$log"
+	if [ "$status" -eq 0 ]; then
+		summary+=("  $name: passed  ($counts)")
 	else
-		results[$name]=FAILED
+		summary+=("  $name: FAILED  ($counts)")
 		failures=$((failures + 1))
 	fi
 }
 
-# CTest runs GoogleTest, the differential test and the three SQL suites.
-run_suite ctest ctest --test-dir build --output-on-failure
-run_suite concurrency test/concurrency/race.sh
-PFM_SERVER_LOG="$tmp/data/server.log" run_suite integration test/integration/run.sh
+run_suite "googletest + differential vs Alembic (ctest)" ctest --test-dir build --output-on-failure -LE sql
+run_suite "pg_regress" scripts/run-sql-suite.sh regress
+run_suite "isolation" scripts/run-sql-suite.sh isolation
+run_suite "pgTAP" scripts/run-sql-suite.sh pgtap
+run_suite "8-session race" test/concurrency/race.sh
+PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/run.sh
 if [ -x test/scripts/run.sh ]; then
-	run_suite scripts test/scripts/run.sh
+	run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
 fi
 
 echo
 echo "== summary =="
-passed=0
-for name in "${!results[@]}"; do
-	echo "  $name: ${results[$name]}"
-	[ "${results[$name]}" = passed ] && passed=$((passed + 1))
-done
-echo "suites: $passed passed, $failures failed"
+printf '%s\n' "${summary[@]}"
+echo "suites: $(( ${#summary[@]} - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]

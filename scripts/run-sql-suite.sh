@@ -24,27 +24,22 @@ out="$PFM_ROOT/build/sql-$suite"
 rm -rf "$out" && mkdir -p "$out"
 cd "$PFM_ROOT"
 
-case "$suite" in
-regress)
-	mapfile -t tests < <(ls sql/*.sql | xargs -n1 basename | sed 's/\.sql$//')
-	status=0
-	"$pgxs_dir/test/regress/pg_regress" --inputdir=. --outputdir="$out" --bindir="$PG_BIN" \
-		--dbname=pfm_regression "${tests[@]}" | tee "$out/summary.txt" || status=$?
-	[ -f "$out/regression.diffs" ] && [ "$status" -ne 0 ] && cat "$out/regression.diffs"
-	failed=$(grep -cE '^(not ok|test .* FAILED)|\.\.\. FAILED' "$out/summary.txt" || true)
-	echo "pg_regress: $(( ${#tests[@]} - failed )) passed, $failed failed"
-	exit "$status"
-	;;
-isolation)
-	mapfile -t tests < <(ls specs/*.spec | xargs -n1 basename | sed 's/\.spec$//')
-	status=0
-	"$pgxs_dir/test/isolation/pg_isolation_regress" --inputdir=. --outputdir="$out" --bindir="$PG_BIN" \
-		--dbname=pfm_isolation "${tests[@]}" | tee "$out/summary.txt" || status=$?
-	[ -f "$out/regression.diffs" ] && [ "$status" -ne 0 ] && cat "$out/regression.diffs"
+# run_regress TOOL INPUT_GLOB EXT: pg_regress-style runner over every file of a kind.
+run_regress() {
+	local tool=$1 pattern=$2 ext=$3 status=0
+	mapfile -t tests < <(ls $pattern | xargs -n1 basename | sed "s/\\.$ext\$//")
+	"$pgxs_dir/$tool" --inputdir=. --outputdir="$out" --bindir="$PG_BIN" --dbname="pfm_$suite" "${tests[@]}" \
+		| tee "$out/summary.txt" || status=$?
+	[ "$status" -ne 0 ] && [ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
+	local failed
 	failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.txt" || true)
-	echo "isolation: $(( ${#tests[@]} - failed )) passed, $failed failed"
-	exit "$status"
-	;;
+	echo "$suite: $(( ${#tests[@]} - failed )) passed, $failed failed"
+	return "$status"
+}
+
+case "$suite" in
+regress) run_regress test/regress/pg_regress 'sql/*.sql' sql ;;
+isolation) run_regress test/isolation/pg_isolation_regress 'specs/*.spec' spec ;;
 pgtap)
 	"$PG_BIN/psql" -qX -d postgres -c 'DROP DATABASE IF EXISTS pfm_tap' -c 'CREATE DATABASE pfm_tap' >/dev/null
 	pg_prove -d pfm_tap --ext .sql -r test/pgtap

@@ -21,20 +21,29 @@ null_argument(const char *name)
 }
 }  // namespace
 
-std::optional<std::string>
-optional_text(FunctionCallInfo fcinfo, int n)
+namespace {
+// Copies a text Datum (detoasting it inside pg_call) into a std::string.
+std::string
+string_from_text_datum(Datum d)
 {
-	if (PG_ARGISNULL(n))
-		return std::nullopt;
 	struct Ref {
 		const char *data;
 		int len;
 	};
 	Ref ref = pg_call([&] {
-		text *t = PG_GETARG_TEXT_PP(n);
+		text *t = DatumGetTextPP(d);
 		return Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t))};
 	});
 	return std::string(ref.data, static_cast<std::size_t>(ref.len));
+}
+}  // namespace
+
+std::optional<std::string>
+optional_text(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return std::nullopt;
+	return string_from_text_datum(PG_GETARG_DATUM(n));
 }
 
 std::string
@@ -68,16 +77,7 @@ optional_text_array(FunctionCallInfo fcinfo, int n, const char *name)
 	for (int i = 0; i < e.count; i++) {
 		if (e.nulls[i])
 			throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, std::string("argument \"") + name + "\" must not contain NULL");
-		Datum d = e.values[i];
-		struct Ref {
-			const char *data;
-			int len;
-		};
-		Ref ref = pg_call([&] {
-			text *t = DatumGetTextPP(d);
-			return Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t))};
-		});
-		out.emplace_back(ref.data, static_cast<std::size_t>(ref.len));
+		out.push_back(string_from_text_datum(e.values[i]));
 	}
 	return out;
 }

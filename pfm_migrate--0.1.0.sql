@@ -40,15 +40,33 @@ COMMENT ON TABLE pfm_migrate.applied IS 'every applied revision: when, by whom, 
 SELECT pg_catalog.pg_extension_config_dump('pfm_migrate.applied', '');
 
 -- What alembic_version holds: the heads of the applied set (through parents and
--- depends_on). Derived, so it can never disagree with the applied set.
-CREATE VIEW pfm_migrate.version AS
-SELECT a.revision AS version_num
-  FROM pfm_migrate.applied a
- WHERE a.revision OPERATOR(pg_catalog.<>) ALL (
-       SELECT pg_catalog.unnest(r.down_revisions OPERATOR(pg_catalog.||) r.depends_on)
-         FROM pfm_migrate.applied b
-         JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) b.revision);
-COMMENT ON VIEW pfm_migrate.version IS 'one row per current head, like alembic_version';
+-- depends_on), rewritten by every call that changes the applied set; pfm_check()
+-- reports it if anything else makes it disagree with pfm_migrate.applied.
+CREATE TABLE pfm_migrate.version (
+	version_num text PRIMARY KEY
+);
+COMMENT ON TABLE pfm_migrate.version IS 'one row per current head, like alembic_version';
+SELECT pg_catalog.pg_extension_config_dump('pfm_migrate.version', '');
+
+-- Bumped by every statement that changes revisions or applied: a backend keeps the
+-- parsed revision graph between calls for as long as this row version is the same.
+CREATE TABLE pfm_migrate.catalog_generation (
+	generation bigint NOT NULL
+);
+INSERT INTO pfm_migrate.catalog_generation VALUES (0);
+COMMENT ON TABLE pfm_migrate.catalog_generation IS 'changes whenever revisions or applied change (cache key)';
+
+CREATE FUNCTION pfm_migrate.bump_generation() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+	UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER revisions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pfm_migrate.revisions
+	FOR EACH STATEMENT EXECUTE FUNCTION pfm_migrate.bump_generation();
+CREATE TRIGGER applied_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pfm_migrate.applied
+	FOR EACH STATEMENT EXECUTE FUNCTION pfm_migrate.bump_generation();
 
 CREATE SEQUENCE pfm_migrate.audit_id_seq;
 SELECT pg_catalog.pg_extension_config_dump('pfm_migrate.audit_id_seq', '');

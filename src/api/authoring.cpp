@@ -172,11 +172,11 @@ PFM_SQL_FUNCTION(pfm_revision)
 	r.downgrade = optional_text(fcinfo, 2);
 	remember_call("pfm_revision()");
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_revision", always_work);
-	std::string parent = core::parent_for_new_revision(state.graph);
+	auto state = load_state_for_change(spi, "pfm_revision", always_work);
+	std::string parent = core::parent_for_new_revision(state->graph);
 	if (!parent.empty())
 		r.parents = {parent};
-	r.id = fresh_revision_id(state.graph);
+	r.id = fresh_revision_id(state->graph);
 	std::string id = register_revision(spi, r);
 	spi.finish();
 	return text_datum(id);
@@ -190,9 +190,9 @@ PFM_SQL_FUNCTION(pfm_merge)
 	r.downgrade = std::string();  // merging is trivially reversible
 	remember_call(("pfm_merge('" + revisions + "')").c_str());
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_merge", always_work);
-	r.parents = core::resolve_merge_parents(state.graph, revisions);
-	r.id = fresh_revision_id(state.graph);
+	auto state = load_state_for_change(spi, "pfm_merge", always_work);
+	r.parents = core::resolve_merge_parents(state->graph, revisions);
+	r.id = fresh_revision_id(state->graph);
 	if (!r.message)
 		r.message = "merge " + [&] {
 			std::string s;
@@ -210,16 +210,16 @@ PFM_SQL_FUNCTION(pfm_unregister)
 	std::string id = require_nonempty(fcinfo, 0, "revision");
 	remember_call(("pfm_unregister('" + id + "')").c_str());
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_unregister", always_work);
-	if (!state.graph.find(id))
+	auto state = load_state_for_change(spi, "pfm_unregister", always_work);
+	if (!state->graph.find(id))
 		throw core::Error(core::ErrorKind::unknown_revision, "can't locate revision identified by '" + id + "'");
-	for (const auto &a : state.applied)
+	for (const auto &a : state->applied)
 		if (a.id == id)
 			throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 			               "cannot unregister revision " + id + ": it has been applied",
 			               {}, "Downgrade it first with pfm_downgrade.");
 	std::string users;
-	for (const auto &r : state.graph.revisions()) {
+	for (const auto &r : state->graph.revisions()) {
 		bool names = false;
 		for (const auto &p : r.parents)
 			names = names || p == id;

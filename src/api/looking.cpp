@@ -31,6 +31,20 @@ applied_ids(const std::vector<core::AppliedRevision> &applied)
 	return ids;
 }
 
+// check_all() plus what only the glue can see: version rows that disagree with the applied set.
+std::vector<core::Problem>
+all_problems(Spi &spi, const CatalogState &state)
+{
+	auto problems = core::check_all(state.graph, state.applied);
+	auto stored = load_version_rows(spi, true);
+	auto computed = state.graph.version_heads(applied_ids(state.applied));
+	if (stored != computed)
+		problems.push_back({"error", "",
+		                    "pfm_migrate.version holds (" + join_commas(stored) + ") but the heads of the applied set are (" +
+		                        join_commas(computed) + "); the next pfm_upgrade, pfm_downgrade or pfm_stamp rewrites it"});
+	return problems;
+}
+
 }  // namespace
 
 PFM_SQL_FUNCTION(pfm_current)
@@ -38,10 +52,9 @@ PFM_SQL_FUNCTION(pfm_current)
 	Text current;
 	{
 		Spi spi;
-		spi.run("SELECT pg_catalog.string_agg(version_num, ',' ORDER BY version_num COLLATE \"C\")"
-		        " FROM pfm_migrate.version",
-		        {}, true);
-		current = spi.text(0, 1);
+		auto rows = load_version_rows(spi, true);
+		if (!rows.empty())
+			current = join_commas(rows);
 		spi.finish();
 	}
 	if (!current)
@@ -54,8 +67,8 @@ PFM_SQL_FUNCTION(pfm_heads)
 	std::vector<Row> rows;
 	{
 		Spi spi;
-		CatalogState state = load_state(spi, true);
-		for (const auto &h : state.graph.heads())
+		auto state = load_state(spi, true);
+		for (const auto &h : state->graph.heads())
 			rows.push_back({Cell::of(h)});
 		spi.finish();
 	}
@@ -67,15 +80,15 @@ PFM_SQL_FUNCTION(pfm_history)
 	std::vector<Row> rows;
 	{
 		Spi spi;
-		CatalogState state = load_state(spi, true);
+		auto state = load_state(spi, true);
 		auto details = load_applied_details(spi);
 		spi.finish();
-		auto heads = state.graph.heads();
-		auto current = state.graph.version_heads(applied_ids(state.applied));
+		auto heads = state->graph.heads();
+		auto current = state->graph.version_heads(applied_ids(state->applied));
 		std::unordered_set<std::string> head_set(heads.begin(), heads.end());
 		std::unordered_set<std::string> current_set(current.begin(), current.end());
-		for (const auto &id : state.graph.history_order()) {
-			const core::Revision *r = state.graph.find(id);
+		for (const auto &id : state->graph.history_order()) {
+			const core::Revision *r = state->graph.find(id);
 			auto applied = details.find(id);
 			bool is_applied = applied != details.end();
 			rows.push_back({Cell::of(id), r->parents.empty() ? Cell::null() : Cell::of(join_commas(r->parents)),
@@ -94,25 +107,26 @@ PFM_SQL_FUNCTION(pfm_status)
 	std::vector<Row> rows;
 	{
 		Spi spi;
-		CatalogState state = load_state(spi, true);
+		auto state = load_state(spi, true);
+		auto problem_list = all_problems(spi, *state);
 		spi.finish();
-		auto current = state.graph.version_heads(applied_ids(state.applied));
+		auto current = state->graph.version_heads(applied_ids(state->applied));
 		std::unordered_set<std::string> applied_set;
 		int drifted = 0;
-		for (const auto &a : state.applied) {
+		for (const auto &a : state->applied) {
 			applied_set.insert(a.id);
-			const core::Revision *r = state.graph.find(a.id);
+			const core::Revision *r = state->graph.find(a.id);
 			if (r && r->checksum != a.checksum)
 				drifted++;
 		}
 		int pending = 0;
-		for (const auto &r : state.graph.revisions())
+		for (const auto &r : state->graph.revisions())
 			pending += applied_set.count(r.id) == 0 ? 1 : 0;
 		int problems = 0;
-		for (const auto &p : core::check_all(state.graph, state.applied))
+		for (const auto &p : problem_list)
 			problems += p.severity == "error" ? 1 : 0;
 		rows.push_back({current.empty() ? Cell::null() : Cell::of(join_commas(current)),
-		                state.graph.heads().empty() ? Cell::null() : Cell::of(join_commas(state.graph.heads())),
+		                state->graph.heads().empty() ? Cell::null() : Cell::of(join_commas(state->graph.heads())),
 		                Cell::int4(pending), Cell::int4(drifted), Cell::int4(problems)});
 	}
 	return return_rows(fcinfo, rows);
@@ -123,9 +137,10 @@ PFM_SQL_FUNCTION(pfm_check)
 	std::vector<Row> rows;
 	{
 		Spi spi;
-		CatalogState state = load_state(spi, true);
+		auto state = load_state(spi, true);
+		auto problem_list = all_problems(spi, *state);
 		spi.finish();
-		for (const auto &p : core::check_all(state.graph, state.applied))
+		for (const auto &p : problem_list)
 			rows.push_back({Cell::of(p.severity), p.revision.empty() ? Cell::null() : Cell::of(p.revision),
 			                Cell::of(p.problem)});
 	}

@@ -63,7 +63,7 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 	std::vector<Row> rows;
 	{
 		Spi spi;
-		CatalogState state = [&] {
+		auto state = [&] {
 			if (dry_run)
 				return load_state(spi, true);
 			remember_call((std::string(function_name) + "('" + target + "')").c_str());
@@ -72,13 +72,13 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 			});
 		}();
 
-		core::Plan plan = plan_for(direction, state, target);
+		core::Plan plan = plan_for(direction, *state, target);
 		if (plan.steps.empty())
 			notice("nothing to do: the database is already at '" + target + "'");
 
 		if (dry_run) {
 			for (const core::Step &step : plan.steps) {
-				const core::Revision *r = state.graph.find(step.revision);
+				const core::Revision *r = state->graph.find(step.revision);
 				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
 				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::null()});
 			}
@@ -95,17 +95,19 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 
 			for (std::size_t i = 0; i < plan.steps.size(); i++) {
 				const core::Step &step = plan.steps[i];
-				notice(step_description(state.graph, step));
+				notice(step_description(state->graph, step));
 				auto started = std::chrono::steady_clock::now();
 				execute_body(spi, step.revision, step.direction, prepared[i]);
 				double elapsed =
 					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 				record_step(spi, step.revision, step.direction, elapsed, false);
-				const core::Revision *r = state.graph.find(step.revision);
+				const core::Revision *r = state->graph.find(step.revision);
 				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
 				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::of(elapsed)});
 			}
 		}
+		if (!dry_run && !plan.steps.empty())
+			sync_version_rows(spi, plan.heads_after);
 		spi.finish();
 	}
 	return return_rows(fcinfo, rows);
@@ -155,23 +157,24 @@ PFM_SQL_FUNCTION(pfm_stamp)
 	std::string target = required_text(fcinfo, 0, "target");
 	remember_call(("pfm_stamp('" + target + "')").c_str());
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_stamp", [&](const CatalogState &latest) {
+	auto state = load_state_for_change(spi, "pfm_stamp", [&](const CatalogState &latest) {
 		core::StampPlan left = core::plan_stamp(latest.graph, latest.applied, target);
 		return !left.mark.empty() || !left.unmark.empty();
 	});
-	core::StampPlan plan = core::plan_stamp(state.graph, state.applied, target);
+	core::StampPlan plan = core::plan_stamp(state->graph, state->applied, target);
 	if (plan.mark.empty() && plan.unmark.empty()) {
 		notice("nothing to do: the database is already at '" + target + "'");
 	} else {
 		std::vector<std::string> applied_ids;
-		for (const auto &a : state.applied)
+		for (const auto &a : state->applied)
 			applied_ids.push_back(a.id);
-		notice("Running stamp_revision " + join(state.graph.version_heads(applied_ids), ", ") + " -> " +
+		notice("Running stamp_revision " + join(state->graph.version_heads(applied_ids), ", ") + " -> " +
 		       join(plan.heads_after, ", "));
 		for (const std::string &id : plan.unmark)
 			record_step(spi, id, core::Direction::downgrade, std::nullopt, true);
 		for (const std::string &id : plan.mark)
 			record_step(spi, id, core::Direction::upgrade, std::nullopt, true);
+		sync_version_rows(spi, plan.heads_after);
 	}
 	spi.finish();
 	PG_RETURN_VOID();

@@ -74,11 +74,11 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 	std::string script;
 	{
 		Spi spi;
-		CatalogState state = load_state(spi, true);
+		auto state = load_state(spi, true);
 		core::Plan plan = direction == core::Direction::upgrade
-		                      ? core::plan_upgrade(state.graph, state.applied, target)
-		                      : core::plan_downgrade(state.graph, state.applied, target);
-		std::string current = joined(state.graph.version_heads(ids_of(state.applied)), ",");
+		                      ? core::plan_upgrade(state->graph, state->applied, target)
+		                      : core::plan_downgrade(state->graph, state->applied, target);
+		std::string current = joined(state->graph.version_heads(ids_of(state->applied)), ",");
 		spi.run("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
 		        " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
 		        " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'",
@@ -111,7 +111,7 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			auto stored = load_revision(spi, step.revision);
 			const std::string body =
 				direction == core::Direction::upgrade ? stored->upgrade : stored->downgrade.value_or("");
-			script += "\n-- " + step_description(state.graph, step) + "\n";
+			script += "\n-- " + step_description(state->graph, step) + "\n";
 			std::string trimmed = body.substr(0, body.find_last_not_of(" \t\r\n") + 1);
 			if (!trimmed.empty())
 				script += trimmed + (trimmed.back() == ';' ? "\n" : "\n;\n");
@@ -144,9 +144,9 @@ PFM_SQL_FUNCTION(pfm_offline_begin)
 	auto expected = optional_text(fcinfo, 0);
 	remember_call("offline script");
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_migrate.offline_begin", [](const CatalogState &) { return true; });
-	core::check_state(state.graph, state.applied);
-	std::string current = joined(state.graph.version_heads(ids_of(state.applied)), ",");
+	auto state = load_state_for_change(spi, "pfm_migrate.offline_begin", [](const CatalogState &) { return true; });
+	core::check_state(state->graph, state->applied);
+	std::string current = joined(state->graph.version_heads(ids_of(state->applied)), ",");
 	if (current != expected.value_or(""))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "the database is not at the state this script was generated for",
@@ -170,17 +170,19 @@ PFM_SQL_FUNCTION(pfm_record_step)
 		               "The direction is upgrade or downgrade.");
 	remember_call(("pfm_migrate.record_step('" + revision + "')").c_str());
 	Spi spi;
-	CatalogState state = load_state_for_change(spi, "pfm_migrate.record_step", [](const CatalogState &) { return true; });
-	if (!state.graph.find(revision))
+	auto state = load_state_for_change(spi, "pfm_migrate.record_step", [](const CatalogState &) { return true; });
+	if (!state->graph.find(revision))
 		throw core::Error(core::ErrorKind::unknown_revision, "can't locate revision identified by '" + revision + "'");
 	bool applied = false;
-	for (const auto &a : state.applied)
+	for (const auto &a : state->applied)
 		applied = applied || a.id == revision;
 	core::Direction dir = direction == "upgrade" ? core::Direction::upgrade : core::Direction::downgrade;
 	if (applied == (dir == core::Direction::upgrade))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "revision " + revision + (applied ? " is already applied" : " is not applied"));
 	record_step(spi, revision, dir, duration, false);
+	auto after = load_state(spi, false);
+	sync_version_rows(spi, after->graph.version_heads(ids_of(after->applied)));
 	spi.finish();
 	PG_RETURN_VOID();
 }

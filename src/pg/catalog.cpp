@@ -36,8 +36,15 @@ load_applied(Spi &spi, bool read_only)
 	return applied;
 }
 
+namespace {
+struct StateCache {
+	std::string key;  // "<xmin>:<generation>" of the catalog_generation row version
+	StatePtr state;
+};
+StateCache state_cache;
+
 CatalogState
-load_state(Spi &spi, bool read_only)
+read_state(Spi &spi, bool read_only)
 {
 	// Ids and labels cannot contain commas, so joined lists are unambiguous and cheap to read.
 	std::uint64_t n = spi.run(
@@ -60,6 +67,44 @@ load_state(Spi &spi, bool read_only)
 	}
 	core::RevisionGraph graph(std::move(revisions));
 	return CatalogState{std::move(graph), load_applied(spi, read_only)};
+}
+}  // namespace
+
+StatePtr
+load_state(Spi &spi, bool read_only)
+{
+	// Every statement that changes revisions or applied creates a new version of this row
+	// (a statement trigger), in the same (sub)transaction: same xmin and generation means
+	// the same catalog content.
+	std::uint64_t n = spi.run("SELECT xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
+	                          " generation::pg_catalog.text FROM pfm_migrate.catalog_generation",
+	                          {}, read_only);
+	std::string key = n == 1 ? spi.text_or(0, 1, "") : std::string();
+	if (!key.empty() && state_cache.state && state_cache.key == key)
+		return state_cache.state;
+	auto state = std::make_shared<const CatalogState>(read_state(spi, read_only));
+	state_cache = StateCache{key, state};
+	return state;
+}
+
+std::vector<std::string>
+load_version_rows(Spi &spi, bool read_only)
+{
+	std::uint64_t n = spi.run("SELECT version_num FROM pfm_migrate.version ORDER BY version_num COLLATE \"C\"", {},
+	                          read_only);
+	std::vector<std::string> rows;
+	for (std::uint64_t i = 0; i < n; i++)
+		rows.push_back(spi.text_or(i, 1, ""));
+	return rows;
+}
+
+void
+sync_version_rows(Spi &spi, const std::vector<std::string> &heads)
+{
+	spi.run("DELETE FROM pfm_migrate.version WHERE version_num OPERATOR(pg_catalog.<>) ALL ($1)",
+	        {text_array_param(heads)});
+	spi.run("INSERT INTO pfm_migrate.version SELECT pg_catalog.unnest($1) ON CONFLICT DO NOTHING",
+	        {text_array_param(heads)});
 }
 
 std::unordered_map<std::string, AppliedDetail>

@@ -1,6 +1,7 @@
 // Reads and writes of the pfm_migrate.* catalog, returning core values.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -23,7 +24,16 @@ struct AppliedDetail {
 	bool stamped = false;
 };
 
-CatalogState load_state(Spi &spi, bool read_only);
+using StatePtr = std::shared_ptr<const CatalogState>;
+
+// The registered graph and the applied set. A backend keeps the last state it loaded
+// and reuses it while pfm_migrate.catalog_generation shows the same row version.
+StatePtr load_state(Spi &spi, bool read_only);
+
+// The version rows as stored, sorted.
+std::vector<std::string> load_version_rows(Spi &spi, bool read_only);
+// Rewrites pfm_migrate.version to exactly these heads.
+void sync_version_rows(Spi &spi, const std::vector<std::string> &heads);
 std::vector<core::AppliedRevision> load_applied(Spi &spi, bool read_only);
 std::unordered_map<std::string, AppliedDetail> load_applied_details(Spi &spi);
 

@@ -1,6 +1,5 @@
 #include "pg/locking.hpp"
 
-#include <algorithm>
 #include <string>
 
 #include "pg/boundary.hpp"
@@ -89,35 +88,20 @@ acquire_migration_lock(Spi &spi)
 	               "Another migration is running. Retry once it has finished, or raise pfm_migrate.lock_timeout.");
 }
 
-namespace {
-bool
-same_applied_set(std::vector<core::AppliedRevision> a, std::vector<core::AppliedRevision> b)
-{
-	if (a.size() != b.size())
-		return false;
-	auto by_id = [](const core::AppliedRevision &x, const core::AppliedRevision &y) { return x.id < y.id; };
-	std::sort(a.begin(), a.end(), by_id);
-	std::sort(b.begin(), b.end(), by_id);
-	for (std::size_t i = 0; i < a.size(); i++)
-		if (a[i].id != b[i].id)
-			return false;
-	return true;
-}
-}  // namespace
 
-CatalogState
+StatePtr
 load_state_for_change(Spi &spi, const char *function_name,
                       const std::function<bool(const CatalogState &)> &has_work_left)
 {
 	require_writable(function_name);
 	bool waited = acquire_migration_lock(spi);
-	CatalogState seen = load_state(spi, false);
+	auto seen = load_state(spi, false);
 	if (!waited || !uses_transaction_snapshot())
 		return seen;
-	CatalogState latest = with_latest_snapshot([&] { return load_state(spi, true); });
-	if (same_applied_set(latest.applied, seen.applied) && latest.graph.size() == seen.graph.size())
+	auto latest = with_latest_snapshot([&] { return load_state(spi, true); });
+	if (latest == seen)  // the same catalog generation: nothing changed while we waited
 		return seen;
-	if (has_work_left(latest))
+	if (has_work_left(*latest))
 		throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE, "could not serialize access due to a concurrent migration",
 		               "Another session changed the migration state while this transaction waited for the migration "
 		               "lock; this transaction's snapshot cannot see its changes.",

@@ -213,7 +213,7 @@ def random_graph(rng, index):
     pool = ["a1", "a1", "b2", "c3", "d4", "e5", "f6", "0a", "9f"]
     ids = []
     while len(ids) < n:
-        cand = rng.choice(pool) + "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice([2, 4, 6])))
+        cand = rng.choice(pool) + "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice([1, 2, 2, 4, 6])))
         if cand not in ids:
             ids.append(cand)
     label_pool = ["cart", "net", "ui", "feat1", "a1x", "b2lab", "main", "billing"]
@@ -264,7 +264,7 @@ def random_command(rng, g):
     rid = lambda: rng.choice(ids)  # noqa: E731
     labels = g.labels or [rid()]
     lab = lambda: rng.choice(labels)  # noqa: E731
-    prefix = lambda: rid()[: rng.randint(1, 6)]  # noqa: E731
+    prefix = lambda: rng.choice([rid(), rid(), lab()])[: rng.randint(1, 6)]  # noqa: E731
     up = [
         (6, lambda: "heads"),
         (3, lambda: "head"),

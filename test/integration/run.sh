@@ -38,11 +38,11 @@ q pfm_it_a -c "SELECT pfm_upgrade_sql('heads')" >"$work/up.sql"
 q pfm_it_a -c "SET client_min_messages = warning" -c "SELECT count(*) FROM pfm_upgrade('heads')" >/dev/null
 PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 -1 -f "$work/up.sql" -d pfm_it_b >/dev/null
 check "offline upgrade script reaches the live version rows" \
-	"$(q pfm_it_a -c "SELECT string_agg(version_num, ',' ORDER BY 1) FROM pfm_migrate.version")" \
-	"$(q pfm_it_b -c "SELECT string_agg(version_num, ',' ORDER BY 1) FROM pfm_migrate.version")"
+	"$(q pfm_it_a -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM pfm_migrate.version")" \
+	"$(q pfm_it_b -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM pfm_migrate.version")"
 check "offline upgrade script records the same applied set" \
-	"$(q pfm_it_a -c "SELECT string_agg(revision || ':' || checksum, ',' ORDER BY 1) FROM pfm_migrate.applied")" \
-	"$(q pfm_it_b -c "SELECT string_agg(revision || ':' || checksum, ',' ORDER BY 1) FROM pfm_migrate.applied")"
+	"$(q pfm_it_a -c "SELECT string_agg(revision || ':' || checksum, ',' ORDER BY revision) FROM pfm_migrate.applied")" \
+	"$(q pfm_it_b -c "SELECT string_agg(revision || ':' || checksum, ',' ORDER BY revision) FROM pfm_migrate.applied")"
 check "offline upgrade script ran the bodies" "2" "$(q pfm_it_b -c 'SELECT count(*) FROM g2')"
 check "offline upgrade script audits its steps" "5" "$(q pfm_it_b -c "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade'")"
 if psql -qX -v ON_ERROR_STOP=1 -1 -f "$work/up.sql" -d pfm_it_b >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 \ir setup.inc
-SELECT plan(15);
+SELECT plan(18);
 
 SELECT pg_temp.register_chain();
 SELECT is((SELECT count(*)::int FROM pfm_upgrade('0002')), 2, 'two applied');
@@ -30,6 +30,13 @@ SELECT pfm_unregister('0004');
 UPDATE pfm_migrate.revisions SET down_revisions = '{0003}' WHERE revision = '0001';
 SELECT throws_like($$SELECT * FROM pfm_upgrade('heads')$$, '%cycle%', 'a cycle is found');
 UPDATE pfm_migrate.revisions SET down_revisions = '{}' WHERE revision = '0001';
+
+-- version rows edited by hand are reported, and the next move rewrites them
+DELETE FROM pfm_migrate.version;
+SELECT ok((SELECT count(*) FROM pfm_check() WHERE problem LIKE 'pfm_migrate.version holds%') = 1,
+  'pfm_check reports version rows that disagree with the applied set');
+SELECT is((SELECT count(*)::int FROM pfm_upgrade('head')), 1, 'the next upgrade applies what is left');
+SELECT results_eq('SELECT version_num FROM pfm_migrate.version', $$VALUES ('0003')$$, 'and rewrites the version rows');
 
 -- the audit log is append-only and records who
 SELECT throws_ok($$DELETE FROM pfm_migrate.audit$$, '42501', NULL, 'audit rows cannot be deleted');

@@ -9,15 +9,15 @@ set -euo pipefail
 TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../../scripts/lib.sh
 source "$TEST_DIR/../../scripts/lib.sh"
-SCRIPTS=$PFM_ROOT/scripts
-FIXTURES=$TEST_DIR/fixtures
+# shellcheck disable=SC2034 # used by the test_*.sh files
+SCRIPTS=$PFM_ROOT/scripts FIXTURES=$TEST_DIR/fixtures
 EXAMPLES=$PFM_ROOT/examples/pfm/migrations
 export PYTHONDONTWRITEBYTECODE=1
 unset DATABASE_URL PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGPASSWORD MIGRATIONS_DIR BACKUP_DIR
 
 # ---- TAP helpers -------------------------------------------------------------
 N=0 PASSED=0 FAILED=0
-OUT= RC=0
+OUT='' RC=0
 ok() { N=$((N + 1)) PASSED=$((PASSED + 1)); printf 'ok %d - %s\n' "$N" "$1"; }
 not_ok() {
 	N=$((N + 1)) FAILED=$((FAILED + 1))

@@ -14,6 +14,12 @@ backups() { find "$BACKUP_DIR" -name '*.dump' 2>/dev/null | wc -l; }
 run "$DEPLOY" health
 rc_is 3 "deploy health: a database without the extension is unhealthy (exit 3)"
 
+newdb deploy_empty
+q deploy_empty "CREATE EXTENSION pfm_migrate" >/dev/null
+run env DATABASE_URL="$(url deploy_empty)" "$DEPLOY" health --db-only
+rc_is 0 "deploy health --db-only: an empty catalog is healthy"
+out_has "problems: 0" "deploy health: empty fields (no heads) do not shift the columns"
+
 run "$DEPLOY" plan
 rc_is 0 "deploy plan: exit 0"
 out_has "plan: 4 step(s) to head" "deploy plan: lists the 4 pending revisions"
@@ -68,7 +74,7 @@ is "$(backups)" 2 "deploy: a second backup"
 
 # The backup restores (catalog included): state before 0005.
 newdb restored
-newest=$(find "$BACKUP_DIR" -name '*.dump' | sort | tail -1)
+newest=$(ls -t "$BACKUP_DIR"/*.dump | head -1)
 check "deploy backup: pg_restore into an empty database" pg_restore -h "$SOCK" -U postgres -d restored --exit-on-error "$newest"
 is "$(q restored "SELECT pfm_current() || ' ' || (SELECT count(*) FROM users)")" "0004 1" \
 	"deploy backup: restored at 0004, with the data and the migration state"
@@ -165,6 +171,20 @@ run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY"
 rc_is 0 "deploy as a least-privilege role (not superuser): exit 0"
 is "$(q deploy_c "SELECT tableowner FROM pg_tables WHERE tablename = 'users'")/$(q deploy_c "SELECT pfm_current()")" deployer/0008 \
 	"deploy as deployer: the schema is the deployer's, at head"
+
+q postgres "CREATE ROLE monitor LOGIN" >/dev/null
+q deploy_c "GRANT USAGE ON SCHEMA pfm_migrate TO monitor;
+GRANT SELECT ON ALL TABLES IN SCHEMA pfm_migrate TO monitor;" >/dev/null
+run env DATABASE_URL="$(url deploy_c monitor)" "$DEPLOY" health --db-only
+rc_is 0 "deploy health --db-only as a read-only monitoring role: exit 0"
+cat >"$MIGRATIONS_DIR/0009_add_labels.sql" <<'EOF2'
+SELECT pfm_register(revision => '0009', down_revision => '0008', message => 'Add labels',
+    upgrade => 'CREATE TABLE labels (name text)', downgrade => 'DROP TABLE labels');
+EOF2
+n_before=$(backups)
+run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" --no-backup
+rc_is 0 "deploy --no-backup: exit 0"
+is "$(backups)/$(q deploy_c "SELECT pfm_current()")" "$n_before/0009" "deploy --no-backup: applied, no backup written"
 
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"

@@ -5,7 +5,8 @@ DEV=$SCRIPTS/dev.sh
 V=$WORK/dev
 copy_examples "$V/migrations"
 export PFM_DEV_DIR=$V/cluster MIGRATIONS_DIR=$V/migrations
-DEV_STOP=$PFM_DEV_DIR/data # stopped by run.sh's cleanup
+# shellcheck disable=SC2034 # stopped by run.sh's cleanup
+DEV_STOP=$PFM_DEV_DIR/data
 dq() { psql -X -At -v ON_ERROR_STOP=1 -h "$PFM_DEV_DIR/run" -U postgres -d pfm_dev -c "$1"; }
 
 run "$DEV" migrate

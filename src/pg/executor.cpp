@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
@@ -48,6 +49,12 @@ statement_error_context(void *arg)
 	           c->line, len > shown ? shown : len, c->statement, len > shown ? "..." : "");
 }
 
+bool
+is_catalog_relation(const RangeVar *rel)
+{
+	return rel && rel->schemaname && strcmp(rel->schemaname, "pfm_migrate") == 0;
+}
+
 // Why a raw statement may not run in a migration body, or nullptr when it may.
 const char *
 refusal_reason(Node *stmt)
@@ -90,6 +97,29 @@ refusal_reason(Node *stmt)
 		}
 		return nullptr;
 	}
+	case T_TruncateStmt: {
+		ListCell *lc;
+		foreach (lc, castNode(TruncateStmt, stmt)->relations)
+			if (is_catalog_relation(static_cast<RangeVar *>(lfirst(lc))))
+				return "a migration body cannot change the pfm_migrate catalog";
+		return nullptr;
+	}
+	case T_InsertStmt:
+		return is_catalog_relation(castNode(InsertStmt, stmt)->relation)
+		           ? "a migration body cannot change the pfm_migrate catalog"
+		           : nullptr;
+	case T_UpdateStmt:
+		return is_catalog_relation(castNode(UpdateStmt, stmt)->relation)
+		           ? "a migration body cannot change the pfm_migrate catalog"
+		           : nullptr;
+	case T_DeleteStmt:
+		return is_catalog_relation(castNode(DeleteStmt, stmt)->relation)
+		           ? "a migration body cannot change the pfm_migrate catalog"
+		           : nullptr;
+	case T_AlterExtensionStmt:
+		return strcmp(castNode(AlterExtensionStmt, stmt)->extname, "pfm_migrate") == 0
+		           ? "a migration body cannot alter the pfm_migrate extension"
+		           : nullptr;
 	case T_CreatedbStmt: return "CREATE DATABASE cannot run inside a transaction block";
 	case T_DropdbStmt: return "DROP DATABASE cannot run inside a transaction block";
 	case T_CreateTableSpaceStmt: return "CREATE TABLESPACE cannot run inside a transaction block";
@@ -173,8 +203,11 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 			               "revision " + revision + " cannot be applied: " + rs.refusal,
 			               "Statement " + std::to_string(i + 1) + " of the " + ctx.direction + " body (line " +
 			                   std::to_string(line) + ") is: " + shown,
-			               "pfm_migrate runs every migration inside the caller's transaction; run such statements "
-			               "outside pfm_migrate, before or after the deploy.",
+			               std::strstr(rs.refusal, "pfm_migrate")
+			                   ? "The migration state changes only through pfm_register, pfm_upgrade, pfm_downgrade "
+			                     "and pfm_stamp."
+			                   : "pfm_migrate runs every migration inside the caller's transaction; run such "
+			                     "statements outside pfm_migrate, before or after the deploy.",
 			               "revision " + revision + " (" + ctx.direction + ")");
 		}
 		statements.push_back(BodyStatement{std::move(sql), line});

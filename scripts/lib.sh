@@ -21,6 +21,7 @@ pfm_ensure_deps() {
 	[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
 	[ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
 	/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
+	/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
 	if [ "${#missing[@]}" -gt 0 ]; then
 		[ "$(id -u)" = 0 ] || pfm_die "missing packages: ${missing[*]} (run as root, or install them)"
 		pfm_log "installing: ${missing[*]}"

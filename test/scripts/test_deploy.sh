@@ -162,11 +162,9 @@ q postgres "CREATE ROLE deployer LOGIN" >/dev/null
 q postgres "CREATE DATABASE deploy_c OWNER deployer" >/dev/null
 q deploy_c "CREATE EXTENSION pfm_migrate;
 GRANT USAGE ON SCHEMA pfm_migrate TO deployer;
-GRANT SELECT, INSERT, UPDATE, DELETE ON pfm_migrate.revisions, pfm_migrate.applied TO deployer;
-GRANT SELECT, INSERT ON pfm_migrate.audit TO deployer;
-GRANT SELECT, USAGE ON SEQUENCE pfm_migrate.audit_id_seq TO deployer;
-GRANT SELECT ON pfm_migrate.version TO deployer;
-GRANT EXECUTE ON FUNCTION pfm_migrate.body_checksum(text, text) TO deployer;" >/dev/null
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pfm_migrate TO deployer;
+GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA pfm_migrate TO deployer;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pfm_migrate TO deployer;" >/dev/null
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY"
 rc_is 0 "deploy as a least-privilege role (not superuser): exit 0"
 is "$(q deploy_c "SELECT tableowner FROM pg_tables WHERE tablename = 'users'")/$(q deploy_c "SELECT pfm_current()")" deployer/0008 \
@@ -185,6 +183,15 @@ n_before=$(backups)
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" --no-backup
 rc_is 0 "deploy --no-backup: exit 0"
 is "$(backups)/$(q deploy_c "SELECT pfm_current()")" "$n_before/0009" "deploy --no-backup: applied, no backup written"
+cat >"$MIGRATIONS_DIR/0010_add_colors.sql" <<'EOF2'
+SELECT pfm_register(revision => '0010', down_revision => '0009', message => 'Add colors',
+    upgrade => 'CREATE TABLE colors (name text)', downgrade => 'DROP TABLE colors');
+EOF2
+run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" sql "$D/upgrade_c.sql"
+rc_is 0 "deploy sql as the deploy role: exit 0"
+run psql -X -q -v ON_ERROR_STOP=1 -1 -h "$SOCK" -U deployer -d deploy_c -f "$D/upgrade_c.sql"
+rc_is 0 "the offline script runs as the deploy role"
+is "$(q deploy_c "SELECT pfm_current()")" 0010 "... and reaches 0010"
 
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"

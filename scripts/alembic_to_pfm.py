@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Convert an Alembic versions directory of raw-SQL migrations into pfm_migrate files.
+
+    scripts/alembic_to_pfm.py alembic/versions migrations/
+
+Every Alembic file NAME.py becomes NAME.sql, one self-registering
+`SELECT pfm_register(...)` call that keeps the revision, down_revision (a tuple
+becomes a merge, 'a,b'), branch_labels, depends_on and the first line of the
+docstring as the message. upgrade() and downgrade() may contain only
+op.execute(<string>) calls (a literal, sa.text(<literal>), or a module-level
+string constant), `pass` and docstrings; a downgrade() that only raises
+becomes an irreversible revision (downgrade => NULL).
+
+The files are read with `ast`, never imported or executed: converting runs
+none of the project's code (no database connection, no imports of the
+application's models), and anything that is not plainly raw SQL is refused,
+with the file and line named, instead of being guessed at. Nothing is written
+unless every file converts. Exit status: 0 converted, 1 refused, 2 usage.
+
+Python 3 standard library only.
+"""
+
+import argparse
+import ast
+import os
+import re
+import sys
+import textwrap
+
+REVISION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# SQLAlchemy's text() turns "\:" into ":" (an escaped bind-parameter colon).
+TEXT_COLON_ESCAPE = re.compile(r"\\:")
+# An unescaped :name is a bind parameter in text(), which Alembic would have needed a value for.
+BIND_PARAM = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+class Refused(Exception):
+    def __init__(self, node, message):
+        super().__init__(message)
+        self.line = getattr(node, "lineno", 1)
+
+
+def sql_literal(value):
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_array(values):
+    return "ARRAY[" + ", ".join(sql_literal(v) for v in values) + "]"
+
+
+def dollar_quote(body, tag):
+    """Dollar-quote body with a tag that does not occur in it ('' when empty)."""
+    if not body:
+        return "''"
+    n = 0
+    candidate = tag
+    while "$" + candidate + "$" in body:
+        n += 1
+        candidate = "%s%d" % (tag, n)
+    return "$%s$\n%s\n$%s$" % (candidate, body, candidate)
+
+
+def string_value(node, constants):
+    """The string an expression stands for: a literal, a module constant, or text(<literal>)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if (isinstance(node, ast.Call) and not node.keywords and len(node.args) == 1
+            and ((isinstance(node.func, ast.Attribute) and node.func.attr == "text")
+                 or (isinstance(node.func, ast.Name) and node.func.id == "text"))):
+        return string_value(node.args[0], constants)
+    if isinstance(node, ast.JoinedStr):
+        raise Refused(node, "f-string SQL is computed at run time; write the SQL out literally")
+    raise Refused(node, "op.execute() argument is not a string literal")
+
+
+def call_name(node):
+    """'op.add_column' for op.add_column(...), 'foo' for foo(...)."""
+    parts = []
+    func = node.func
+    while isinstance(func, (ast.Attribute, ast.Call)):
+        if isinstance(func, ast.Call):
+            func = func.func
+            continue
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    else:
+        parts.append("<expression>")
+    return ".".join(reversed(parts))
+
+
+def convert_function(func, constants):
+    """The SQL of upgrade()/downgrade(): statements joined; None when it only raises."""
+    statements = []
+    body = func.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]  # docstring
+    if func.args.args or func.args.vararg or func.args.kwonlyargs or func.args.kwarg:
+        raise Refused(func, "%s() takes arguments" % func.name)
+    if func.decorator_list:
+        raise Refused(func.decorator_list[0], "%s() is decorated" % func.name)
+    if func.name == "downgrade" and len(body) == 1 and isinstance(body[0], ast.Raise):
+        return None  # irreversible
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and stmt.value.value is Ellipsis:
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            name = call_name(call)
+            if name == "op.execute":
+                if len(call.args) != 1 or call.keywords:
+                    raise Refused(call, "op.execute() with more than one argument")
+                sql = string_value(call.args[0], constants)
+                bind = BIND_PARAM.search(sql)
+                if bind:
+                    raise Refused(call, "SQL has a bind parameter ':%s' that Alembic's text() would "
+                                        "need a value for; escape it as '\\:%s'" % (bind.group(1), bind.group(1)))
+                sql = textwrap.dedent(TEXT_COLON_ESCAPE.sub(":", sql)).strip()
+                if sql:
+                    statements.append(sql if sql.endswith(";") else sql + ";")
+                continue
+            if name.startswith("op."):
+                raise Refused(call, "%s() is not raw SQL; rewrite it as op.execute(\"...\")" % name)
+            raise Refused(call, "call to %s() cannot be translated to SQL" % name)
+        raise Refused(stmt, "%s statement in %s() cannot be translated to SQL"
+                      % (type(stmt).__name__, func.name))
+    return "\n\n".join(statements)
+
+
+def identifiers(node, name, allow_many):
+    """None, 'x', or ('x', 'y') / ['x', 'y'] -> list of strings (validated)."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return []
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        values = [node.value]
+    elif isinstance(node, (ast.Tuple, ast.List)) and allow_many:
+        values = []
+        for elt in node.elts:
+            if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
+                raise Refused(elt, "%s must hold string literals" % name)
+            values.append(elt.value)
+    else:
+        raise Refused(node, "%s must be a string literal%s" % (name, " or a tuple of them" if allow_many else ""))
+    for v in values:
+        if not REVISION_RE.match(v):
+            raise Refused(node, "%s %r is not a valid revision id or label" % (name, v))
+    return values
+
+
+def convert_file(path, source_label):
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as e:
+        raise Refused(e, "syntax error: %s" % e.msg)
+
+    found = {}
+    constants = {}
+    functions = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            target, value = stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.FunctionDef) and stmt.name in ("upgrade", "downgrade"):
+            functions[stmt.name] = stmt
+            continue
+        else:
+            continue  # imports, the docstring, helpers upgrade()/downgrade() cannot call anyway
+        if target in ("revision", "down_revision", "branch_labels", "depends_on"):
+            found[target] = value
+        elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+            constants[target] = value.value
+
+    if "revision" not in found:
+        raise Refused(tree, "no `revision = '...'` assignment")
+    revision = identifiers(found["revision"], "revision", False)
+    if not revision:
+        raise Refused(found["revision"], "revision is None")
+    revision = revision[0]
+    parents = identifiers(found["down_revision"], "down_revision", True) if "down_revision" in found else []
+    labels = identifiers(found["branch_labels"], "branch_labels", True) if "branch_labels" in found else []
+    depends = identifiers(found["depends_on"], "depends_on", True) if "depends_on" in found else []
+    if "upgrade" not in functions:
+        raise Refused(tree, "no upgrade() function")
+    upgrade = convert_function(functions["upgrade"], constants)
+    downgrade = convert_function(functions["downgrade"], constants) if "downgrade" in functions else None
+
+    doc = ast.get_docstring(tree) or ""
+    message = doc.strip().splitlines()[0].strip() if doc.strip() else None
+
+    args = ["    revision      => %s" % sql_literal(revision),
+            "    down_revision => %s" % (sql_literal(",".join(parents)) if parents else "NULL"),
+            "    message       => %s" % (sql_literal(message) if message else "NULL")]
+    if labels:
+        args.append("    branch_labels => %s" % sql_array(labels))
+    if depends:
+        args.append("    depends_on    => %s" % sql_array(depends))
+    args.append("    upgrade       => %s" % dollar_quote(upgrade, "up"))
+    args.append("    downgrade     => %s" % (dollar_quote(downgrade, "down") if downgrade is not None else "NULL"))
+    header = ["-- %s" % (message or revision), "--",
+              "-- Converted from the Alembic file %s by scripts/alembic_to_pfm.py" % source_label,
+              "-- Revision ID: %s" % revision,
+              "-- Revises: %s" % (", ".join(parents) if parents else "(base)")]
+    text = "\n".join(header) + "\nSELECT pfm_register(\n" + ",\n".join(args) + "\n);\n"
+    return revision, text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("versions_dir", help="the Alembic versions directory (e.g. alembic/versions)")
+    parser.add_argument("out_dir", help="where to write the .sql files (created if missing)")
+    parser.add_argument("--force", action="store_true", help="overwrite .sql files that differ")
+    args = parser.parse_args(argv)
+
+    if not os.path.isdir(args.versions_dir):
+        parser.error("%s is not a directory" % args.versions_dir)
+    names = sorted(n for n in os.listdir(args.versions_dir)
+                   if n.endswith(".py") and n != "__init__.py" and not n.startswith("."))
+    if not names:
+        parser.error("no migration files (*.py) in %s" % args.versions_dir)
+
+    errors, outputs, seen = [], [], {}
+    for name in names:
+        path = os.path.join(args.versions_dir, name)
+        try:
+            revision, text = convert_file(path, name)
+        except Refused as e:
+            errors.append("%s:%d: %s" % (path, e.line, e))
+            continue
+        except (OSError, UnicodeDecodeError) as e:
+            errors.append("%s: %s" % (path, e))
+            continue
+        if revision in seen:
+            errors.append("%s: revision %s is also defined in %s" % (path, revision, seen[revision]))
+            continue
+        seen[revision] = path
+        out = os.path.join(args.out_dir, name[:-3] + ".sql")
+        if os.path.exists(out) and not args.force:
+            with open(out, encoding="utf-8") as f:
+                if f.read() != text:
+                    errors.append("%s: exists and differs (use --force to overwrite)" % out)
+                    continue
+        outputs.append((out, text))
+
+    if errors:
+        for e in errors:
+            print("error: " + e, file=sys.stderr)
+        print("refused: %d file(s) cannot be converted; nothing was written" % len(errors), file=sys.stderr)
+        return 1
+    os.makedirs(args.out_dir, exist_ok=True)
+    for out, text in outputs:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(out)
+    print("converted %d revision(s) into %s" % (len(outputs), args.out_dir), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# scripts/dev.sh — the migrations guide's development commands, on a local throwaway cluster.
+#
+#   scripts/dev.sh migrate [TARGET]        install/build what is missing, start the cluster, load every
+#                                          migration file and pfm_upgrade(TARGET, default head) in one
+#                                          transaction, show history and current
+#   scripts/dev.sh migrate-create "MSG"    write the next NNNN_slug.sql (fresh revision id, current head
+#                                          as parent) and print its path
+#   scripts/dev.sh migrate-status          pfm_status(), pfm_check(), history
+#   scripts/dev.sh downgrade [TARGET]      pfm_downgrade(TARGET, default -1)
+#   scripts/dev.sh history                 every revision, newest first (unapplied files included)
+#   scripts/dev.sh reset-db [--yes]        drop and recreate the dev database, then migrate
+#   scripts/dev.sh test [ARGS]             the project's tests (scripts/test.sh)
+#   scripts/dev.sh psql [ARGS]             psql on the dev database
+#   scripts/dev.sh stop                    stop the dev cluster
+#
+# MIGRATIONS_DIR (default ./migrations; from the repository root, examples/pfm/migrations).
+# The cluster lives in PFM_DEV_DIR (default .pfm/dev in the repository; git-ignored), listens on
+# a Unix socket only (PFM_DEV_DIR/run) and runs as the `postgres` OS user when we are root.
+# PFM_DEV_DB names the database (default pfm_dev). Exit codes are deploy.sh's.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+# Never aim the dev commands at a server given by the environment.
+unset DATABASE_URL PGHOSTADDR PGSERVICE PGPASSWORD PGSSLMODE
+# shellcheck source=deploy.sh
+source "$HERE/deploy.sh"
+
+DEV_DIR=${PFM_DEV_DIR:-$PFM_ROOT/.pfm/dev}
+DEV_PORT=${PFM_DEV_PORT:-5432}
+DEV_DB=${PFM_DEV_DB:-pfm_dev}
+[[ $DEV_DB =~ ^[a-z_][a-z0-9_]*$ ]] || fail $EX_USAGE "PFM_DEV_DB must be a plain lower-case identifier"
+mkdir -p "$DEV_DIR"
+DEV_DIR=$(cd "$DEV_DIR" && pwd)
+# As root, the cluster runs as `postgres`, which must reach the data directory: a clone under
+# /root (mode 700) is out of its reach, so the cluster goes to /var/tmp instead.
+if [ "$(id -u)" = 0 ] && [ -z "${PFM_DEV_DIR:-}" ] && ! runuser -u postgres -- test -x "$DEV_DIR" 2>/dev/null; then
+	DEV_DIR=/var/tmp/pfm_dev_$(printf '%s' "$PFM_ROOT" | cksum | cut -d' ' -f1)
+	mkdir -p "$DEV_DIR" && chmod 755 "$DEV_DIR"
+	pfm_log "the postgres user cannot reach $PFM_ROOT: the dev cluster lives in $DEV_DIR"
+fi
+DEV_DATA=$DEV_DIR/data
+DEV_SOCK=$DEV_DIR/run
+export PGHOST=$DEV_SOCK PGPORT=$DEV_PORT PGUSER=postgres PGDATABASE=$DEV_DB PGAPPNAME=pfm_dev
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
+
+# Installed module missing, or older than the sources: build and install it.
+dev_build_if_stale() {
+	local so ctl newer
+	so="$("$PG_CONFIG" --pkglibdir)/pfm_migrate.so"
+	ctl="$("$PG_CONFIG" --sharedir)/extension/pfm_migrate.control"
+	if [ -f "$so" ] && [ -f "$ctl" ]; then
+		newer=$(find "$PFM_ROOT/src" "$PFM_ROOT/Makefile" "$PFM_ROOT"/pfm_migrate*.control \
+			"$PFM_ROOT"/pfm_migrate--*.sql -newer "$so" -print -quit 2>/dev/null || true)
+		[ -n "$newer" ] || return 0
+	fi
+	pfm_build_install
+	pfm_log "pfm_migrate installed (if its SQL changed, run: scripts/dev.sh reset-db)"
+}
+
+# Start the cluster on demand (and nothing else).
+dev_cluster() {
+	pfm_ensure_deps
+	[ -f "$DEV_DIR/.gitignore" ] || printf '*\n' >"$DEV_DIR/.gitignore"
+	[ -f "$DEV_DATA/PG_VERSION" ] || pfm_log "creating the dev cluster in $DEV_DATA"
+	pfm_cluster_start "$DEV_DATA" "$DEV_SOCK" "$DEV_PORT"
+}
+
+# Everything a command needs: deps, an up-to-date extension, the cluster, the database.
+dev_up() {
+	dev_cluster
+	dev_build_if_stale
+	if [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$DEV_DB'")" = 0 ]; then
+		pfm_log "creating database $DEV_DB"
+		psql -X -q -d postgres -c "CREATE DATABASE $DEV_DB" >/dev/null
+	fi
+	psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' \
+		-c 'CREATE EXTENSION IF NOT EXISTS pfm_migrate' >/dev/null
+}
+
+# History with the files loaded (rolled back), so files not yet registered show as pending.
+dev_history() {
+	pfm_run_txn ROLLBACK "SELECT revision, coalesce(down_revision, '') AS parent,
+       concat_ws(' ', CASE WHEN is_current THEN 'current' WHEN applied THEN 'applied' ELSE 'pending' END,
+                 CASE WHEN is_head THEN '(head)' END) AS state,
+       coalesce(message, '') AS message,
+       coalesce(to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS applied_at
+  FROM pfm_history();"
+}
+
+dev_migrate() {
+	pfm_find_migrations
+	pfm_migrate "${1:-head}"
+	dev_history
+}
+
+dev_create() {
+	local msg=$1 heads parent last f id slug file q="'"
+	[ -n "$msg" ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
+	[[ $msg != *$'\n'* ]] || fail $EX_USAGE "the message must be one line"
+	if [ -n "${MIGRATIONS_DIR:-}" ]; then mkdir -p "$MIGRATIONS_DIR"; fi
+	pfm_find_migrations
+	dev_up
+	heads=$(pfm_run_txn ROLLBACK "SELECT coalesce(string_agg(h, ',' ORDER BY h), '') FROM pfm_heads() AS h;" -At) ||
+		fail $EX_FAILED "cannot load the migration files in $MIGRATIONS_DIR"
+	[[ $heads != *,* ]] || fail $EX_USAGE "several heads ($heads): write a merge first (a file whose down_revision => '$heads')"
+	last=0
+	for f in "${MIGRATION_FILES[@]}"; do
+		f=${f##*/}
+		if [[ $f =~ ^([0-9]+)_ ]] && [ $((10#${BASH_REMATCH[1]})) -gt "$last" ]; then
+			last=$((10#${BASH_REMATCH[1]}))
+		fi
+	done
+	id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+	slug=$(printf '%s' "$msg" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/_/g; s/^_+//; s/_+$//' | cut -c1-50)
+	file=$(printf '%s/%04d_%s.sql' "$MIGRATIONS_DIR" $((last + 1)) "${slug:-migration}")
+	[ ! -e "$file" ] || fail $EX_USAGE "$file already exists"
+	if [ -n "$heads" ]; then parent="'$heads'"; else parent=NULL; fi
+	cat >"$file" <<EOF
+-- $msg
+--
+-- Revision ID: $id
+-- Revises: ${heads:-(base)}
+-- Create Date: $(date -u '+%Y-%m-%d %H:%M:%S')
+SELECT pfm_register(
+    revision      => '$id',
+    down_revision => $parent,
+    message       => '${msg//$q/$q$q}',
+    upgrade       => \$up\$
+-- the upgrade SQL
+\$up\$,
+    downgrade     => \$down\$
+-- the downgrade SQL (or downgrade => NULL for an irreversible migration)
+\$down\$
+);
+EOF
+	say "$file"
+}
+
+dev_reset() {
+	local ans
+	if [ "${1:-}" != --yes ]; then
+		[ -t 0 ] || fail $EX_USAGE "reset-db drops database $DEV_DB: confirm with --yes"
+		read -r -p "Drop and recreate database $DEV_DB (all its data is lost)? [y/N] " ans
+		[[ $ans =~ ^[Yy] ]] || fail $EX_USAGE "aborted"
+	fi
+	pfm_find_migrations
+	dev_cluster
+	pfm_log "dropping database $DEV_DB"
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DEV_DB WITH (FORCE)" >/dev/null
+	dev_up
+	dev_migrate head
+}
+
+usage() {
+	sed -n '2,/^set -euo/p' "$HERE/dev.sh" | sed '$d; s/^# \{0,1\}//'
+}
+
+cmd=${1:-help}
+[ $# -gt 0 ] && shift
+case $cmd in
+migrate)
+	[ $# -le 1 ] || fail $EX_USAGE "usage: dev.sh migrate [TARGET]"
+	pfm_find_migrations
+	dev_up
+	dev_migrate "${1:-head}"
+	;;
+migrate-create)
+	[ $# -eq 1 ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
+	dev_create "$1"
+	;;
+migrate-status | status)
+	pfm_find_migrations
+	dev_up
+	pfm_health || true
+	dev_history
+	;;
+downgrade)
+	[ $# -le 1 ] || fail $EX_USAGE "usage: dev.sh downgrade [TARGET]"
+	pfm_find_migrations
+	dev_up
+	pfm_downgrade_to "${1:--1}"
+	dev_history
+	;;
+history)
+	pfm_find_migrations
+	dev_up
+	dev_history
+	;;
+reset-db)
+	[ $# -eq 0 ] || [ "$1" = --yes ] || fail $EX_USAGE "usage: dev.sh reset-db [--yes]"
+	dev_reset "${1:-}"
+	;;
+test)
+	[ -x "$PFM_ROOT/scripts/test.sh" ] || fail $EX_USAGE "no scripts/test.sh"
+	exec "$PFM_ROOT/scripts/test.sh" "$@"
+	;;
+psql)
+	dev_up
+	exec psql "$@"
+	;;
+stop)
+	pfm_cluster_stop "$DEV_DATA"
+	say "dev cluster stopped"
+	;;
+help | -h | --help) usage ;;
+*) fail $EX_USAGE "unknown command '$cmd' (try: dev.sh help)" ;;
+esac

@@ -94,7 +94,26 @@ check "after a killed backend: still at base" "" "$(q pfm_it_d -c 'SELECT pfm_cu
 check "after a killed backend: no table from the first step" "t" "$(q pfm_it_d -c "SELECT to_regclass('k1') IS NULL")"
 check "after a killed backend: no audit row" "0" "$(q pfm_it_d -c "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade'")"
 
-# 5. a hot standby refuses migrations up front.
+# 5. pfm_migrate.lock_timeout: the waiter gives up and names the process holding the lock.
+q pfm_it_d -c "SET client_min_messages = warning" -c "SELECT pfm_register('k2', 'k1', 'CREATE TABLE k2 (id int)', 'DROP TABLE k2', 'quick now')" >/dev/null
+q pfm_it_d -c "SET application_name = 'pfm-holder'" -c "BEGIN" -c "SELECT count(*) FROM pfm_upgrade('k1')" \
+	-c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 1 100); do
+	hpid=$(q postgres -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pfm-holder' AND wait_event = 'PgSleep'")
+	[ -n "$hpid" ] && break
+	sleep 0.1
+done
+err=$(psql -qAtX -d pfm_it_d -v VERBOSITY=verbose -c "SET pfm_migrate.lock_timeout = '200ms'" \
+	-c "SELECT * FROM pfm_upgrade('head')" 2>&1 || true)
+check "lock_timeout: 55P03" "ERROR:  55P03: could not obtain the migration lock" "$(printf '%s\n' "$err" | grep -m1 '^ERROR')"
+check "lock_timeout: the error names the holder" "DETAIL:  Process $hpid holds the lock; waited 200 ms." \
+	"$(printf '%s\n' "$err" | grep -m1 '^DETAIL')"
+wait "$holder"
+check "after the holder commits, the waiter's work is left to do" "k2" \
+	"$(q pfm_it_d -c "SET client_min_messages = warning" -c "SELECT revision FROM pfm_upgrade('head')")"
+
+# 6. a hot standby refuses migrations up front.
 standby="$work/standby"
 mkdir -p "$standby/sock"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$standby"
@@ -103,7 +122,7 @@ pfm_as_owner "$PG_BIN/pg_ctl" -D "$standby/data" -w -l "$standby/server.log" \
 	-o "-c listen_addresses='' -c unix_socket_directories='$standby/sock' -p 5499 -c hot_standby=on" start >/dev/null
 err=$(psql -qAtX -h "$standby/sock" -p 5499 -d pfm_it_d -c "SELECT * FROM pfm_upgrade('head')" 2>&1 || true)
 check "a hot standby refuses pfm_upgrade" "ERROR:  cannot run pfm_upgrade() on a hot standby" "$(printf '%s\n' "$err" | head -1)"
-check "a hot standby still answers pfm_current" "" "$(psql -qAtX -h "$standby/sock" -p 5499 -d pfm_it_d -c 'SELECT pfm_current()')"
+check "a hot standby still answers pfm_current" "k2" "$(psql -qAtX -h "$standby/sock" -p 5499 -d pfm_it_d -c 'SELECT pfm_current()')"
 pfm_cluster_stop "$standby/data"
 
 for db in pfm_it_a pfm_it_b pfm_it_c pfm_it_d; do q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db"; done

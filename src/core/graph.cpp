@@ -1,6 +1,7 @@
 // RevisionGraph: indexes the registered revisions once (hash map by id, CSR adjacency,
 // a global topological order) and finds structural problems without throwing.
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "core/graph_internal.hpp"
@@ -48,11 +49,12 @@ RevisionGraph::Impl::order(std::vector<int> &nodes, bool newest_first) const
 std::vector<std::string>
 RevisionGraph::Impl::sorted_ids(const std::vector<int> &nodes) const
 {
+	std::vector<int> sorted = nodes;
+	sort_by_id(sorted);
 	std::vector<std::string> out;
-	out.reserve(nodes.size());
-	for (int v : nodes)
+	out.reserve(sorted.size());
+	for (int v : sorted)
 		out.push_back(id(v));
-	std::sort(out.begin(), out.end());
 	return out;
 }
 
@@ -73,12 +75,17 @@ build_edges(RevisionGraph::Impl &g)
 
 	g.down.off.assign(un + 1, 0);
 	g.n_parents.assign(un, 0);
+	g.suspect.assign(un, 0);
 	g.down.to.clear();
 	for (int i = 0; i < n; ++i) {
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
 		g.down.off[static_cast<std::size_t>(i)] = static_cast<int>(g.down.to.size());
+		if (!r.branch_labels.empty())
+			g.suspect[static_cast<std::size_t>(i)] = 1;
 		for (const std::string &p : r.parents) {
 			int j = g.find(p);
+			if (j < 0 || j == i)
+				g.suspect[static_cast<std::size_t>(i)] = 1;
 			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)
 				continue;
 			seen[static_cast<std::size_t>(j)] = i;
@@ -87,6 +94,8 @@ build_edges(RevisionGraph::Impl &g)
 		}
 		for (const std::string &d : r.depends_on) {
 			int j = g.find(d);
+			if (j < 0 || j == i)
+				g.suspect[static_cast<std::size_t>(i)] = 1;
 			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)
 				continue;
 			seen[static_cast<std::size_t>(j)] = i;
@@ -132,6 +141,8 @@ void
 find_revision_problems(RevisionGraph::Impl &g)
 {
 	for (int i : g.by_id_order) {
+		if (!g.suspect[static_cast<std::size_t>(i)])
+			continue;
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
 		for (const std::string &p : r.parents) {
 			if (p == r.id)
@@ -286,27 +297,48 @@ RevisionGraph::RevisionGraph(std::vector<Revision> revisions) : impl_(new Impl)
 		g.revs = std::move(revisions);
 		const int n = g.size();
 		g.by_id.reserve(g.revs.size());
+		auto key_of = [&g](int i) -> std::string_view { return g.id(i); };
 		for (int i = 0; i < n; ++i) {
-			if (!g.by_id.emplace(std::string_view(g.id(i)), i).second)
+			if (g.by_id.insert(g.id(i), i, key_of) >= 0)
 				throw Error(ErrorKind::invalid_argument, "revision " + quoted(g.id(i)) + " is registered more than once", {}, {},
 				            {g.id(i)});
 		}
+		// Sort by id: first on the leading 8 bytes packed big-endian (one integer compare,
+		// same order as the bytes), then on the whole id for equal prefixes.
+		std::vector<std::pair<std::uint64_t, int>> keyed(g.revs.size());
+		for (int i = 0; i < n; ++i) {
+			const std::string &id = g.id(i);
+			std::uint64_t k = 0;
+			for (std::size_t b = 0; b < 8; ++b)
+				k = (k << 8) | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0u);
+			keyed[static_cast<std::size_t>(i)] = {k, i};
+		}
+		std::sort(keyed.begin(), keyed.end(), [&g](const auto &a, const auto &b) {
+			if (a.first != b.first)
+				return a.first < b.first;
+			return g.id(a.second) < g.id(b.second);
+		});
 		g.by_id_order.resize(g.revs.size());
 		for (int i = 0; i < n; ++i)
-			g.by_id_order[static_cast<std::size_t>(i)] = i;
-		std::sort(g.by_id_order.begin(), g.by_id_order.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
+			g.by_id_order[static_cast<std::size_t>(i)] = keyed[static_cast<std::size_t>(i)].second;
+		g.id_rank.resize(g.revs.size());
+		for (int k = 0; k < n; ++k)
+			g.id_rank[static_cast<std::size_t>(g.by_id_order[static_cast<std::size_t>(k)])] = k;
 
 		build_edges(g);
 		find_revision_problems(g);
 		find_cycles(g);
 		build_topo(g);
 
+		// ids are sorted already; sort the (few) labels and merge.
 		g.keys.reserve(g.revs.size() + g.by_label.size());
 		for (int i : g.by_id_order)
 			g.keys.emplace_back(std::string_view(g.id(i)), i);
-		for (const auto &kv : g.by_label)
-			g.keys.emplace_back(kv.first, kv.second);
-		std::sort(g.keys.begin(), g.keys.end());
+		std::vector<std::pair<std::string_view, int>> labels(g.by_label.begin(), g.by_label.end());
+		std::sort(labels.begin(), labels.end());
+		std::size_t mid = g.keys.size();
+		g.keys.insert(g.keys.end(), labels.begin(), labels.end());
+		std::inplace_merge(g.keys.begin(), g.keys.begin() + static_cast<std::ptrdiff_t>(mid), g.keys.end());
 
 		for (int i : g.by_id_order) {
 			auto ui = static_cast<std::size_t>(i);
@@ -422,14 +454,20 @@ RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 		for (const int *d = g.down.begin(i); d != g.down.end(i); ++d)
 			if (state[static_cast<std::size_t>(*d)])
 				state[static_cast<std::size_t>(*d)] = 2;
-	std::vector<std::string> out;
+	std::vector<int> heads;
 	for (int i : known)
 		if (state[static_cast<std::size_t>(i)] == 1)
-			out.push_back(g.id(i));
+			heads.push_back(i);
+	g.sort_by_id(heads);
+	std::vector<std::string> out;
+	out.reserve(heads.size() + unknown.size());
+	for (int i : heads)
+		out.push_back(g.id(i));
 	std::sort(unknown.begin(), unknown.end());
 	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+	std::size_t mid = out.size();
 	out.insert(out.end(), unknown.begin(), unknown.end());
-	std::sort(out.begin(), out.end());
+	std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(mid), out.end());
 	return out;
 }
 

@@ -3,6 +3,7 @@
 // walk over 100 000 revisions touches a few flat vectors and nothing else.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +28,68 @@ struct Adjacency {
 	}
 };
 
+// Open-addressing hash index from id text to revision index: one flat probe array, the
+// stored 32-bit hash checked before any string compare. (std::unordered_map's node per
+// entry made graph construction hash-bound at 100 000 revisions.)
+class FlatIndex {
+public:
+	void reserve(std::size_t n)
+	{
+		std::size_t cap = 16;
+		while (cap < 2 * n)
+			cap <<= 1;
+		slots_.assign(cap, -1);
+		hashes_.assign(cap, 0);
+		mask_ = cap - 1;
+	}
+	// Inserts `key` -> `value` unless present; returns the index already stored, or -1.
+	template <class KeyOf>
+	int insert(std::string_view key, int value, const KeyOf &key_of)
+	{
+		std::uint32_t h = hash(key);
+		for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+			if (slots_[i] < 0) {
+				slots_[i] = value;
+				hashes_[i] = h;
+				return -1;
+			}
+			if (hashes_[i] == h && key_of(slots_[i]) == key)
+				return slots_[i];
+		}
+	}
+	template <class KeyOf>
+	int find(std::string_view key, const KeyOf &key_of) const
+	{
+		if (slots_.empty())
+			return -1;
+		std::uint32_t h = hash(key);
+		for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+			if (slots_[i] < 0)
+				return -1;
+			if (hashes_[i] == h && key_of(slots_[i]) == key)
+				return slots_[i];
+		}
+	}
+
+private:
+	static std::uint32_t hash(std::string_view key)
+	{
+		std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then a final mix
+		for (unsigned char c : key) {
+			h ^= c;
+			h *= 1099511628211ULL;
+		}
+		h ^= h >> 29;
+		h *= 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 32;
+		return static_cast<std::uint32_t>(h);
+	}
+
+	std::vector<int> slots_;
+	std::vector<std::uint32_t> hashes_;
+	std::size_t mask_ = 0;
+};
+
 // A structural problem with the kind validate() throws it as.
 struct GraphProblem {
 	ErrorKind kind;
@@ -37,7 +100,7 @@ struct GraphProblem {
 
 struct RevisionGraph::Impl {
 	std::vector<Revision> revs;
-	std::unordered_map<std::string_view, int> by_id;     // views into revs[i].id
+	FlatIndex by_id;                                      // id -> index
 	std::unordered_map<std::string_view, int> by_label;  // label -> first owner (by id order)
 
 	// down(i): registered parents first (declared order, deduplicated), then registered
@@ -52,6 +115,7 @@ struct RevisionGraph::Impl {
 	std::vector<int> topo;       // upgrade order (oldest first); every node exactly once
 	std::vector<int> topo_pos;   // position of a node in topo
 	std::vector<int> by_id_order;  // indices sorted by id
+	std::vector<int> id_rank;      // position of a node in by_id_order
 
 	// Prefix lookup: ids and (owned) branch labels sorted by text.
 	std::vector<std::pair<std::string_view, int>> keys;
@@ -61,13 +125,13 @@ struct RevisionGraph::Impl {
 	std::vector<int> bases;       // no declared parent: Alembic `bases`; sorted by id
 
 	std::vector<GraphProblem> problems;
+	std::vector<char> suspect;  // revisions whose references need a second look for problems
 
 	int size() const { return static_cast<int>(revs.size()); }
 	const std::string &id(int i) const { return revs[static_cast<std::size_t>(i)].id; }
 	int find(std::string_view id) const
 	{
-		auto it = by_id.find(id);
-		return it == by_id.end() ? -1 : it->second;
+		return by_id.find(id, [this](int i) -> std::string_view { return revs[static_cast<std::size_t>(i)].id; });
 	}
 	// Exact key: a revision id, else a branch label.
 	int find_key(std::string_view key) const
@@ -87,6 +151,12 @@ struct RevisionGraph::Impl {
 	void order(std::vector<int> &nodes, bool newest_first) const;
 	// Ids of the given nodes, sorted by id.
 	std::vector<std::string> sorted_ids(const std::vector<int> &nodes) const;
+	// Sorts node indices by id (an integer sort on id_rank).
+	void sort_by_id(std::vector<int> &nodes) const
+	{
+		std::sort(nodes.begin(), nodes.end(),
+		          [this](int a, int b) { return id_rank[static_cast<std::size_t>(a)] < id_rank[static_cast<std::size_t>(b)]; });
+	}
 };
 
 // "a, b, c"

@@ -1,7 +1,26 @@
 // Planning with Alembic 1.8 semantics (script/revision.py _parse_upgrade_target,
 // _parse_downgrade_target, _collect_upgrade_revisions, _collect_downgrade_revisions;
 // script/base.py _stamp_revs), on index vectors: every plan is linear in the graph size.
-// Deliberate differences from Alembic are listed in SPEC §6 and marked "SPEC §6" below.
+//
+// Deliberate differences from Alembic (SPEC §6 and choices of ours), each checked by
+// test/differential/alembic_diff.py as an expected-difference class:
+//  - `-N` with several current heads: error naming the heads (Alembic warns, picks one).
+//  - Ambiguous prefix: ambiguous_revision listing every candidate (Alembic: "can't
+//    locate"); a prefix matching an id and a label of the same revision is not ambiguous.
+//  - Where Alembic fails internally: `label@-N` with no (or several) current heads on the
+//    branch -> clear error; `rev+N` past a head -> "walked too far"; `rev-N` down to base as
+//    an upgrade target -> nothing to do; no version-row bookkeeping can fail, because
+//    heads_after is derived from the applied set (never a redundant row).
+//  - `upgrade label@heads` where one head depends on another: upgrade to all (Alembic:
+//    "overlaps with other requested revisions").
+//  - `downgrade label@X`: X is resolved inside the branch as for upgrades (Alembic ignores
+//    the label there: label@head means the global head, label@rev is not membership-checked).
+//  - `stamp heads` / `label@heads`: each destination replaces only the current heads related
+//    to it (Alembic may drop the head of an unrelated branch).
+//  - Ids may contain '-': a text that is a registered id or label is never read as rev-N.
+//  - Relative targets are refused by stamp (as in Alembic) with invalid_argument.
+//  - Merge of 'heads' takes every head (revision without child), as `head` counts them;
+//    Alembic's merge takes the "real" heads, leaving a depended-upon head unmerged.
 #include <algorithm>
 
 #include "core/planner.hpp"
@@ -51,7 +70,7 @@ heads_of(const Impl &g, const std::vector<char> &mark, const std::vector<int> &l
 	for (int v : list)
 		if (!named[u(v)])
 			out.push_back(v);
-	std::sort(out.begin(), out.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
+	g.sort_by_id(out);
 	return out;
 }
 
@@ -65,14 +84,20 @@ ids_of(const Impl &g, const std::vector<int> &nodes)
 	return out;
 }
 
+[[noreturn]] void throw_state_error(const Impl &g, const std::vector<AppliedRevision> &applied);
+
+// check_state and the applied set as indices, in one pass over the applied rows.
 State
 load_state(const Impl &g, const std::vector<AppliedRevision> &applied)
 {
 	State s;
 	s.applied.assign(g.revs.size(), 0);
+	s.list.reserve(applied.size());
 	for (const AppliedRevision &a : applied) {
 		int i = g.find(a.id);
-		if (i >= 0 && !s.applied[u(i)]) {
+		if (i < 0 || a.checksum != g.revs[u(i)].checksum)
+			throw_state_error(g, applied);
+		if (!s.applied[u(i)]) {
 			s.applied[u(i)] = 1;
 			s.list.push_back(i);
 		}
@@ -300,10 +325,50 @@ downgrade_target(const Impl &g, const Resolver &r, const Target &t, const State 
 }
 
 void
-check_all_known(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
+check_all_known(const RevisionGraph &graph, const std::vector<AppliedRevision> &)
 {
-	graph.validate();
-	check_state(graph, applied);
+	graph.validate();  // the state is checked by load_state
+}
+
+// Unknown applied revisions first, then drift; each error names every revision involved.
+void
+throw_state_error(const Impl &g, const std::vector<AppliedRevision> &applied)
+{
+	std::vector<std::string> unknown;
+	std::vector<const AppliedRevision *> drifted;
+	for (const AppliedRevision &a : applied) {
+		int i = g.find(a.id);
+		if (i < 0)
+			unknown.push_back(a.id);
+		else if (a.checksum != g.revs[u(i)].checksum)
+			drifted.push_back(&a);
+	}
+	if (!unknown.empty()) {
+		std::sort(unknown.begin(), unknown.end());
+		unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+		std::string detail;
+		if (unknown.size() > 1)
+			detail = "Applied revisions missing from the catalog: " + join(unknown) + ".";
+		throw Error(ErrorKind::unknown_applied, "applied revision " + quoted(unknown.front()) + " is not registered", detail,
+		            "Register the revision again before planning.", unknown);
+	}
+	if (!drifted.empty()) {
+		std::sort(drifted.begin(), drifted.end(),
+		          [](const AppliedRevision *a, const AppliedRevision *b) { return a->id < b->id; });
+		const AppliedRevision &first = *drifted.front();
+		std::string detail =
+			"Checksum as applied: " + first.checksum + "; registered: " + g.revs[u(g.find(first.id))].checksum + ".";
+		std::vector<std::string> ids;
+		for (const AppliedRevision *a : drifted)
+			ids.push_back(a->id);
+		ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+		if (ids.size() > 1)
+			detail += " Other revisions changed since they were applied: " +
+			          join(std::vector<std::string>(ids.begin() + 1, ids.end())) + ".";
+		throw Error(ErrorKind::drift, "revision " + quoted(first.id) + " changed since it was applied", detail,
+		            "Restore the registered bodies as they were applied, or register the change as a new revision.", ids);
+	}
+	throw Error(ErrorKind::internal, "applied state check failed without a finding");
 }
 
 }  // namespace
@@ -523,11 +588,15 @@ plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &appli
 
 	std::vector<int> row_list;
 	for (int h : s.heads)
-		if (rows[u(h)])
+		if (rows[u(h)] == 1) {
+			rows[u(h)] = 2;  // listed
 			row_list.push_back(h);
+		}
 	for (int dest : dests)
-		if (rows[u(dest)] && std::find(row_list.begin(), row_list.end(), dest) == row_list.end())
+		if (rows[u(dest)] == 1) {
+			rows[u(dest)] = 2;
 			row_list.push_back(dest);
+		}
 	std::vector<char> after = closure(g, row_list);
 
 	StampPlan plan;
@@ -553,37 +622,10 @@ void
 check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
 {
 	const Impl &g = graph.impl();
-	std::vector<std::string> unknown;
-	std::vector<const AppliedRevision *> drifted;
 	for (const AppliedRevision &a : applied) {
 		int i = g.find(a.id);
-		if (i < 0)
-			unknown.push_back(a.id);
-		else if (a.checksum != g.revs[u(i)].checksum)
-			drifted.push_back(&a);
-	}
-	if (!unknown.empty()) {
-		std::sort(unknown.begin(), unknown.end());
-		unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
-		std::string detail;
-		if (unknown.size() > 1)
-			detail = "Applied revisions missing from the catalog: " + join(unknown) + ".";
-		throw Error(ErrorKind::unknown_applied, "applied revision " + quoted(unknown.front()) + " is not registered", detail,
-		            "Register the revision again before planning.", unknown);
-	}
-	if (!drifted.empty()) {
-		std::sort(drifted.begin(), drifted.end(),
-		          [](const AppliedRevision *a, const AppliedRevision *b) { return a->id < b->id; });
-		const AppliedRevision &first = *drifted.front();
-		std::string detail = "Checksum as applied: " + first.checksum + "; registered: " + graph.find(first.id)->checksum + ".";
-		std::vector<std::string> ids;
-		for (const AppliedRevision *a : drifted)
-			ids.push_back(a->id);
-		if (ids.size() > 1)
-			detail += " Other revisions changed since they were applied: " +
-			          join(std::vector<std::string>(ids.begin() + 1, ids.end())) + ".";
-		throw Error(ErrorKind::drift, "revision " + quoted(first.id) + " changed since it was applied", detail,
-		            "Restore the registered bodies as they were applied, or register the change as a new revision.", ids);
+		if (i < 0 || a.checksum != g.revs[u(i)].checksum)
+			throw_state_error(g, applied);
 	}
 }
 
@@ -596,7 +638,6 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 	std::vector<std::string> unknown;
 	std::vector<const AppliedRevision *> drifted;
 	std::vector<char> is_applied(g.revs.size(), 0);
-	std::vector<int> applied_list;
 	for (const AppliedRevision &a : applied) {
 		int i = g.find(a.id);
 		if (i < 0) {
@@ -605,10 +646,7 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 		}
 		if (a.checksum != g.revs[u(i)].checksum)
 			drifted.push_back(&a);
-		if (!is_applied[u(i)]) {
-			is_applied[u(i)] = 1;
-			applied_list.push_back(i);
-		}
+		is_applied[u(i)] = 1;
 	}
 	std::sort(unknown.begin(), unknown.end());
 	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
@@ -621,13 +659,15 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 		               "revision " + quoted(a->id) + " changed since it was applied (checksum as applied " + a->checksum +
 		                   ", registered " + graph.find(a->id)->checksum + ")"});
 
-	std::sort(applied_list.begin(), applied_list.end(), [&g](int a, int b) { return g.id(a) < g.id(b); });
-	for (int v : applied_list)
+	for (int v : g.by_id_order) {
+		if (!is_applied[u(v)])
+			continue;
 		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
 			if (!is_applied[u(*d)])
 				out.push_back({"error", g.id(v),
 				               "applied revision " + quoted(g.id(v)) + " needs " + quoted(g.id(*d)) +
 				                   ", which is not applied"});
+	}
 
 	if (g.vheads.size() > 1) {
 		std::vector<std::string> ids = ids_of(g, g.vheads);

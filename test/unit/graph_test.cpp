@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <ostream>
+
 #include <gtest/gtest.h>
 
 #include "test_graphs.hpp"
@@ -105,6 +107,12 @@ struct ProblemCase {
 	ErrorKind kind;
 	const char *message;
 };
+
+void
+PrintTo(const ProblemCase &c, std::ostream *os)
+{
+	*os << c.name;
+}
 
 class StructuralProblems : public ::testing::TestWithParam<ProblemCase> {};
 

@@ -100,7 +100,7 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 				execute_body(spi, step.revision, step.direction, prepared[i]);
 				double elapsed =
 					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-				record_step(spi, step.revision, step.direction, elapsed, false);
+				record_step(spi, step.revision, step.direction, elapsed);
 				const core::Revision *r = state->graph.find(step.revision);
 				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
 				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::of(elapsed)});
@@ -170,10 +170,7 @@ PFM_SQL_FUNCTION(pfm_stamp)
 			applied_ids.push_back(a.id);
 		notice("Running stamp_revision " + join(state->graph.version_heads(applied_ids), ", ") + " -> " +
 		       join(plan.heads_after, ", "));
-		for (const std::string &id : plan.unmark)
-			record_step(spi, id, core::Direction::downgrade, std::nullopt, true);
-		for (const std::string &id : plan.mark)
-			record_step(spi, id, core::Direction::upgrade, std::nullopt, true);
+		record_stamp(spi, plan.unmark, plan.mark);
 		sync_version_rows(spi, plan.heads_after);
 	}
 	spi.finish();

@@ -180,7 +180,7 @@ PFM_SQL_FUNCTION(pfm_record_step)
 	if (applied == (dir == core::Direction::upgrade))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "revision " + revision + (applied ? " is already applied" : " is not applied"));
-	record_step(spi, revision, dir, duration, false);
+	record_step(spi, revision, dir, duration);
 	auto after = load_state(spi, false);
 	sync_version_rows(spi, after->graph.version_heads(ids_of(after->applied)));
 	spi.finish();

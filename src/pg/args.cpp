@@ -188,22 +188,4 @@ return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows)
 	return static_cast<Datum>(0);
 }
 
-Datum
-return_single_row(FunctionCallInfo fcinfo, const Row &row)
-{
-	TupleDesc desc = pg_call([&] {
-		TupleDesc d;
-		if (get_call_result_type(fcinfo, nullptr, &d) != TYPEFUNC_COMPOSITE)
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("function returning record called in context that cannot accept type record")));
-		return BlessTupleDesc(d);
-	});
-	std::vector<Datum> values(row.size());
-	std::unique_ptr<bool[]> nulls(new bool[row.size() + 1]);
-	for (std::size_t i = 0; i < row.size(); i++)
-		values[i] = cell_datum(row[i], InvalidOid, &nulls[i]);
-	Datum *v = values.data();
-	bool *nl = nulls.get();
-	return pg_call([&] { return HeapTupleGetDatum(heap_form_tuple(desc, v, nl)); });
-}
-
 }  // namespace pfm::pg

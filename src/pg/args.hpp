@@ -40,7 +40,5 @@ using Row = std::vector<Cell>;
 
 // Materializes rows into the function's tuplestore (set-returning functions).
 Datum return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows);
-// Builds a single composite row (functions returning one row of a TABLE type).
-Datum return_single_row(FunctionCallInfo fcinfo, const Row &row);
 
 }  // namespace pfm::pg

@@ -170,23 +170,43 @@ append_audit(Spi &spi, const char *operation, const std::string &revision, const
 }
 
 void
-record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms,
-            bool stamped)
+record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms)
 {
-	const char *operation = stamped ? "stamp" : core::direction_name(direction);
 	if (direction == core::Direction::upgrade) {
 		spi.run("WITH r AS (SELECT checksum FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1),"
-		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, duration_ms, stamped)"
-		        "       SELECT $1, r.checksum, $2, $3 FROM r RETURNING checksum)"
+		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, duration_ms)"
+		        "       SELECT $1, r.checksum, $2 FROM r RETURNING checksum)"
 		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
-		        " SELECT $4, $1, 'upgrade', $2, a.checksum FROM a",
-		        {text_param(revision), float8_param(duration_ms), bool_param(stamped), text_param(std::string(operation))});
+		        " SELECT 'upgrade', $1, 'upgrade', $2, a.checksum FROM a",
+		        {text_param(revision), float8_param(duration_ms)});
 	} else {
 		spi.run("WITH a AS (DELETE FROM pfm_migrate.applied WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
 		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
-		        " SELECT $3, $1, 'downgrade', $2, a.checksum FROM a",
-		        {text_param(revision), float8_param(duration_ms), text_param(std::string(operation))});
+		        " SELECT 'downgrade', $1, 'downgrade', $2, a.checksum FROM a",
+		        {text_param(revision), float8_param(duration_ms)});
 	}
+}
+
+void
+record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark)
+{
+	if (!unmark.empty())
+		spi.run("WITH u AS (SELECT id, ord FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, ord)),"
+		        " d AS (DELETE FROM pfm_migrate.applied a USING u WHERE a.revision OPERATOR(pg_catalog.=) u.id"
+		        "       RETURNING a.revision, a.checksum, u.ord)"
+		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, checksum)"
+		        " SELECT 'stamp', d.revision, 'downgrade', d.checksum FROM d ORDER BY d.ord",
+		        {text_array_param(unmark)});
+	if (!mark.empty())
+		spi.run("WITH u AS (SELECT id, ord FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, ord)),"
+		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, stamped)"
+		        "       SELECT r.revision, r.checksum, true FROM u"
+		        "       JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) u.id"
+		        "       RETURNING revision, checksum)"
+		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, checksum)"
+		        " SELECT 'stamp', a.revision, 'upgrade', a.checksum FROM a"
+		        " JOIN u ON u.id OPERATOR(pg_catalog.=) a.revision ORDER BY u.ord",
+		        {text_array_param(mark)});
 }
 
 }  // namespace pfm::pg

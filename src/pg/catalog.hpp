@@ -49,10 +49,13 @@ std::optional<StoredRevision> load_revision(Spi &spi, const std::string &id);
 std::unordered_map<std::string, std::string> load_bodies(Spi &spi, const std::vector<std::string> &ids,
                                                          core::Direction direction);
 
-// Records a step that ran (or a stamp): upgrade inserts the applied row with the registered
-// checksum, downgrade deletes it; both append an audit row.
-void record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms,
-                 bool stamped);
+// Records a step that ran: upgrade inserts the applied row with the registered checksum,
+// downgrade deletes it; both append an audit row.
+void record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms);
+
+// Records a stamp in two statements whatever its size: forgets `unmark`, marks `mark`
+// as applied (stamped), one audit row per revision, in the order given.
+void record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark);
 
 void append_audit(Spi &spi, const char *operation, const std::string &revision, const Text &direction,
                   std::optional<double> duration_ms, const Text &checksum);

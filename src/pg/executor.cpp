@@ -216,7 +216,7 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 }
 
 void
-execute_body(Spi &spi, const std::string &revision, core::Direction direction,
+execute_body(Spi & /* connected */, const std::string &revision, core::Direction direction,
              const std::vector<BodyStatement> &statements)
 {
 	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, 0, 0, ""};
@@ -249,7 +249,6 @@ execute_body(Spi &spi, const std::string &revision, core::Direction direction,
 			               std::string("SPI refused the statement: ") + std::to_string(rc), {},
 			               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
 	}
-	(void) spi;
 }
 
 }  // namespace pfm::pg

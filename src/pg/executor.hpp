@@ -23,7 +23,7 @@ struct BodyStatement {
 // internal query) or SqlError; both name the revision and direction.
 std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direction direction, const std::string &body);
 
-// Executes prepared statements; an error carries the context line
+// Executes prepared statements through the connected SPI; an error carries the context line
 // "revision R (direction), statement N at line L: <text>".
 void execute_body(Spi &spi, const std::string &revision, core::Direction direction,
                   const std::vector<BodyStatement> &statements);

@@ -160,14 +160,6 @@ Spi::run(const char *sql, const std::vector<Param> &params, bool read_only)
 	return SPI_processed;
 }
 
-std::uint64_t
-Spi::run_body_statement(const char *sql)
-{
-	int rc = pg_call([&] { return SPI_execute(sql, false, 0); });
-	check_rc(rc, sql);
-	return SPI_processed;
-}
-
 Text
 Spi::text(std::uint64_t row, int column) const
 {

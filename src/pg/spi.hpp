@@ -36,8 +36,6 @@ public:
 	// Runs an internal statement (sql must be a string literal: it keys the plan cache).
 	// Returns the number of rows processed; results stay readable until the next run().
 	std::uint64_t run(const char *sql, const std::vector<Param> &params = {}, bool read_only = false);
-	// Runs a migration statement as-is (no parameters, no plan cache).
-	std::uint64_t run_body_statement(const char *sql);
 
 	Text text(std::uint64_t row, int column) const;    // 1-based column
 	std::string text_or(std::uint64_t row, int column, const char *fallback) const;

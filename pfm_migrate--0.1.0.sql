@@ -8,9 +8,10 @@ REVOKE ALL ON SCHEMA pfm_migrate FROM PUBLIC;
 -- The checksum covers both bodies and is computed by the server on every write, so a
 -- body edited behind the engine's back (a direct UPDATE) shows up as drift.
 CREATE FUNCTION pfm_migrate.body_checksum(upgrade text, downgrade text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN pg_catalog.md5(upgrade OPERATOR(pg_catalog.||) pg_catalog.chr(31) OPERATOR(pg_catalog.||)
-       COALESCE('D' OPERATOR(pg_catalog.||) downgrade, 'irreversible'));
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT pg_catalog.md5($1 OPERATOR(pg_catalog.||) pg_catalog.chr(31) OPERATOR(pg_catalog.||)
+       COALESCE('D' OPERATOR(pg_catalog.||) $2, 'irreversible'))
+$$;
 
 CREATE TABLE pfm_migrate.revisions (
 	revision       text PRIMARY KEY

@@ -89,12 +89,17 @@ refusal_reason(Node *stmt)
 		if (reindex->kind == REINDEX_OBJECT_SCHEMA || reindex->kind == REINDEX_OBJECT_SYSTEM ||
 		    reindex->kind == REINDEX_OBJECT_DATABASE)
 			return "REINDEX SCHEMA, DATABASE and SYSTEM cannot run inside a transaction block";
+#if PG_VERSION_NUM >= 140000
 		ListCell *lc;
 		foreach (lc, reindex->params) {
 			auto *opt = static_cast<DefElem *>(lfirst(lc));
 			if (strcmp(opt->defname, "concurrently") == 0)
 				return "REINDEX CONCURRENTLY cannot run inside a transaction block";
 		}
+#else
+		if (reindex->concurrent)
+			return "REINDEX CONCURRENTLY cannot run inside a transaction block";
+#endif
 		return nullptr;
 	}
 	case T_TruncateStmt: {

@@ -30,7 +30,7 @@ include $(PGXS)
 
 # The core must stay free of PostgreSQL headers: fail the build if one slips in.
 src/core/%.o: src/core/%.cpp
-	$(CXX) $(CXXFLAGS) $(PG_CXXFLAGS) -Isrc -c -o $@ $<
+	$(CXX) $(CXXFLAGS) -Isrc -c -o $@ $<
 
 # Header dependencies (PostgreSQL's autodepend is off in Debian's build).
 DEPFLAGS = -MMD -MP

@@ -36,9 +36,10 @@ pfm_ensure_deps() {
 }
 
 # Build and install the extension with PGXS (needs write access to PostgreSQL's dirs).
+# PFM_WERROR=1 (the test command sets it) turns compiler warnings into errors.
 pfm_build_install() {
 	pfm_log "building and installing pfm_migrate"
-	make -C "$PFM_ROOT" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
+	make -C "$PFM_ROOT" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" ${PFM_WERROR:+COPT=-Werror} >/dev/null
 	make -C "$PFM_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 

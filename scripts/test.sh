@@ -8,7 +8,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$PFM_ROOT"
 
 pfm_ensure_deps
-pfm_build_install
+make -s clean >/dev/null 2>&1 || true
+PFM_WERROR=1 pfm_build_install
 
 pfm_log "building the core and its tests (cmake)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -45,6 +45,8 @@ run_suite "googletest + differential vs Alembic (ctest)" ctest --test-dir build 
 run_suite "pg_regress" scripts/run-sql-suite.sh regress
 run_suite "isolation" scripts/run-sql-suite.sh isolation
 run_suite "pgTAP" scripts/run-sql-suite.sh pgtap
+run_suite "differential vs Alembic through SQL" \
+	test/differential/run-sql.sh --cli build/test/differential/pfm_plan_cli
 run_suite "8-session race" test/concurrency/race.sh
 PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/run.sh
 if [ -x test/scripts/run.sh ]; then

@@ -14,6 +14,21 @@ random reachable states through BOTH
 and compares: whether each errs, the set of revisions applied / reverted, and
 the resulting heads (version rows).
 
+With --sql --dbname DB, "our side" is the installed extension instead of the CLI,
+through SQL (psycopg2; host, port and user from the libpq environment): per graph
+DROP/CREATE EXTENSION and pfm_register for every revision (bodies `SELECT 1;`); per
+start state pfm_stamp('base') then pfm_stamp(head) for each head of the state; per
+command, inside a SAVEPOINT, pfm_upgrade(target) / pfm_downgrade(target) (steps in
+row order) or pfm_stamp(target), then pfm_migrate.version and pfm_migrate.applied.
+A stamp's marked / unmarked revisions are the difference of the applied table. The
+same comparison and classes apply; the SQL side must also give a typed SQLSTATE
+(22023, 42704, 55000) for every error, the right direction column, and an applied
+table equal to the set the steps imply. A command whose result is not accepted is
+rolled back to its savepoint, so the database keeps the state the test believes in.
+With --sql and --cli together, every SQL result must also equal the core's exactly
+(step order, heads, stamp sets; SQLSTATE and message of errors): any difference
+there is a bug in the glue (src/pg, src/api), not in the core.
+
 Expected differences (SPEC §6 and the core's documented choices) are classified,
 counted and printed, never silently skipped. Each class:
 
@@ -52,6 +67,7 @@ import json
 import random
 import subprocess
 import sys
+import time
 import warnings
 
 from alembic import util as alembic_util
@@ -347,6 +363,200 @@ class Core:
         self.proc.wait()
 
 
+# SQLSTATE each core error kind gets at the SQL boundary (src/pg/error_map.cpp).
+KIND_SQLSTATE = {
+    "invalid_argument": "22023",
+    "ambiguous_revision": "22023",
+    "multiple_heads": "22023",
+    "invalid_target": "22023",
+    "unknown_revision": "42704",
+    "graph_cycle": "55000",
+    "dangling_reference": "55000",
+    "duplicate_label": "55000",
+    "unknown_applied": "55000",
+    "drift": "55000",
+    "irreversible": "55000",
+}
+TYPED_SQLSTATES = set(KIND_SQLSTATE.values())
+
+
+def kind_from_sql_error(sqlstate, message):
+    """The core error kind an SQL error stands for (SQLSTATE, refined by the message where
+    one SQLSTATE covers several kinds); "internal" / "exception" for anything untyped."""
+    if sqlstate == "42704":
+        return "unknown_revision"
+    if sqlstate == "22023":
+        if message.startswith("multiple revisions start with"):
+            return "ambiguous_revision"
+        if message.startswith("multiple head"):
+            return "multiple_heads"
+        return "invalid_target"
+    if sqlstate == "55000":
+        return "not_in_prerequisite_state"
+    if sqlstate == "XX000":
+        return "internal"
+    return "exception"
+
+
+class SqlCore:
+    """The installed extension, driven through SQL with psycopg2 (libpq environment for
+    host, port and user). One database; per graph the extension is dropped and created
+    again. Each command runs inside a SAVEPOINT: an error rolls back just that command,
+    and finish(keep=False) undoes a command whose result was not accepted, so that the
+    database always holds the state the comparison believes in."""
+
+    def __init__(self, dbname):
+        import psycopg2  # only the --sql mode needs it
+
+        self.psycopg2 = psycopg2
+        self.conn = psycopg2.connect(dbname=dbname, application_name="alembic_diff")
+        self.cur = self.conn.cursor()
+        self.cur.execute("SET client_min_messages = warning")
+        self.conn.commit()
+        self.open_savepoint = False
+
+    def load(self, g):
+        cur = self.cur
+        cur.execute("DROP EXTENSION IF EXISTS pfm_migrate CASCADE")
+        cur.execute("CREATE EXTENSION pfm_migrate")
+        for r in g.revs:
+            cur.execute(
+                "SELECT pfm_register(%s, down_revision => %s, upgrade => %s, downgrade => %s, message => %s,"
+                " branch_labels => %s::text[], depends_on => %s::text[])",
+                (r.id, ",".join(r.parents) or None, "SELECT 1;", "SELECT 1;", "rev " + r.id,
+                 list(r.labels) or None, list(r.deps) or None),
+            )
+        self.conn.commit()
+
+    def db_state(self):
+        self.cur.execute("SELECT revision FROM pfm_migrate.applied")
+        applied = {row[0] for row in self.cur.fetchall()}
+        self.cur.execute("SELECT version_num FROM pfm_migrate.version")
+        rows = sorted(row[0] for row in self.cur.fetchall())
+        return applied, rows
+
+    def set_state(self, g, applied):
+        """Brings the database to `applied` with pfm_stamp('base') and one pfm_stamp per head.
+        Returns a problem (and then forces the state by writing the catalog directly) or None."""
+        heads = g.version_heads(applied)
+        problem = None
+        try:
+            self.cur.execute("SELECT pfm_stamp('base')")
+            for h in heads:
+                self.cur.execute("SELECT pfm_stamp(%s::text)", (h,))
+            got_applied, got_rows = self.db_state()
+            if got_applied != set(applied) or got_rows != heads:
+                problem = "stamping base, then %s gives applied=%s version=%s; expected applied=%s version=%s" % (
+                    heads, sorted(got_applied), got_rows, sorted(applied), heads)
+        except self.psycopg2.Error as e:
+            problem = "stamping base, then %s raised %s: %s" % (heads, e.pgcode, e.diag.message_primary)
+        if problem is None:
+            self.conn.commit()
+            return None
+        self.conn.rollback()
+        cur = self.cur
+        cur.execute("DELETE FROM pfm_migrate.applied")
+        cur.execute("INSERT INTO pfm_migrate.applied (revision, checksum, stamped)"
+                    " SELECT revision, checksum, true FROM pfm_migrate.revisions WHERE revision = ANY (%s::text[])",
+                    (sorted(applied),))
+        cur.execute("DELETE FROM pfm_migrate.version")
+        cur.execute("INSERT INTO pfm_migrate.version SELECT unnest(%s::text[])", (heads,))
+        self.conn.commit()
+        return problem
+
+    def query(self, command, target):
+        """Runs one command inside a savepoint. Returns the same dict as pfm_plan_cli, plus
+        "directions" (upgrade/downgrade), "sqlstate" on errors and "db_applied" (the applied
+        table afterwards). The savepoint stays open until finish()."""
+        cur = self.cur
+        cur.execute("SAVEPOINT cmd")
+        before, _ = self.db_state()
+        try:
+            if command == "stamp":
+                cur.execute("SELECT pfm_stamp(%s::text)", (target,))
+                steps = directions = None
+            else:
+                cur.execute(
+                    "SELECT t.revision, t.direction FROM pfm_%s(%%s::text) WITH ORDINALITY"
+                    " AS t(revision, direction, message, elapsed_ms, n) ORDER BY t.n" % command,
+                    (target,),
+                )
+                got = cur.fetchall()
+                steps = [row[0] for row in got]
+                directions = [row[1] for row in got]
+        except self.psycopg2.Error as e:
+            cur.execute("ROLLBACK TO SAVEPOINT cmd")
+            cur.execute("RELEASE SAVEPOINT cmd")
+            message = e.diag.message_primary or str(e)
+            return {"ok": False, "kind": kind_from_sql_error(e.pgcode, message), "sqlstate": e.pgcode,
+                    "message": message, "detail": e.diag.message_detail or "", "db_before": before}
+        self.open_savepoint = True
+        after, rows = self.db_state()
+        out = {"ok": True, "heads": rows, "db_before": before, "db_applied": after}
+        if command == "stamp":
+            out["mark"] = sorted(after - before)
+            out["unmark"] = sorted(before - after)
+        else:
+            out["steps"] = steps
+            out["directions"] = directions
+        return out
+
+    def finish(self, keep):
+        if self.open_savepoint:
+            self.cur.execute("RELEASE SAVEPOINT cmd" if keep else "ROLLBACK TO SAVEPOINT cmd; RELEASE SAVEPOINT cmd")
+            self.open_savepoint = False
+
+    def end_episode(self):
+        self.conn.commit()
+
+    def close(self):
+        self.conn.rollback()
+        self.cur.execute("DROP EXTENSION IF EXISTS pfm_migrate CASCADE")
+        self.conn.commit()
+        self.conn.close()
+
+
+def check_sql(command, applied, new, sql, cli):
+    """What only the SQL side can get wrong. `new` is the applied set the comparison accepted
+    (None if the command erred or was not accepted). Returns a problem or None."""
+    if sql["db_before"] != set(applied):
+        return "out of sync: the applied table held %s before the command, expected %s" % (
+            sorted(sql["db_before"]), sorted(applied))
+    if not sql["ok"]:
+        if sql["sqlstate"] not in TYPED_SQLSTATES:
+            return "untyped SQLSTATE %s: %s" % (sql["sqlstate"], sql["message"])
+    else:
+        if command != "stamp" and any(d != command for d in sql["directions"]):
+            return "direction column %s for %s" % (sql["directions"], command)
+        if new is not None and sql["db_applied"] != set(new):
+            return "applied table %s != applied set implied by the steps %s" % (
+                sorted(sql["db_applied"]), sorted(new))
+    if cli is None:
+        return None
+    # The glue must not change the core's answer in any way.
+    if cli["ok"] != sql["ok"]:
+        return "sql and cli disagree: sql=%s cli=%s" % (describe(sql), describe(cli))
+    if not sql["ok"]:
+        if KIND_SQLSTATE.get(cli["kind"], "XX000") != sql["sqlstate"] or cli["message"] != sql["message"]:
+            return "sql and cli errors differ: sql=%s cli=%s" % (describe(sql), describe(cli))
+        return None
+    keys = ("mark", "unmark", "heads") if command == "stamp" else ("steps", "heads")
+    if any(sorted(cli[k]) != sorted(sql[k]) if k != "steps" else cli[k] != sql[k] for k in keys):
+        return "sql and cli results differ: sql=%s cli=%s" % (describe(sql), describe(cli))
+    return None
+
+
+def describe(ours):
+    if ours is None:
+        return "-"
+    if not ours["ok"]:
+        return "error %s %s: %s%s" % (ours.get("sqlstate", ""), ours["kind"], ours["message"],
+                                       " (%s)" % ours["detail"] if ours.get("detail") else "")
+    if "steps" in ours:
+        return "steps=%s heads=%s" % (ours["steps"], ours["heads"])
+    return "mark=%s unmark=%s heads=%s" % (ours["mark"], ours["unmark"], ours["heads"])
+
+
 # --------------------------------------------------------------------------- comparison
 
 VERBOSE_CLASSES = False
@@ -493,56 +703,105 @@ def compare(g, command, target, applied, alembic, ours, stats):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cli", required=True, help="path to pfm_plan_cli")
-    ap.add_argument("--graphs", type=int, default=300)
+    ap.add_argument("--cli", help="path to pfm_plan_cli (required without --sql; with --sql, also cross-checks"
+                    " every SQL result against the core's)")
+    ap.add_argument("--sql", action="store_true",
+                    help="drive the installed extension through SQL (psycopg2, libpq environment) instead of the CLI")
+    ap.add_argument("--dbname", help="database for --sql (the extension is dropped and created in it per graph)")
+    ap.add_argument("--graphs", type=int, default=None, help="default: 300, or 60 with --sql")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--episodes", type=int, default=5, help="start states per graph")
     ap.add_argument("--steps", type=int, default=6, help="commands per start state")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--show-classes", action="store_true", help="print every expected difference")
     args = ap.parse_args()
+    if not args.sql and not args.cli:
+        ap.error("--cli is required (or use --sql)")
+    if args.sql and not args.dbname:
+        ap.error("--sql needs --dbname")
+    if args.graphs is None:
+        args.graphs = 60 if args.sql else 300
     global VERBOSE_CLASSES
     VERBOSE_CLASSES = args.show_classes
 
+    started = time.monotonic()
     rng = random.Random(args.seed)
-    core = Core(args.cli)
+    core = Core(args.cli) if args.cli else None
+    sql = SqlCore(args.dbname) if args.sql else None
     stats = collections.Counter()
     commands = passed = failed = 0
     shown = 0
+
+    def show_graph(g):
+        for r in g.revs:
+            print("    %s parents=%s deps=%s labels=%s" % (r.id, r.parents, r.deps, r.labels))
+
     for gi in range(args.graphs):
         g = random_graph(rng, gi)
         sd = alembic_script_directory(g)
-        core.load(g)
+        if core:
+            core.load(g)
+        if sql:
+            sql.load(g)
         for _ in range(args.episodes):
             ids = [r.id for r in g.revs]
             k = rng.choice([0, 0, 1, 1, 2, 3])
             applied = g.closure(rng.sample(ids, min(k, len(ids))))
+            if sql:
+                problem = sql.set_state(g, applied)
+                if problem:
+                    failed += 1
+                    if shown < 25 or args.verbose:
+                        shown += 1
+                        print("FAIL graph %d: setting the start state %s" % (gi, g.version_heads(applied)))
+                        show_graph(g)
+                        print("    " + problem)
             for _ in range(args.steps):
                 command, target = random_command(rng, g)
                 heads = g.version_heads(applied)
                 alembic = run_alembic(sd, command, target, heads)
-                ours = core.query(command, target, applied)
+                cli_res = core.query(command, target, applied) if core else None
+                ours = sql.query(command, target) if sql else cli_res
                 commands += 1
                 problem, new = compare(g, command, target, applied, alembic, ours, stats)
+                if sql and problem is None:
+                    problem = check_sql(command, applied, new, ours, cli_res)
+                    if problem is None and cli_res is not None:
+                        stats["(sql result = cli result)"] += 1
+                if sql:
+                    sql.finish(keep=problem is None)
                 if problem:
                     failed += 1
                     if shown < 25 or args.verbose:
                         shown += 1
                         print("FAIL graph %d: %s %s from heads %s" % (gi, command, target, heads))
-                        for r in g.revs:
-                            print("    %s parents=%s deps=%s labels=%s" % (r.id, r.parents, r.deps, r.labels))
+                        show_graph(g)
                         print("    " + problem)
+                        if sql:
+                            print("    alembic: %s" % (
+                                "error %s" % (alembic.error,) if alembic.error
+                                else "steps=%s rows=%s" % (alembic.steps, alembic.rows or alembic.maintenance_error)))
+                            print("    sql:     %s" % describe(ours))
+                            if cli_res is not None:
+                                print("    cli:     %s" % describe(cli_res))
                     continue
                 passed += 1
                 if args.verbose:
-                    print("ok %s %s from %s -> %s" % (command, target, heads, ours))
+                    print("ok %s %s from %s -> %s" % (command, target, heads, describe(ours) if sql else ours))
                 if new is not None:
                     applied = new
-    core.close()
+            if sql:
+                sql.end_episode()
+    if core:
+        core.close()
+    if sql:
+        sql.close()
 
     print("expected differences and notes:")
     for k in sorted(stats):
         print("  %-45s %d" % (k, stats[k]))
+    if sql:
+        print("mode: sql%s; %.1f s" % (" + cli cross-check" if core else "", time.monotonic() - started))
     print("%d graphs, %d commands: %d passed, %d failed" % (args.graphs, commands, passed, failed))
     return 1 if failed else 0
 

@@ -31,8 +31,10 @@ load_applied(Spi &spi, bool read_only)
 	std::uint64_t n = spi.run("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only);
 	std::vector<core::AppliedRevision> applied;
 	applied.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++)
-		applied.push_back({spi.text_or(i, 1, ""), spi.text_or(i, 2, "")});
+	for (std::uint64_t i = 0; i < n; i++) {
+		std::vector<Text> row = spi.texts(i);
+		applied.push_back({row[0].value_or(""), row[1].value_or("")});
+	}
 	return applied;
 }
 
@@ -50,19 +52,20 @@ read_state(Spi &spi, bool read_only)
 	std::uint64_t n = spi.run(
 		"SELECT revision, pg_catalog.array_to_string(down_revisions, ','),"
 		" pg_catalog.array_to_string(depends_on, ','), pg_catalog.array_to_string(branch_labels, ','),"
-		" message, checksum, downgrade IS NOT NULL FROM pfm_migrate.revisions",
+		" message, checksum, CASE WHEN downgrade IS NULL THEN '' ELSE 'd' END FROM pfm_migrate.revisions",
 		{}, read_only);
 	std::vector<core::Revision> revisions;
 	revisions.reserve(n);
 	for (std::uint64_t i = 0; i < n; i++) {
+		std::vector<Text> row = spi.texts(i);
 		core::Revision r;
-		r.id = spi.text_or(i, 1, "");
-		r.parents = split_list(spi.text(i, 2));
-		r.depends_on = split_list(spi.text(i, 3));
-		r.branch_labels = split_list(spi.text(i, 4));
-		r.message = spi.text_or(i, 5, "");
-		r.checksum = spi.text_or(i, 6, "");
-		r.has_downgrade = spi.boolean(i, 7);
+		r.id = row[0].value_or("");
+		r.parents = split_list(row[1]);
+		r.depends_on = split_list(row[2]);
+		r.branch_labels = split_list(row[3]);
+		r.message = row[4].value_or("");
+		r.checksum = row[5].value_or("");
+		r.has_downgrade = row[6].value_or("").size() > 0;
 		revisions.push_back(std::move(r));
 	}
 	core::RevisionGraph graph(std::move(revisions));

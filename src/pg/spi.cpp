@@ -4,6 +4,7 @@
 #include "pg/spi.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
@@ -183,6 +184,39 @@ Spi::text(std::uint64_t row, int column) const
 	if (ref.isnull)
 		return std::nullopt;
 	return std::string(ref.data, static_cast<std::size_t>(ref.len));
+}
+
+std::vector<Text>
+Spi::texts(std::uint64_t row) const
+{
+	struct Ref {
+		const char *data;
+		int len;
+		bool isnull;
+	};
+	constexpr int max_columns = 16;
+	Ref refs[max_columns];
+	int ncols = pg_call([&] {
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		int n = desc->natts < max_columns ? desc->natts : max_columns;
+		Datum values[max_columns];
+		bool nulls[max_columns];
+		heap_deform_tuple(SPI_tuptable->vals[row], desc, values, nulls);
+		for (int i = 0; i < n; i++) {
+			if (nulls[i] || TupleDescAttr(desc, i)->atttypid != TEXTOID) {
+				refs[i] = Ref{nullptr, 0, true};
+				continue;
+			}
+			struct varlena *t = PG_DETOAST_DATUM_PACKED(values[i]);
+			refs[i] = Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t)), false};
+		}
+		return n;
+	});
+	std::vector<Text> out;
+	out.reserve(static_cast<std::size_t>(ncols));
+	for (int i = 0; i < ncols; i++)
+		out.push_back(refs[i].isnull ? Text() : Text(std::string(refs[i].data, static_cast<std::size_t>(refs[i].len))));
+	return out;
 }
 
 std::string

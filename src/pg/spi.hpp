@@ -38,6 +38,8 @@ public:
 	std::uint64_t run(const char *sql, const std::vector<Param> &params = {}, bool read_only = false);
 
 	Text text(std::uint64_t row, int column) const;    // 1-based column
+	// All columns of a row of text-typed columns at once (one tuple deform): for bulk reads.
+	std::vector<Text> texts(std::uint64_t row) const;
 	std::string text_or(std::uint64_t row, int column, const char *fallback) const;
 	bool boolean(std::uint64_t row, int column) const; // NULL reads as false
 	std::optional<double> float8(std::uint64_t row, int column) const;

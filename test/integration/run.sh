@@ -18,6 +18,16 @@ check() { # check DESCRIPTION EXPECTED ACTUAL
 }
 q() { local db=$1; shift; psql -qAtX -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 fresh_db() { q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; q "$1" -c 'CREATE EXTENSION pfm_migrate'; }
+# The pid of the backend whose application_name is $1, once it sits in pg_sleep.
+sleeping_backend() {
+	local pid=
+	for _ in $(seq 1 100); do
+		pid=$(q postgres -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$1' AND wait_event = 'PgSleep'")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$pid"
+}
 work=$(pfm_tmpdir)
 trap 'rm -rf "$work"' EXIT
 
@@ -82,12 +92,7 @@ q pfm_it_d -c "SELECT pfm_register('k1', NULL, 'CREATE TABLE k1 (id int)', 'DROP
 	-c "SELECT pfm_register('k2', 'k1', 'CREATE TABLE k2 (id int); SELECT pg_sleep(30)', 'DROP TABLE k2', 'slow')" >/dev/null
 q pfm_it_d -c "SET application_name = 'pfm-kill-me'" -c "SELECT * FROM pfm_upgrade('head')" >/dev/null 2>&1 &
 victim=$!
-for _ in $(seq 1 100); do
-	pid=$(q postgres -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pfm-kill-me' AND wait_event = 'PgSleep'")
-	[ -n "$pid" ] && break
-	sleep 0.1
-done
-kill -9 "$pid"
+kill -9 "$(sleeping_backend pfm-kill-me)"
 wait "$victim" 2>/dev/null || true
 for _ in $(seq 1 100); do pg_isready -q && q postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
 check "after a killed backend: still at base" "" "$(q pfm_it_d -c 'SELECT pfm_current()')"
@@ -99,11 +104,7 @@ q pfm_it_d -c "SET client_min_messages = warning" -c "SELECT pfm_register('k2', 
 q pfm_it_d -c "SET application_name = 'pfm-holder'" -c "BEGIN" -c "SELECT count(*) FROM pfm_upgrade('k1')" \
 	-c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 1 100); do
-	hpid=$(q postgres -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pfm-holder' AND wait_event = 'PgSleep'")
-	[ -n "$hpid" ] && break
-	sleep 0.1
-done
+hpid=$(sleeping_backend pfm-holder)
 err=$(psql -qAtX -d pfm_it_d -v VERBOSITY=verbose -c "SET pfm_migrate.lock_timeout = '200ms'" \
 	-c "SELECT * FROM pfm_upgrade('head')" 2>&1 || true)
 check "lock_timeout: 55P03" "ERROR:  55P03: could not obtain the migration lock" "$(printf '%s\n' "$err" | grep -m1 '^ERROR')"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# bench/run.sh — the pfm_migrate benchmark in one command (SPEC §5, issue 6).
+#
+#   bench/run.sh            the full bench (about 4–5 minutes on 2 cores); writes bench/RESULTS.md
+#   bench/run.sh --quick    small sizes, few runs: checks that the bench works (about 20 s);
+#                           prints the table and leaves bench/RESULTS.md alone
+#
+# Installs what is missing (Debian packages; needs root for that), builds and installs the
+# extension, starts a throwaway PostgreSQL cluster with default settings (fsync on) on a Unix
+# socket, runs bench/bench.py against it, and removes the cluster. BENCH_PORT picks the port
+# (default 5499; the socket lives in a private directory, so it cannot clash with a server).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../scripts/lib.sh
+source "$BENCH_DIR/../scripts/lib.sh"
+
+quick=
+case "${1:-}" in
+'') ;;
+--quick) quick=--quick ;;
+*) pfm_die "usage: bench/run.sh [--quick]" ;;
+esac
+
+started=$(date +%s)
+pfm_ensure_deps # PostgreSQL 15, the build tools, python3-alembic
+if ! /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
+	[ "$(id -u)" = 0 ] || pfm_die "missing package: python3-psycopg2 (run as root, or install it)"
+	pfm_log "installing: python3-psycopg2"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq --no-install-recommends python3-psycopg2 >/dev/null
+fi
+pfm_build_install
+# What is measured is whatever sits in PostgreSQL's lib directory: note it, to notice a
+# `make install` from elsewhere during the run (the figures would then mix two builds).
+installed_so=$("$PG_CONFIG" --pkglibdir)/pfm_migrate.so
+so_sum() { sha256sum "$installed_so" | cut -c1-16; }
+so_before=$(so_sum)
+revision=$(git -C "$PFM_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$revision" != unknown ] && [ -n "$(git -C "$PFM_ROOT" status --porcelain -- src sql '*.sql' '*.control' Makefile 2>/dev/null)" ]; then
+	revision="$revision + uncommitted changes"
+fi
+
+work=$(pfm_tmpdir)
+cleanup() {
+	pfm_cluster_stop "$work/data"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+sock=$work/sock port=${BENCH_PORT:-5499}
+pfm_log "starting a throwaway cluster in $work"
+pfm_cluster_start "$work/data" "$sock" "$port"
+fsync=$(psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c 'SHOW fsync')
+[ "$fsync" = on ] || pfm_die "the bench cluster runs with fsync=$fsync; it must be on"
+
+mkdir -p "$work/files"
+pfm_log "running the bench${quick:+ (quick)}"
+/usr/bin/python3 "$BENCH_DIR/bench.py" $quick --host "$sock" --port "$port" --work "$work/files" \
+	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision"
+if [ "$(so_sum)" != "$so_before" ]; then
+	pfm_die "$installed_so changed during the run (a make install from elsewhere): the figures mix two builds; bench/RESULTS.md left alone, run again"
+fi
+[ -n "$quick" ] || cp "$work/RESULTS.md" "$BENCH_DIR/RESULTS.md"
+pfm_log "done in $(($(date +%s) - started)) s${quick:+ (quick: bench/RESULTS.md left alone)}"
+[ -n "$quick" ] || pfm_log "wrote bench/RESULTS.md"

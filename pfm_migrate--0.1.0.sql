@@ -57,10 +57,19 @@ CREATE TABLE pfm_migrate.catalog_generation (
 INSERT INTO pfm_migrate.catalog_generation VALUES (0);
 COMMENT ON TABLE pfm_migrate.catalog_generation IS 'changes whenever revisions or applied change (cache key)';
 
+-- True when xid is the current transaction or one of its subtransactions. Harmless, and
+-- every role that reads the catalog calls it, so it stays executable by PUBLIC.
+CREATE FUNCTION pfm_migrate.written_by_current_transaction(xid) RETURNS boolean
+AS 'MODULE_PATHNAME', 'pfm_written_by_current_transaction' LANGUAGE C STABLE STRICT;
+
+-- Once per transaction is enough: a backend never trusts its cache while the row
+-- version is its own transaction's (and one row version per statement would make a
+-- long transaction's k-th bump walk k dead versions).
 CREATE FUNCTION pfm_migrate.bump_generation() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 BEGIN
-	UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;
+	UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1
+	 WHERE NOT pfm_migrate.written_by_current_transaction(xmin);
 	RETURN NULL;
 END
 $$;
@@ -107,6 +116,7 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON pfm_migrate.audit
 REVOKE ALL ON ALL TABLES IN SCHEMA pfm_migrate FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA pfm_migrate FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pfm_migrate FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION pfm_migrate.written_by_current_transaction(xid) TO PUBLIC;
 
 -- SQL API. Functions are not STRICT: a NULL argument is an error, not a NULL answer.
 

@@ -5,6 +5,7 @@
 #include "pg/settings.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/acl.h"
@@ -58,6 +59,14 @@ log_failed_call(const char *error_message)
 }
 
 }  // namespace pfm::pg
+
+// pfm_migrate.written_by_current_transaction(xid): used by the generation trigger and the
+// state cache to tell this transaction's own catalog changes from committed ones.
+PFM_SQL_FUNCTION(pfm_written_by_current_transaction)
+{
+	TransactionId xid = DatumGetTransactionId(PG_GETARG_DATUM(0));
+	return BoolGetDatum(pfm::pg::pg_call([&] { return TransactionIdIsCurrentTransactionId(xid); }));
+}
 
 void
 _PG_init(void)

@@ -93,6 +93,8 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 			for (const core::Step &step : plan.steps)
 				prepared.push_back(prepare_body(step.revision, step.direction, bodies[step.revision]));
 
+			std::vector<StepRecord> done;
+			done.reserve(plan.steps.size());
 			for (std::size_t i = 0; i < plan.steps.size(); i++) {
 				const core::Step &step = plan.steps[i];
 				notice(step_description(state->graph, step));
@@ -100,11 +102,15 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 				execute_body(spi, step.revision, step.direction, prepared[i]);
 				double elapsed =
 					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-				record_step(spi, step.revision, step.direction, elapsed);
+				double finished = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+				done.push_back(StepRecord{step.revision, elapsed, finished});
 				const core::Revision *r = state->graph.find(step.revision);
 				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
 				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::of(elapsed)});
 			}
+			// Every step's bookkeeping in one go: the bodies ran in this transaction, so it
+			// commits or rolls back with them.
+			record_steps(spi, direction, done);
 		}
 		if (!dry_run && !plan.steps.empty())
 			sync_version_rows(spi, plan.heads_after);

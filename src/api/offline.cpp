@@ -1,5 +1,6 @@
 // pfm_upgrade_sql / pfm_downgrade_sql: Alembic's offline --sql mode, plus the internal
 // functions the generated script calls so it does the same bookkeeping as a live call.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -162,9 +163,7 @@ PFM_SQL_FUNCTION(pfm_record_step)
 {
 	std::string revision = required_text(fcinfo, 0, "revision");
 	std::string direction = required_text(fcinfo, 1, "direction");
-	std::optional<double> duration;
-	if (!PG_ARGISNULL(2))
-		duration = PG_GETARG_FLOAT8(2);
+	double duration = PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2);
 	if (direction != "upgrade" && direction != "downgrade")
 		throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "invalid direction \"" + direction + "\"",
 		               "The direction is upgrade or downgrade.");
@@ -180,7 +179,8 @@ PFM_SQL_FUNCTION(pfm_record_step)
 	if (applied == (dir == core::Direction::upgrade))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "revision " + revision + (applied ? " is already applied" : " is not applied"));
-	record_step(spi, revision, dir, duration);
+	double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+	record_steps(spi, dir, {StepRecord{revision, duration, now}});
 	auto after = load_state(spi, false);
 	sync_version_rows(spi, after->graph.version_heads(ids_of(after->applied)));
 	spi.finish();

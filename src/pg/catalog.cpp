@@ -79,14 +79,18 @@ load_state(Spi &spi, bool read_only)
 	// Every statement that changes revisions or applied creates a new version of this row
 	// (a statement trigger), in the same (sub)transaction: same xmin and generation means
 	// the same catalog content.
+	// A transaction that changed the catalog itself always reads it afresh.
 	std::uint64_t n = spi.run("SELECT xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
-	                          " generation::pg_catalog.text FROM pfm_migrate.catalog_generation",
+	                          " generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(xmin)"
+	                          " FROM pfm_migrate.catalog_generation",
 	                          {}, read_only);
-	std::string key = n == 1 ? spi.text_or(0, 1, "") : std::string();
-	if (!key.empty() && state_cache.state && state_cache.key == key)
+	bool cacheable = n == 1 && !spi.boolean(0, 2);
+	std::string key = cacheable ? spi.text_or(0, 1, "") : std::string();
+	if (cacheable && state_cache.state && state_cache.key == key)
 		return state_cache.state;
 	auto state = std::make_shared<const CatalogState>(read_state(spi, read_only));
-	state_cache = StateCache{key, state};
+	if (cacheable)
+		state_cache = StateCache{key, state};
 	return state;
 }
 
@@ -173,21 +177,38 @@ append_audit(Spi &spi, const char *operation, const std::string &revision, const
 }
 
 void
-record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms)
+record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> &steps)
 {
-	if (direction == core::Direction::upgrade) {
-		spi.run("WITH r AS (SELECT checksum FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1),"
-		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, duration_ms)"
-		        "       SELECT $1, r.checksum, $2 FROM r RETURNING checksum)"
-		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
-		        " SELECT 'upgrade', $1, 'upgrade', $2, a.checksum FROM a",
-		        {text_param(revision), float8_param(duration_ms)});
-	} else {
-		spi.run("WITH a AS (DELETE FROM pfm_migrate.applied WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
-		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
-		        " SELECT 'downgrade', $1, 'downgrade', $2, a.checksum FROM a",
-		        {text_param(revision), float8_param(duration_ms)});
+	if (steps.empty())
+		return;
+	std::vector<std::string> ids;
+	std::vector<double> durations, finished;
+	for (const StepRecord &s : steps) {
+		ids.push_back(s.revision);
+		durations.push_back(s.duration_ms);
+		finished.push_back(s.finished_at);
 	}
+	std::vector<Param> params = {text_array_param(ids), float8_array_param(durations), float8_array_param(finished)};
+	if (direction == core::Direction::upgrade)
+		spi.run("WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+		        "       WITH ORDINALITY AS s(id, ms, at, ord)),"
+		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, applied_at, duration_ms)"
+		        "       SELECT s.id, r.checksum, pg_catalog.to_timestamp(s.at), s.ms FROM s"
+		        "       JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) s.id"
+		        "       RETURNING revision, checksum)"
+		        " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
+		        " SELECT pg_catalog.to_timestamp(s.at), 'upgrade', s.id, 'upgrade', s.ms, a.checksum"
+		        " FROM s JOIN a ON a.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord",
+		        params);
+	else
+		spi.run("WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+		        "       WITH ORDINALITY AS s(id, ms, at, ord)),"
+		        " d AS (DELETE FROM pfm_migrate.applied a USING s WHERE a.revision OPERATOR(pg_catalog.=) s.id"
+		        "       RETURNING a.revision, a.checksum)"
+		        " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
+		        " SELECT pg_catalog.to_timestamp(s.at), 'downgrade', s.id, 'downgrade', s.ms, d.checksum"
+		        " FROM s JOIN d ON d.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord",
+		        params);
 }
 
 void

@@ -49,9 +49,17 @@ std::optional<StoredRevision> load_revision(Spi &spi, const std::string &id);
 std::unordered_map<std::string, std::string> load_bodies(Spi &spi, const std::vector<std::string> &ids,
                                                          core::Direction direction);
 
-// Records a step that ran: upgrade inserts the applied row with the registered checksum,
-// downgrade deletes it; both append an audit row.
-void record_step(Spi &spi, const std::string &revision, core::Direction direction, std::optional<double> duration_ms);
+// One step that ran: which revision, how long its body took, when it finished.
+struct StepRecord {
+	std::string revision;
+	double duration_ms;
+	double finished_at;  // seconds since the Unix epoch
+};
+
+// Records the steps of one call in two statements whatever their number: upgrade inserts
+// the applied rows with the registered checksums, downgrade deletes them; one audit row
+// per step, in execution order.
+void record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> &steps);
 
 // Records a stamp in two statements whatever its size: forgets `unmark`, marks `mark`
 // as applied (stamped), one audit row per revision, in the order given.

@@ -48,6 +48,14 @@ float8_param(std::optional<double> value)
 	return p;
 }
 
+Param
+float8_array_param(const std::vector<double> &value)
+{
+	Param p{Param::Kind::float8_array};
+	p.numbers = value;
+	return p;
+}
+
 namespace {
 
 Oid
@@ -58,6 +66,7 @@ type_of(const Param &p)
 	case Param::Kind::text_array: return TEXTARRAYOID;
 	case Param::Kind::boolean: return BOOLOID;
 	case Param::Kind::float8: return FLOAT8OID;
+	case Param::Kind::float8_array: return FLOAT8ARRAYOID;
 	}
 	return InvalidOid;
 }
@@ -150,6 +159,17 @@ Spi::run(const char *sql, const std::vector<Param> &params, bool read_only)
 		case Param::Kind::float8: {
 			double v = p.number;
 			values[i] = pg_call([&] { return Float8GetDatum(v); });
+			break;
+		}
+		case Param::Kind::float8_array: {
+			const double *numbers = p.numbers.data();
+			int count = static_cast<int>(p.numbers.size());
+			values[i] = pg_call([&] {
+				Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+				for (int k = 0; k < count; k++)
+					elems[k] = Float8GetDatum(numbers[k]);
+				return PointerGetDatum(construct_array(elems, count, FLOAT8OID, sizeof(double), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			});
 			break;
 		}
 		}

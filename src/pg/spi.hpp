@@ -13,10 +13,11 @@ namespace pfm::pg {
 using Text = std::optional<std::string>;  // std::nullopt = SQL NULL
 
 struct Param {
-	enum class Kind { text, text_array, boolean, float8 } kind;
+	enum class Kind { text, text_array, boolean, float8, float8_array } kind;
 	bool isnull = false;
 	std::string text;
 	std::vector<std::string> list;
+	std::vector<double> numbers;
 	double number = 0;
 	bool flag = false;
 };
@@ -25,6 +26,7 @@ Param text_param(const Text &value);
 Param text_array_param(const std::vector<std::string> &value);
 Param bool_param(bool value);
 Param float8_param(std::optional<double> value);
+Param float8_array_param(const std::vector<double> &value);
 
 class Spi {
 public:

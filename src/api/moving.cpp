@@ -1,5 +1,4 @@
 // pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp.
-#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -75,13 +74,15 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 		core::Plan plan = plan_for(direction, *state, target);
 		if (plan.steps.empty())
 			notice("nothing to do: the database is already at '" + target + "'");
+		auto step_row = [&](const core::Step &step, Cell elapsed) {
+			const core::Revision *r = state->graph.find(step.revision);
+			return Row{Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
+			           r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), std::move(elapsed)};
+		};
 
 		if (dry_run) {
-			for (const core::Step &step : plan.steps) {
-				const core::Revision *r = state->graph.find(step.revision);
-				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
-				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::null()});
-			}
+			for (const core::Step &step : plan.steps)
+				rows.push_back(step_row(step, Cell::null()));
 		} else if (!plan.steps.empty()) {
 			std::vector<std::string> ids;
 			for (const core::Step &step : plan.steps)
@@ -104,16 +105,13 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 				double finished = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 				done.push_back(StepRecord{step.revision, elapsed, finished});
-				const core::Revision *r = state->graph.find(step.revision);
-				rows.push_back({Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
-				                r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), Cell::of(elapsed)});
+				rows.push_back(step_row(step, Cell::of(elapsed)));
 			}
 			// Every step's bookkeeping in one go: the bodies ran in this transaction, so it
 			// commits or rolls back with them.
 			record_steps(spi, direction, done);
-		}
-		if (!dry_run && !plan.steps.empty())
 			sync_version_rows(spi, plan.heads_after);
+		}
 		spi.finish();
 	}
 	return return_rows(fcinfo, rows);

@@ -103,6 +103,14 @@ copy_text(char *dst, std::size_t size, const char *prefix, const char *text = ""
 
 using SqlFunctionBody = Datum (*)(FunctionCallInfo);
 
+// How many guarded() calls are active in this backend (one instance across the module).
+inline int &
+nesting_depth()
+{
+	static int depth = 0;
+	return depth;
+}
+
 // Runs a SQL function body; every C++ exception becomes a PostgreSQL ERROR after the
 // C++ objects are gone.
 inline Datum
@@ -114,10 +122,16 @@ guarded(SqlFunctionBody body, FunctionCallInfo fcinfo)
 	char message[1024], detail[2048], hint[1024], context[1024];
 	message[0] = detail[0] = hint[0] = context[0] = '\0';
 
+	// Our SQL functions nest (a trigger inside a migration calls one): only the outermost
+	// call owns the remembered description of what is being tried.
+	const int depth = nesting_depth()++;
+	if (depth == 0)
+		forget_call();
 	try {
-		forget_call();
 		Datum result = body(fcinfo);
-		forget_call();
+		nesting_depth() = depth;
+		if (depth == 0)
+			forget_call();
 		return result;
 	} catch (const PgError &e) {
 		pg_error = e.data;
@@ -142,7 +156,9 @@ guarded(SqlFunctionBody body, FunctionCallInfo fcinfo)
 	}
 
 	// No C++ object is alive past this point.
-	log_failed_call(pg_error ? pg_error->message : message);
+	nesting_depth() = depth;
+	if (depth == 0)
+		log_failed_call(pg_error ? pg_error->message : message);
 	if (pg_error)
 		ReThrowError(pg_error);
 	ereport(ERROR, (errcode(sqlstate), errmsg_internal("%s", message),

@@ -33,7 +33,7 @@ load_applied(Spi &spi, bool read_only)
 	applied.reserve(n);
 	for (std::uint64_t i = 0; i < n; i++) {
 		std::vector<Text> row = spi.texts(i);
-		applied.push_back({row[0].value_or(""), row[1].value_or("")});
+		applied.push_back({std::move(row[0]).value_or(""), std::move(row[1]).value_or("")});
 	}
 	return applied;
 }
@@ -59,13 +59,13 @@ read_state(Spi &spi, bool read_only)
 	for (std::uint64_t i = 0; i < n; i++) {
 		std::vector<Text> row = spi.texts(i);
 		core::Revision r;
-		r.id = row[0].value_or("");
+		r.id = std::move(row[0]).value_or("");
 		r.parents = split_list(row[1]);
 		r.depends_on = split_list(row[2]);
 		r.branch_labels = split_list(row[3]);
-		r.message = row[4].value_or("");
-		r.checksum = row[5].value_or("");
-		r.has_downgrade = row[6].value_or("").size() > 0;
+		r.message = std::move(row[4]).value_or("");
+		r.checksum = std::move(row[5]).value_or("");
+		r.has_downgrade = row[6] && !row[6]->empty();
 		revisions.push_back(std::move(r));
 	}
 	core::RevisionGraph graph(std::move(revisions));

@@ -49,6 +49,11 @@ SELECT pfm_register('a4', 'a3', 'VACUUM t3;', 'SELECT 1;');
 SELECT * FROM pfm_upgrade('head');
 SELECT pfm_register('a4', 'a3', 'DROP EXTENSION pfm_migrate;', 'SELECT 1;');
 SELECT * FROM pfm_upgrade('head');
+-- a body may not move or register revisions itself
+SELECT pfm_register('a4', 'a3', $$SELECT * FROM pfm_downgrade('base')$$, 'SELECT 1');
+SELECT * FROM pfm_upgrade('head');
+SELECT pfm_register('a4', 'a3', $$SELECT pfm_register('a5', 'a4')$$, 'SELECT 1');
+SELECT * FROM pfm_upgrade('head');
 SELECT to_regclass('t4') IS NULL AS no_t4, pfm_current();
 
 -- the error boundary: a C++ exception became the ERROR above; the backend is fine

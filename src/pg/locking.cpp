@@ -34,6 +34,12 @@ try_lock()
 void
 require_writable(const char *function_name)
 {
+	// A migration body that calls pfm_upgrade (or any other state-changing function) would
+	// change the state under the plan that is running it.
+	if (nesting_depth() > 1)
+		throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+		               std::string(function_name) + "() cannot be called from inside a migration body",
+		               {}, "Migration bodies are plain SQL; move the call out of the revision.");
 	bool standby = pg_call([] { return RecoveryInProgress(); });
 	if (standby)
 		throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,

@@ -9,7 +9,8 @@
 
 namespace pfm::pg {
 
-// Throws 25006 in a read-only transaction or on a hot standby.
+// Throws 25006 in a read-only transaction or on a hot standby, and 0A000 when called from
+// inside a migration body.
 void require_writable(const char *function_name);
 
 // Takes the migration lock (transaction-scoped, released at commit or rollback), waiting

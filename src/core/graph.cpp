@@ -144,21 +144,22 @@ find_revision_problems(RevisionGraph::Impl &g)
 		if (!g.suspect[static_cast<std::size_t>(i)])
 			continue;
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
-		for (const std::string &p : r.parents) {
-			if (p == r.id)
-				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " names itself as parent", {r.id}});
-			else if (g.find(p) < 0)
-				g.problems.push_back({ErrorKind::dangling_reference, r.id,
-				                      "revision " + quoted(r.id) + " names parent " + quoted(p) + " that is not registered",
-				                      {r.id, p}});
-		}
-		for (const std::string &d : r.depends_on) {
-			if (d == r.id)
-				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " depends on itself", {r.id}});
-			else if (g.find(d) < 0)
-				g.problems.push_back({ErrorKind::dangling_reference, r.id,
-				                      "revision " + quoted(r.id) + " depends on " + quoted(d) + " that is not registered",
-				                      {r.id, d}});
+		// Parents and dependencies are checked alike; only the wording differs.
+		struct EdgeKind {
+			const std::vector<std::string> &targets;
+			const char *self;      // " names itself as parent"
+			const char *dangling;  // " names parent "
+		};
+		for (const EdgeKind &kind : {EdgeKind{r.parents, " names itself as parent", " names parent "},
+		                             EdgeKind{r.depends_on, " depends on itself", " depends on "}}) {
+			for (const std::string &t : kind.targets) {
+				if (t == r.id)
+					g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + kind.self, {r.id}});
+				else if (g.find(t) < 0)
+					g.problems.push_back({ErrorKind::dangling_reference, r.id,
+					                      "revision " + quoted(r.id) + kind.dangling + quoted(t) + " that is not registered",
+					                      {r.id, t}});
+			}
 		}
 		for (const std::string &label : r.branch_labels) {
 			int owner_id = g.find(label);

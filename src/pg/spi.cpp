@@ -256,30 +256,4 @@ Spi::boolean(std::uint64_t row, int column) const
 	});
 }
 
-std::optional<double>
-Spi::float8(std::uint64_t row, int column) const
-{
-	bool isnull = false;
-	double v = pg_call([&] {
-		Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
-		return isnull ? 0.0 : DatumGetFloat8(d);
-	});
-	if (isnull)
-		return std::nullopt;
-	return v;
-}
-
-std::optional<std::int64_t>
-Spi::int8(std::uint64_t row, int column) const
-{
-	bool isnull = false;
-	std::int64_t v = pg_call([&] {
-		Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
-		return isnull ? std::int64_t{0} : static_cast<std::int64_t>(DatumGetInt64(d));
-	});
-	if (isnull)
-		return std::nullopt;
-	return v;
-}
-
 }  // namespace pfm::pg

@@ -44,8 +44,6 @@ public:
 	std::vector<Text> texts(std::uint64_t row) const;
 	std::string text_or(std::uint64_t row, int column, const char *fallback) const;
 	bool boolean(std::uint64_t row, int column) const; // NULL reads as false
-	std::optional<double> float8(std::uint64_t row, int column) const;
-	std::optional<std::int64_t> int8(std::uint64_t row, int column) const;
 };
 
 }  // namespace pfm::pg

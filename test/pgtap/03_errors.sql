@@ -6,7 +6,8 @@ SELECT throws_ok($$SELECT * FROM pfm_upgrade('nope')$$, '42704', $$can't locate 
   'unknown revision');
 SELECT throws_ok($$SELECT * FROM pfm_upgrade(NULL::text)$$, '22004', NULL, 'NULL target');
 SELECT throws_ok($$SELECT * FROM pfm_upgrade('')$$, '22023', NULL, 'empty target');
-SELECT throws_ok($$SELECT * FROM pfm_upgrade('x''; DROP TABLE y; --')$$, NULL, NULL, 'an injection attempt is just a bad target');
+SELECT throws_ok($$SELECT * FROM pfm_upgrade('x''; DROP TABLE users; --')$$, '22023', NULL,
+  'an injection attempt is just a malformed target');
 SELECT throws_ok($$SELECT * FROM pfm_upgrade(0)$$, '22023', NULL, 'zero steps');
 SELECT throws_ok($$SELECT * FROM pfm_upgrade(-1)$$, '22023', NULL, 'negative upgrade steps');
 SELECT throws_ok($$SELECT * FROM pfm_downgrade(1)$$, '22023', NULL, 'positive downgrade steps');

@@ -29,7 +29,9 @@ pfm_ensure_deps() {
 		apt-get update -qq >/dev/null
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	fi
-	PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+	# PFM_PG_BIN points at another PostgreSQL installation (a private copy, another build):
+	# builds, installs and throwaway clusters then use it instead of the system one.
+	PG_BIN="${PFM_PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}"
 	export PATH="$PG_BIN:$PATH"
 	export PG_CONFIG="$PG_BIN/pg_config"
 	[ -x "$PG_CONFIG" ] || PG_CONFIG=$(command -v pg_config)

@@ -8,18 +8,6 @@
 
 namespace pfm::core {
 
-std::string
-join(const std::vector<std::string> &items, const char *sep)
-{
-	std::string out;
-	for (std::size_t i = 0; i < items.size(); ++i) {
-		if (i)
-			out += sep;
-		out += items[i];
-	}
-	return out;
-}
-
 void
 RevisionGraph::Impl::order(std::vector<int> &nodes, bool newest_first) const
 {
@@ -58,13 +46,33 @@ RevisionGraph::Impl::sorted_ids(const std::vector<int> &nodes) const
 	return out;
 }
 
-namespace {
-
-std::string
-quoted(const std::string &s)
+std::vector<int>
+RevisionGraph::Impl::heads_of(const std::vector<char> &mark, const std::vector<int> &list) const
 {
-	return "'" + s + "'";
+	std::vector<char> named(revs.size(), 0);
+	for (int v : list)
+		for (const int *d = down.begin(v); d != down.end(v); ++d)
+			if (mark[static_cast<std::size_t>(*d)])
+				named[static_cast<std::size_t>(*d)] = 1;
+	std::vector<int> out;
+	for (int v : list)
+		if (!named[static_cast<std::size_t>(v)])
+			out.push_back(v);
+	sort_by_id(out);
+	return out;
 }
+
+std::vector<std::string>
+RevisionGraph::Impl::ids_of(const std::vector<int> &nodes) const
+{
+	std::vector<std::string> out;
+	out.reserve(nodes.size());
+	for (int v : nodes)
+		out.push_back(id(v));
+	return out;
+}
+
+namespace {
 
 void
 build_edges(RevisionGraph::Impl &g)
@@ -437,33 +445,20 @@ std::vector<std::string>
 RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 {
 	const Impl &g = *impl_;
-	std::vector<char> state(g.revs.size(), 0);  // 1 applied, 2 applied and named by another applied
+	std::vector<char> mark(g.revs.size(), 0);
 	std::vector<std::string> unknown;
 	std::vector<int> known;
 	for (const std::string &a : applied) {
 		int i = g.find(a);
-		if (i < 0) {
+		if (i < 0)
 			unknown.push_back(a);
-			continue;
-		}
-		if (!state[static_cast<std::size_t>(i)]) {
-			state[static_cast<std::size_t>(i)] = 1;
+		else if (!mark[static_cast<std::size_t>(i)]) {
+			mark[static_cast<std::size_t>(i)] = 1;
 			known.push_back(i);
 		}
 	}
-	for (int i : known)
-		for (const int *d = g.down.begin(i); d != g.down.end(i); ++d)
-			if (state[static_cast<std::size_t>(*d)])
-				state[static_cast<std::size_t>(*d)] = 2;
-	std::vector<int> heads;
-	for (int i : known)
-		if (state[static_cast<std::size_t>(i)] == 1)
-			heads.push_back(i);
-	g.sort_by_id(heads);
-	std::vector<std::string> out;
-	out.reserve(heads.size() + unknown.size());
-	for (int i : heads)
-		out.push_back(g.id(i));
+	std::vector<std::string> out = g.ids_of(g.heads_of(mark, known));
+	// Unknown ids are kept as heads, merged into the sorted list.
 	std::sort(unknown.begin(), unknown.end());
 	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
 	std::size_t mid = out.size();

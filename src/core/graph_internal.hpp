@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "core/graph.hpp"
+#include "core/text.hpp"
 
 namespace pfm::core {
 
@@ -147,6 +148,61 @@ struct RevisionGraph::Impl {
 	const int *children_begin(int i) const { return up.begin(i); }
 	const int *children_end(int i) const { return up.begin(i) + n_children[static_cast<std::size_t>(i)]; }
 
+	// Which edges a walk follows: towards the roots (parents only, or parents and depends_on)
+	// or towards the heads (children only, or children and dependants).
+	enum class Edges { parents, parents_and_deps, children, children_and_dependants };
+	const int *edges_begin(int v, Edges e) const
+	{
+		return e == Edges::parents || e == Edges::parents_and_deps ? down.begin(v) : up.begin(v);
+	}
+	const int *edges_end(int v, Edges e) const
+	{
+		switch (e) {
+		case Edges::parents: return parents_end(v);
+		case Edges::parents_and_deps: return down.end(v);
+		case Edges::children: return children_end(v);
+		case Edges::children_and_dependants: break;
+		}
+		return up.end(v);
+	}
+
+	// The one graph walk: marks every node reachable from `sources` (inclusive) along `edges`,
+	// entering only nodes for which enter(v) holds (sources included); negative sources are
+	// ignored. Appends the nodes it marks to `visited` when given. Linear in what it reaches.
+	template <class Enter>
+	std::vector<char> reach(const std::vector<int> &sources, Edges edges, Enter enter,
+	                        std::vector<int> *visited = nullptr) const
+	{
+		std::vector<char> mark(revs.size(), 0);
+		std::vector<int> todo;
+		auto push = [&](int v) {
+			if (v < 0 || mark[static_cast<std::size_t>(v)] || !enter(v))
+				return;
+			mark[static_cast<std::size_t>(v)] = 1;
+			todo.push_back(v);
+			if (visited)
+				visited->push_back(v);
+		};
+		for (int s : sources)
+			push(s);
+		while (!todo.empty()) {
+			int v = todo.back();
+			todo.pop_back();
+			for (const int *p = edges_begin(v, edges); p != edges_end(v, edges); ++p)
+				push(*p);
+		}
+		return mark;
+	}
+	std::vector<char> reach(const std::vector<int> &sources, Edges edges) const
+	{
+		return reach(sources, edges, [](int) { return true; });
+	}
+
+	// Members of `list` (marked in `mark`) that no other member names as parent or
+	// dependency: the version rows of an applied set. Sorted by id.
+	std::vector<int> heads_of(const std::vector<char> &mark, const std::vector<int> &list) const;
+	std::vector<std::string> ids_of(const std::vector<int> &nodes) const;
+
 	// Sorts node indices into upgrade order (oldest first) or newest first.
 	void order(std::vector<int> &nodes, bool newest_first) const;
 	// Ids of the given nodes, sorted by id.
@@ -158,8 +214,5 @@ struct RevisionGraph::Impl {
 		          [this](int a, int b) { return id_rank[static_cast<std::size_t>(a)] < id_rank[static_cast<std::size_t>(b)]; });
 	}
 };
-
-// "a, b, c"
-std::string join(const std::vector<std::string> &items, const char *sep = ", ");
 
 }  // namespace pfm::core

@@ -29,6 +29,7 @@
 namespace pfm::core {
 
 using detail::kBase;
+using detail::kBase;
 using detail::kNone;
 using detail::kOverwalk;
 using detail::Resolver;
@@ -37,12 +38,7 @@ using detail::Target;
 namespace {
 
 using Impl = RevisionGraph::Impl;
-
-std::string
-quoted(const std::string &s)
-{
-	return "'" + s + "'";
-}
+using Edges = Impl::Edges;
 
 std::size_t
 u(int i)
@@ -50,47 +46,20 @@ u(int i)
 	return static_cast<std::size_t>(i);
 }
 
-// The applied set as indices (check_state has run, so every id is known).
-struct State {
+// The applied set as indices (every id known, no drift).
+struct AppliedSet {
 	std::vector<char> applied;
 	std::vector<int> list;
 	std::vector<int> heads;  // version heads, sorted by id
 };
 
-// Members of `list` (marked in `mark`) that no other member names as parent or dependency.
-std::vector<int>
-heads_of(const Impl &g, const std::vector<char> &mark, const std::vector<int> &list)
-{
-	std::vector<char> named(g.revs.size(), 0);
-	for (int v : list)
-		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-			if (mark[u(*d)])
-				named[u(*d)] = 1;
-	std::vector<int> out;
-	for (int v : list)
-		if (!named[u(v)])
-			out.push_back(v);
-	g.sort_by_id(out);
-	return out;
-}
-
-std::vector<std::string>
-ids_of(const Impl &g, const std::vector<int> &nodes)
-{
-	std::vector<std::string> out;
-	out.reserve(nodes.size());
-	for (int v : nodes)
-		out.push_back(g.id(v));
-	return out;
-}
-
 [[noreturn]] void throw_state_error(const Impl &g, const std::vector<AppliedRevision> &applied);
 
 // check_state and the applied set as indices, in one pass over the applied rows.
-State
-load_state(const Impl &g, const std::vector<AppliedRevision> &applied)
+AppliedSet
+index_applied_set(const Impl &g, const std::vector<AppliedRevision> &applied)
 {
-	State s;
+	AppliedSet s;
 	s.applied.assign(g.revs.size(), 0);
 	s.list.reserve(applied.size());
 	for (const AppliedRevision &a : applied) {
@@ -102,37 +71,37 @@ load_state(const Impl &g, const std::vector<AppliedRevision> &applied)
 			s.list.push_back(i);
 		}
 	}
-	s.heads = heads_of(g, s.applied, s.list);
+	s.heads = g.heads_of(s.applied, s.list);
 	return s;
 }
+
+// What every plan starts from: a sound graph (validate() throws its first structural
+// problem), a known and undrifted applied set, the parsed target and its resolver.
+struct PlanContext {
+	const Impl &g;
+	AppliedSet s;
+	Target t;
+	Resolver r;
+
+	PlanContext(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+		: g((graph.validate(), graph.impl())), s(index_applied_set(g, applied)), t(detail::parse_target(g, target)),
+		  r(g, t)
+	{
+	}
+	PlanContext(const PlanContext &) = delete;
+	PlanContext &operator=(const PlanContext &) = delete;
+
+	// The version rows once `after` (marked) / `list` is the applied set.
+	std::vector<std::string> heads_after(const std::vector<char> &after, const std::vector<int> &list) const
+	{
+		return g.ids_of(g.heads_of(after, list));
+	}
+};
 
 std::string
 heads_text(const Impl &g, const std::vector<int> &heads)
 {
-	return heads.empty() ? std::string("none (base)") : join(ids_of(g, heads));
-}
-
-// Ancestors of `sources` (inclusive) through parents and depends_on.
-std::vector<char>
-closure(const Impl &g, const std::vector<int> &sources)
-{
-	std::vector<char> mark(g.revs.size(), 0);
-	std::vector<int> todo;
-	for (int s : sources)
-		if (s >= 0 && !mark[u(s)]) {
-			mark[u(s)] = 1;
-			todo.push_back(s);
-		}
-	while (!todo.empty()) {
-		int v = todo.back();
-		todo.pop_back();
-		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-			if (!mark[u(*d)]) {
-				mark[u(*d)] = 1;
-				todo.push_back(*d);
-			}
-	}
-	return mark;
+	return heads.empty() ? std::string("none (base)") : join(g.ids_of(heads));
 }
 
 Error
@@ -149,47 +118,53 @@ walked_too_far(const Target &t)
 	             "Target " + quoted(t.text) + " goes past the end of the revision graph.", {});
 }
 
+// Where +N / label@+N starts: the single current head (on the branch); with no current head
+// on the branch, the tips of the applied revisions on it (empty: from its base).
+std::vector<int>
+upward_walk_start(const PlanContext &c, const std::vector<char> *lin)
+{
+	const Impl &g = c.g;
+	const AppliedSet &s = c.s;
+	if (!lin)
+		return s.heads;
+	std::vector<int> start;
+	for (int h : s.heads)
+		if ((*lin)[u(h)])
+			start.push_back(h);
+	if (!start.empty())
+		return start;
+	std::vector<char> active(g.revs.size(), 0);
+	for (int v : s.list)
+		if ((*lin)[u(v)])
+			active[u(v)] = 1;
+	std::vector<char> below(g.revs.size(), 0);
+	for (int v : s.list)
+		if (active[u(v)])
+			for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
+				below[u(*d)] = 1;
+	for (int v : s.list)
+		if (active[u(v)] && !below[u(v)])
+			start.push_back(v);
+	return start;
+}
+
 // The revisions an upgrade must reach (Alembic _parse_upgrade_target).
 std::vector<int>
-upgrade_targets(const Impl &g, const Resolver &r, const Target &t, const State &s)
+upgrade_targets(const PlanContext &c)
 {
+	const Impl &g = c.g;
+	const Resolver &r = c.r;
+	const Target &t = c.t;
 	const int branch = r.target_branch();
-	if (t.kind != Target::Kind::relative) {
-		if (t.kind == Target::Kind::base)
-			return {};
-		std::string symbol = t.kind == Target::Kind::heads ? "heads" : t.kind == Target::Kind::head ? "head" : t.symbol;
+	if (t.kind != Target::Kind::relative)
 		// Alembic rejects label@heads when one head depends on another ("overlaps"); we take them all.
-		return r.resolve_symbol(symbol, branch, t.label);
-	}
+		return r.resolve_symbol(t.symbol, branch, t.label);
 
 	if (t.upward && t.steps > 0) {
 		if (t.symbol.empty()) {
 			// +N / label@+N: walk up from the single current head (on the branch).
-			std::vector<int> start = s.heads;
-			const std::vector<char> *lin = nullptr;
-			if (branch >= 0) {
-				lin = &r.branch_lineage(branch);
-				start.clear();
-				for (int h : s.heads)
-					if ((*lin)[u(h)])
-						start.push_back(h);
-				if (start.empty()) {
-					// The branch has no current head: start from the tips of the applied
-					// revisions on the branch, or from its base.
-					std::vector<char> active(g.revs.size(), 0);
-					for (int v : s.list)
-						if ((*lin)[u(v)])
-							active[u(v)] = 1;
-					std::vector<char> below(g.revs.size(), 0);
-					for (int v : s.list)
-						if (active[u(v)])
-							for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-								below[u(*d)] = 1;
-					for (int v : s.list)
-						if (active[u(v)] && !below[u(v)])
-							start.push_back(v);
-				}
-			}
+			const std::vector<char> *lin = branch >= 0 ? &r.branch_lineage(branch) : nullptr;
+			std::vector<int> start = upward_walk_start(c, lin);
 			if (start.size() > 1) {
 				std::vector<std::string> ids = g.sorted_ids(start);
 				throw Error(ErrorKind::invalid_target, "ambiguous upgrade from multiple current revisions",
@@ -199,7 +174,7 @@ upgrade_targets(const Impl &g, const Resolver &r, const Target &t, const State &
 			if (rev == kOverwalk)
 				throw relative_error(t, ErrorKind::invalid_target,
 				                     "Fewer than " + std::to_string(t.steps) + " revisions follow the current state (" +
-				                         heads_text(g, s.heads) + ").",
+				                         heads_text(g, c.s.heads) + ").",
 				                     {});
 			return {rev};
 		}
@@ -230,24 +205,65 @@ struct DowngradeTarget {
 	int rev = kNone;  // kNone / kBase = base
 };
 
+// Where -N / label@-N starts: the single current head (of the branch), or, with none on the
+// branch, the branch tips of the applied set (parent edges only, as Alembic's _get_all_current).
+DowngradeTarget
+downward_walk_start(const PlanContext &c)
+{
+	const Impl &g = c.g;
+	const AppliedSet &s = c.s;
+	const Target &t = c.t;
+	const int branch = c.r.target_branch();
+	if (branch < 0) {
+		if (s.heads.empty())
+			throw relative_error(t, ErrorKind::invalid_target, "Nothing is applied.", {});
+		if (s.heads.size() > 1) {
+			// SPEC §6: Alembic warns and picks the first version row.
+			std::vector<std::string> ids = g.ids_of(s.heads);
+			throw Error(ErrorKind::invalid_target, "downgrade " + t.relative + " from multiple heads is ambiguous",
+			            "Current heads: " + join(ids) + ".",
+			            "Name the branch: 'label@" + t.relative + "' or '" + ids.front() + t.relative + "'.", ids);
+		}
+		return {s.heads.front(), s.heads.front()};
+	}
+	const std::vector<char> &lin = c.r.branch_lineage(branch);
+	std::vector<int> cands;
+	for (int h : s.heads)
+		if (lin[u(h)])
+			cands.push_back(h);
+	if (cands.empty()) {
+		for (int v : s.list) {
+			if (!lin[u(v)])
+				continue;
+			bool has_child = false;
+			for (const int *ch = g.children_begin(v); ch != g.children_end(v) && !has_child; ++ch)
+				has_child = s.applied[u(*ch)] != 0;
+			if (!has_child)
+				cands.push_back(v);
+		}
+	}
+	if (cands.empty())  // Alembic: AssertionError (SPEC §6)
+		throw relative_error(t, ErrorKind::invalid_target, "No revision of branch " + t.label + " is applied.", {});
+	if (cands.size() > 1) {  // Alembic: AssertionError (SPEC §6)
+		std::vector<std::string> ids = g.sorted_ids(cands);
+		throw Error(ErrorKind::invalid_target, "downgrade " + t.text + " is ambiguous",
+		            "Branch " + t.label + " has several current heads: " + join(ids) + ".",
+		            "Name the revision to go down from, e.g. '" + ids.front() + t.relative + "'.", ids);
+	}
+	return {branch, cands.front()};
+}
+
 // Alembic _parse_downgrade_target.
 DowngradeTarget
-downgrade_target(const Impl &g, const Resolver &r, const Target &t, const State &s)
+downgrade_target(const PlanContext &c)
 {
-	DowngradeTarget out;
+	const Resolver &r = c.r;
+	const Target &t = c.t;
 	const int branch = r.target_branch();
 	if (t.kind != Target::Kind::relative) {
 		// Alembic resolves the part after '@' without the label (so label@head means the
 		// global head); we resolve it inside the branch, as for upgrades.
-		out.branch = branch;
-		if (t.kind == Target::Kind::base)
-			out.rev = kNone;
-		else
-			out.rev = r.get_revision(t.kind == Target::Kind::heads ? "heads"
-			                         : t.kind == Target::Kind::head ? "head"
-			                                                        : t.symbol,
-			                         branch, t.label);
-		return out;
+		return {branch, t.kind == Target::Kind::base ? kNone : r.get_revision(t.symbol, branch, t.label)};
 	}
 	if (t.upward || t.steps == 0) {
 		if (t.symbol.empty())
@@ -257,9 +273,7 @@ downgrade_target(const Impl &g, const Resolver &r, const Target &t, const State 
 		int rev = r.walk(start, t.steps, branch >= 0 ? &r.branch_lineage(branch) : nullptr);
 		if (rev == kOverwalk)
 			throw walked_too_far(t);
-		out.branch = branch;
-		out.rev = rev;
-		return out;
+		return {branch, rev};
 	}
 	if (!t.symbol.empty()) {
 		// rev-N / label@rev-N
@@ -267,67 +281,133 @@ downgrade_target(const Impl &g, const Resolver &r, const Target &t, const State 
 		int rev = r.walk(start, -t.steps, nullptr);
 		if (rev == kOverwalk)
 			throw walked_too_far(t);
-		out.branch = branch;
-		out.rev = rev;
-		return out;
+		return {branch, rev};
 	}
 	// -N / label@-N: walk down from the current head (of the branch).
-	int start;
-	if (branch >= 0) {
-		const std::vector<char> &lin = r.branch_lineage(branch);
-		std::vector<int> cands;
-		for (int h : s.heads)
-			if (lin[u(h)])
-				cands.push_back(h);
-		if (cands.empty()) {
-			// No current head on the branch: the branch heads (parent edges only) of the
-			// applied set, as Alembic's _get_all_current.
-			for (int v : s.list) {
-				if (!lin[u(v)])
-					continue;
-				bool has_child = false;
-				for (const int *c = g.children_begin(v); c != g.children_end(v) && !has_child; ++c)
-					has_child = s.applied[u(*c)] != 0;
-				if (!has_child)
-					cands.push_back(v);
-			}
-		}
-		if (cands.empty())  // Alembic: AssertionError (SPEC §6)
-			throw relative_error(t, ErrorKind::invalid_target,
-			                     "No revision of branch " + t.label + " is applied.", {});
-		if (cands.size() > 1) {  // Alembic: AssertionError (SPEC §6)
-			std::vector<std::string> ids = g.sorted_ids(cands);
-			throw Error(ErrorKind::invalid_target, "downgrade " + t.text + " is ambiguous",
-			            "Branch " + t.label + " has several current heads: " + join(ids) + ".",
-			            "Name the revision to go down from, e.g. '" + ids.front() + t.relative + "'.", ids);
-		}
-		start = cands.front();
-		out.branch = branch;
-	} else {
-		if (s.heads.empty())
-			throw relative_error(t, ErrorKind::invalid_target, "Nothing is applied.", {});
-		if (s.heads.size() > 1) {
-			// SPEC §6: Alembic warns and picks the first version row.
-			std::vector<std::string> ids = ids_of(g, s.heads);
-			throw Error(ErrorKind::invalid_target, "downgrade " + t.relative + " from multiple heads is ambiguous",
-			            "Current heads: " + join(ids) + ".",
-			            "Name the branch: 'label@" + t.relative + "' or '" + ids.front() + t.relative + "'.", ids);
-		}
-		start = s.heads.front();
-		out.branch = start;
-	}
-	int rev = r.walk(start, -t.steps, nullptr);
+	DowngradeTarget from = downward_walk_start(c);
+	int rev = r.walk(from.rev, -t.steps, nullptr);
 	if (rev == kOverwalk)
 		throw relative_error(t, ErrorKind::invalid_target,
-		                     "Fewer than " + std::to_string(t.steps) + " revisions lie below " + g.id(start) + ".", {});
-	out.rev = rev;
-	return out;
+		                     "Fewer than " + std::to_string(t.steps) + " revisions lie below " + c.g.id(from.rev) + ".",
+		                     {});
+	return {from.branch, rev};
 }
 
-void
-check_all_known(const RevisionGraph &graph, const std::vector<AppliedRevision> &)
+// Alembic _collect_downgrade_revisions: the roots of what a downgrade reverts are the
+// target's children (every base for base), limited to the branch's ancestors when there
+// are several.
+std::vector<int>
+downgrade_roots(const PlanContext &c, const DowngradeTarget &d)
 {
-	graph.validate();  // the state is checked by load_state
+	const Impl &g = c.g;
+	std::vector<int> roots;
+	if (d.rev < 0)
+		roots = g.bases;
+	else
+		roots.assign(g.children_begin(d.rev), g.children_end(d.rev));
+	if (d.branch >= 0 && roots.size() > 1) {
+		std::vector<char> anc = g.reach({d.branch}, Edges::parents);
+		roots.erase(std::remove_if(roots.begin(), roots.end(), [&anc](int v) { return !anc[u(v)]; }), roots.end());
+		if (roots.empty())
+			throw Error(ErrorKind::invalid_target, "not a valid downgrade target from current heads",
+			            "Target " + quoted(c.t.text) + " lies outside branch " + g.id(d.branch) + ".", {});
+	}
+	return roots;
+}
+
+// Throws irreversible when a revision about to be reverted has no downgrade body.
+void
+refuse_irreversible(const PlanContext &c, const std::vector<int> &dropped)
+{
+	std::vector<std::string> irreversible;
+	for (int v : dropped)
+		if (!c.g.revs[u(v)].has_downgrade)
+			irreversible.push_back(c.g.id(v));
+	if (irreversible.empty())
+		return;
+	std::string detail = "Revision " + irreversible.front() + " has no downgrade body";
+	if (irreversible.size() > 1)
+		detail += "; neither have " + join(std::vector<std::string>(irreversible.begin() + 1, irreversible.end()));
+	detail += ". Downgrading to " + quoted(c.t.text) + " would revert it.";
+	throw Error(ErrorKind::irreversible, "cannot downgrade irreversible revision " + quoted(irreversible.front()), detail,
+	            "Register a downgrade body for it, or use pfm_stamp() to forget it without running SQL.",
+	            irreversible);
+}
+
+// The version rows after a stamp (Alembic _stamp_revs): which current heads the
+// destinations replace, and the destinations themselves. `dests` empty = base.
+std::vector<int>
+stamp_rows(const PlanContext &c, const std::vector<int> &dests)
+{
+	const Impl &g = c.g;
+	const AppliedSet &s = c.s;
+	const int branch = c.r.target_branch();
+
+	// Current heads sharing lineage (with dependencies) with the label or a destination;
+	// all current heads when there is neither (plain "base").
+	std::vector<int> shares = dests;
+	if (branch >= 0)
+		shares.push_back(branch);
+	std::vector<char> filtered(g.revs.size(), 0);
+	if (shares.empty()) {
+		for (int h : s.heads)
+			filtered[u(h)] = 1;
+	} else {
+		std::vector<char> lin = c.r.lineage(shares, true);
+		for (int h : s.heads)
+			if (lin[u(h)])
+				filtered[u(h)] = 1;
+	}
+
+	std::vector<char> rows(g.revs.size(), 0);
+	for (int h : s.heads)
+		rows[u(h)] = 1;
+	auto remove_filtered = [&](const std::vector<char> *only) {
+		for (int h : s.heads)
+			if (filtered[u(h)] && (!only || (*only)[u(h)]))
+				rows[u(h)] = 0;
+	};
+	if (dests.empty()) {
+		remove_filtered(nullptr);
+	} else if (dests.size() == 1) {
+		int dest = dests.front();
+		if (!filtered[u(dest)]) {
+			std::vector<char> related = c.r.lineage({dest}, true);
+			bool any = false;
+			for (int h : s.heads)
+				any = any || (filtered[u(h)] && related[u(h)]);
+			if (any)  // Alembic: one stamp step from every filtered head to dest
+				remove_filtered(nullptr);
+			rows[u(dest)] = 1;
+		}
+	} else {
+		// Several destinations (heads, label@heads): each replaces the filtered heads it is
+		// related to. (Alembic replaces every filtered head per destination and can lose a
+		// head of an unrelated branch.)
+		std::vector<int> fresh;
+		for (int dest : dests)
+			if (!filtered[u(dest)])
+				fresh.push_back(dest);
+		if (!fresh.empty()) {
+			std::vector<char> related = c.r.lineage(fresh, true);
+			remove_filtered(&related);
+		}
+		for (int dest : dests)
+			rows[u(dest)] = 1;
+	}
+
+	std::vector<int> row_list;
+	for (int h : s.heads)
+		if (rows[u(h)] == 1) {
+			rows[u(h)] = 2;  // listed
+			row_list.push_back(h);
+		}
+	for (int dest : dests)
+		if (rows[u(dest)] == 1) {
+			rows[u(dest)] = 2;
+			row_list.push_back(dest);
+		}
+	return row_list;
 }
 
 // Unknown applied revisions first, then drift; each error names every revision involved.
@@ -376,127 +456,55 @@ throw_state_error(const Impl &g, const std::vector<AppliedRevision> &applied)
 Plan
 plan_upgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
 {
-	check_all_known(graph, applied);
-	const Impl &g = graph.impl();
-	State s = load_state(g, applied);
-	Target t = detail::parse_target(g, target);
-	Resolver r(g, t);
-	std::vector<int> targets = upgrade_targets(g, r, t, s);
-
+	PlanContext c(graph, applied, target);
+	const Impl &g = c.g;
 	// Every unapplied ancestor of the targets (parents and depends_on), inclusive.
-	std::vector<char> seen(g.revs.size(), 0);
-	std::vector<int> todo, needs;
-	for (int v : targets)
-		if (!seen[u(v)]) {
-			seen[u(v)] = 1;
-			todo.push_back(v);
-		}
-	while (!todo.empty()) {
-		int v = todo.back();
-		todo.pop_back();
-		if (!s.applied[u(v)])
+	std::vector<int> reached;
+	g.reach(upgrade_targets(c), Edges::parents_and_deps, [](int) { return true; }, &reached);
+	std::vector<int> needs;
+	for (int v : reached)
+		if (!c.s.applied[u(v)])
 			needs.push_back(v);
-		for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-			if (!seen[u(*d)]) {
-				seen[u(*d)] = 1;
-				todo.push_back(*d);
-			}
-	}
 	g.order(needs, false);
 
 	Plan plan;
 	plan.steps.reserve(needs.size());
 	for (int v : needs)
 		plan.steps.push_back({g.id(v), Direction::upgrade});
-	std::vector<char> after = s.applied;
-	std::vector<int> list = s.list;
+	std::vector<char> after = c.s.applied;
+	std::vector<int> list = c.s.list;
 	for (int v : needs) {
 		after[u(v)] = 1;
 		list.push_back(v);
 	}
-	plan.heads_after = ids_of(g, heads_of(g, after, list));
+	plan.heads_after = c.heads_after(after, list);
 	return plan;
 }
 
 Plan
 plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
 {
-	check_all_known(graph, applied);
-	const Impl &g = graph.impl();
-	State s = load_state(g, applied);
-	Target t = detail::parse_target(g, target);
-	Resolver r(g, t);
-	DowngradeTarget d = downgrade_target(g, r, t, s);
-
-	// Alembic _collect_downgrade_revisions: roots are the target's children (every base
-	// for base), limited to the branch's ancestors when there are several.
-	std::vector<int> roots;
-	if (d.rev < 0)
-		roots = g.bases;
-	else
-		roots.assign(g.children_begin(d.rev), g.children_end(d.rev));
-	if (d.branch >= 0 && roots.size() > 1) {
-		std::vector<char> anc(g.revs.size(), 0);
-		std::vector<int> todo{d.branch};
-		anc[u(d.branch)] = 1;
-		while (!todo.empty()) {
-			int v = todo.back();
-			todo.pop_back();
-			for (const int *p = g.parents_begin(v); p != g.parents_end(v); ++p)
-				if (!anc[u(*p)]) {
-					anc[u(*p)] = 1;
-					todo.push_back(*p);
-				}
-		}
-		roots.erase(std::remove_if(roots.begin(), roots.end(), [&anc](int v) { return !anc[u(v)]; }), roots.end());
-		if (roots.empty())
-			throw Error(ErrorKind::invalid_target, "not a valid downgrade target from current heads",
-			            "Target " + quoted(t.text) + " lies outside branch " + g.id(d.branch) + ".", {});
-	}
+	PlanContext c(graph, applied, target);
+	const Impl &g = c.g;
+	const AppliedSet &s = c.s;
+	DowngradeTarget d = downgrade_target(c);
 
 	// Drop: applied descendants of the roots, through children and dependants. The applied
 	// set is ancestor-closed, so the walk never needs to cross an unapplied revision.
-	std::vector<char> drop(g.revs.size(), 0);
-	std::vector<int> todo, dropped;
-	for (int v : roots)
-		if (s.applied[u(v)] && !drop[u(v)]) {
-			drop[u(v)] = 1;
-			todo.push_back(v);
-		}
-	while (!todo.empty()) {
-		int v = todo.back();
-		todo.pop_back();
-		dropped.push_back(v);
-		for (const int *c = g.up.begin(v); c != g.up.end(v); ++c)
-			if (s.applied[u(*c)] && !drop[u(*c)]) {
-				drop[u(*c)] = 1;
-				todo.push_back(*c);
-			}
-	}
+	std::vector<int> dropped;
+	std::vector<char> drop = g.reach(
+		downgrade_roots(c, d), Edges::children_and_dependants, [&s](int v) { return s.applied[u(v)] != 0; }, &dropped);
 	if (d.rev >= 0 && dropped.empty() && std::find(s.heads.begin(), s.heads.end(), d.rev) == s.heads.end()) {
 		std::string why = s.applied[u(d.rev)]
 		                      ? "Revision " + g.id(d.rev) +
 		                            " is applied only as a dependency of another branch; downgrade that branch instead."
 		                      : "Revision " + g.id(d.rev) + " is not applied.";
 		throw Error(ErrorKind::invalid_target,
-		            "destination " + t.text + " is not a valid downgrade target from current head(s)",
+		            "destination " + c.t.text + " is not a valid downgrade target from current head(s)",
 		            why + " Current heads: " + heads_text(g, s.heads) + ".", {}, {g.id(d.rev)});
 	}
 	g.order(dropped, true);
-
-	std::vector<std::string> irreversible;
-	for (int v : dropped)
-		if (!g.revs[u(v)].has_downgrade)
-			irreversible.push_back(g.id(v));
-	if (!irreversible.empty()) {
-		std::string detail = "Revision " + irreversible.front() + " has no downgrade body";
-		if (irreversible.size() > 1)
-			detail += "; neither have " + join(std::vector<std::string>(irreversible.begin() + 1, irreversible.end()));
-		detail += ". Downgrading to " + quoted(t.text) + " would revert it.";
-		throw Error(ErrorKind::irreversible, "cannot downgrade irreversible revision " + quoted(irreversible.front()),
-		            detail, "Register a downgrade body for it, or use pfm_stamp() to forget it without running SQL.",
-		            irreversible);
-	}
+	refuse_irreversible(c, dropped);
 
 	Plan plan;
 	plan.steps.reserve(dropped.size());
@@ -510,123 +518,60 @@ plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &a
 			after[u(v)] = 0;
 		else
 			list.push_back(v);
-	plan.heads_after = ids_of(g, heads_of(g, after, list));
+	plan.heads_after = c.heads_after(after, list);
 	return plan;
 }
 
 StampPlan
 plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
 {
-	check_all_known(graph, applied);
-	const Impl &g = graph.impl();
-	State s = load_state(g, applied);
-	Target t = detail::parse_target(g, target);
+	PlanContext c(graph, applied, target);
+	const Impl &g = c.g;
+	const Target &t = c.t;
 	if (t.kind == Target::Kind::relative)
-		throw Error(ErrorKind::invalid_argument, "stamp needs an absolute target, not " + quoted(t.text),
-		            {}, "Name the revision, or use head, heads, base or label@head.");
-	Resolver r(g, t);
-	const int branch = r.target_branch();
-
+		throw Error(ErrorKind::invalid_argument, "stamp needs an absolute target, not " + quoted(t.text), {},
+		            "Name the revision, or use head, heads, base or label@head.");
 	// Destinations (Alembic get_revisions(revision)); none = base.
 	std::vector<int> dests;
 	if (t.kind != Target::Kind::base)
-		dests = r.resolve_symbol(t.kind == Target::Kind::heads ? "heads" : t.kind == Target::Kind::head ? "head" : t.symbol,
-		                         branch, t.label);
+		dests = c.r.resolve_symbol(t.symbol, c.r.target_branch(), t.label);
+	std::vector<char> after = g.reach(stamp_rows(c, dests), Edges::parents_and_deps);
 
-	// Current heads sharing lineage (with dependencies) with the label or a destination;
-	// all current heads when there is neither (plain "base").
-	std::vector<int> shares = dests;
-	if (branch >= 0)
-		shares.push_back(branch);
-	std::vector<char> filtered(g.revs.size(), 0);
-	if (shares.empty()) {
-		for (int h : s.heads)
-			filtered[u(h)] = 1;
-	} else {
-		std::vector<char> lin = r.lineage(shares, true);
-		for (int h : s.heads)
-			if (lin[u(h)])
-				filtered[u(h)] = 1;
-	}
-
-	std::vector<char> rows(g.revs.size(), 0);
-	for (int h : s.heads)
-		rows[u(h)] = 1;
-	auto remove_filtered = [&](const std::vector<char> *only) {
-		for (int h : s.heads)
-			if (filtered[u(h)] && (!only || (*only)[u(h)]))
-				rows[u(h)] = 0;
-	};
-	if (dests.empty()) {
-		remove_filtered(nullptr);
-	} else if (dests.size() == 1) {
-		int dest = dests.front();
-		if (!filtered[u(dest)]) {
-			std::vector<char> related = r.lineage({dest}, true);
-			bool any = false;
-			for (int h : s.heads)
-				any = any || (filtered[u(h)] && related[u(h)]);
-			if (any)  // Alembic: one stamp step from every filtered head to dest
-				remove_filtered(nullptr);
-			rows[u(dest)] = 1;
-		}
-	} else {
-		// Several destinations (heads, label@heads): each replaces the filtered heads it is
-		// related to. (Alembic replaces every filtered head per destination and can lose a
-		// head of an unrelated branch.)
-		std::vector<int> fresh;
-		for (int dest : dests)
-			if (!filtered[u(dest)])
-				fresh.push_back(dest);
-		if (!fresh.empty()) {
-			std::vector<char> related = r.lineage(fresh, true);
-			remove_filtered(&related);
-		}
-		for (int dest : dests)
-			rows[u(dest)] = 1;
-	}
-
-	std::vector<int> row_list;
-	for (int h : s.heads)
-		if (rows[u(h)] == 1) {
-			rows[u(h)] = 2;  // listed
-			row_list.push_back(h);
-		}
-	for (int dest : dests)
-		if (rows[u(dest)] == 1) {
-			rows[u(dest)] = 2;
-			row_list.push_back(dest);
-		}
-	std::vector<char> after = closure(g, row_list);
-
-	StampPlan plan;
 	std::vector<int> mark, unmark, after_list;
 	for (int v = 0; v < g.size(); ++v) {
 		if (after[u(v)]) {
 			after_list.push_back(v);
-			if (!s.applied[u(v)])
+			if (!c.s.applied[u(v)])
 				mark.push_back(v);
-		} else if (s.applied[u(v)]) {
+		} else if (c.s.applied[u(v)]) {
 			unmark.push_back(v);
 		}
 	}
 	g.order(mark, false);
 	g.order(unmark, true);
-	plan.mark = ids_of(g, mark);
-	plan.unmark = ids_of(g, unmark);
-	plan.heads_after = ids_of(g, heads_of(g, after, after_list));
+	StampPlan plan;
+	plan.mark = g.ids_of(mark);
+	plan.unmark = g.ids_of(unmark);
+	plan.heads_after = c.heads_after(after, after_list);
 	return plan;
 }
 
 void
 check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied)
 {
-	const Impl &g = graph.impl();
-	for (const AppliedRevision &a : applied) {
-		int i = g.find(a.id);
-		if (i < 0 || a.checksum != g.revs[u(i)].checksum)
-			throw_state_error(g, applied);
-	}
+	(void) index_applied_set(graph.impl(), applied);
+}
+
+std::string
+step_description(const RevisionGraph &graph, const Step &step)
+{
+	const Revision *r = graph.find(step.revision);
+	std::string parents = r ? join(r->parents) : "";
+	std::string text = step.direction == Direction::upgrade ? "Running upgrade " + parents + " -> " + step.revision
+	                                                        : "Running downgrade " + step.revision + " -> " + parents;
+	if (r && !r->message.empty())
+		text += ", " + r->message;
+	return text;
 }
 
 std::vector<Problem>
@@ -670,7 +615,7 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 	}
 
 	if (g.vheads.size() > 1) {
-		std::vector<std::string> ids = ids_of(g, g.vheads);
+		std::vector<std::string> ids = g.ids_of(g.vheads);
 		out.push_back({"warning", ids.front(),
 		               "several heads are present (" + join(ids) + "); target 'head' is ambiguous until they are merged"});
 	}
@@ -700,10 +645,7 @@ resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions)
 		if (t.kind == Target::Kind::heads && !t.has_label)
 			found = g.vheads;  // every head `head` complains about (Alembic merges only the real heads)
 		else if (t.kind != Target::Kind::base)
-			found = r.resolve_symbol(t.kind == Target::Kind::heads ? "heads"
-			                         : t.kind == Target::Kind::head ? "head"
-			                                                        : t.symbol,
-			                         r.target_branch(), t.label);
+			found = r.resolve_symbol(t.symbol, r.target_branch(), t.label);
 		for (int v : found)
 			if (!seen[u(v)]) {
 				seen[u(v)] = 1;
@@ -712,10 +654,10 @@ resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions)
 	}
 	if (parents.size() < 2)
 		throw Error(ErrorKind::invalid_argument, "a merge needs at least two distinct revisions",
-		            quoted(revisions) + " resolves to " + (parents.empty() ? std::string("no revision") : join(ids_of(g, parents))) +
+		            quoted(revisions) + " resolves to " + (parents.empty() ? std::string("no revision") : join(g.ids_of(parents))) +
 		                ".",
 		            {});
-	return ids_of(g, parents);
+	return g.ids_of(parents);
 }
 
 std::string
@@ -726,7 +668,7 @@ parent_for_new_revision(const RevisionGraph &graph)
 	if (g.vheads.empty())
 		return {};
 	if (g.vheads.size() > 1) {
-		std::vector<std::string> ids = ids_of(g, g.vheads);
+		std::vector<std::string> ids = g.ids_of(g.vheads);
 		throw Error(ErrorKind::multiple_heads,
 		            "multiple heads are present; please specify the head revision on which the new revision should be "
 		            "based, or perform a merge",

@@ -46,6 +46,9 @@ StampPlan plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevisi
 // (unknown_applied) and drift (checksum as applied != registered checksum).
 void check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied);
 
+// The Alembic-style step line: "Running upgrade 0002 -> 0003, Add user preferences table".
+std::string step_description(const RevisionGraph &graph, const Step &step);
+
 // pfm_check(): every problem (structural ones, drift, unknown applied revisions,
 // several heads as a warning, irreversible revisions as a notice). Never throws for
 // problems in the data.

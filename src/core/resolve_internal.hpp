@@ -22,7 +22,8 @@ struct Target {
 	bool has_label = false;  // "label@..."
 	std::string label;
 	Kind kind = Kind::literal;
-	std::string symbol;      // literal: id, label or prefix; relative: "" (current state), keyword or id
+	std::string symbol;      // heads/head/base: the keyword; literal: id, label or prefix;
+	                         // relative: "" (current state), keyword or id
 	bool upward = false;     // relative: '+'
 	long long steps = 0;     // relative: N (saturated at 1e9)
 	std::string relative;    // relative: "+2" / "-1" as written

@@ -11,12 +11,6 @@ const char *const kGrammarHint =
 	"A target is head, heads, base, a revision id, a unique id prefix, a branch label, +N, -N, rev+N, rev-N, "
 	"or one of these after label@ (label@head, label@base, label@-1, ...).";
 
-std::string
-quoted(std::string_view s)
-{
-	return "'" + std::string(s) + "'";
-}
-
 Error
 bad_target(std::string_view text, std::string detail)
 {
@@ -54,16 +48,9 @@ parse_target(const RevisionGraph::Impl &g, std::string_view text)
 		t.label = std::string(label);
 	}
 
-	if (rest == "heads") {
-		t.kind = Target::Kind::heads;
-		return t;
-	}
-	if (rest == "head") {
-		t.kind = Target::Kind::head;
-		return t;
-	}
-	if (rest == "base") {
-		t.kind = Target::Kind::base;
+	if (is_keyword(rest)) {
+		t.kind = rest == "heads" ? Target::Kind::heads : rest == "head" ? Target::Kind::head : Target::Kind::base;
+		t.symbol = std::string(rest);
 		return t;
 	}
 
@@ -121,42 +108,12 @@ Resolver::throw_multiple_heads(const std::vector<int> &heads) const
 std::vector<char>
 Resolver::lineage(const std::vector<int> &sources, bool with_deps) const
 {
-	const auto un = static_cast<std::size_t>(g_.size());
-	std::vector<char> anc(un, 0), desc(un, 0);
-	std::vector<int> todo;
-	for (int s : sources)
-		if (s >= 0 && !anc[static_cast<std::size_t>(s)]) {
-			anc[static_cast<std::size_t>(s)] = 1;
-			todo.push_back(s);
-		}
-	while (!todo.empty()) {
-		int v = todo.back();
-		todo.pop_back();
-		const int *e = with_deps ? g_.down.end(v) : g_.parents_end(v);
-		for (const int *p = g_.down.begin(v); p != e; ++p)
-			if (!anc[static_cast<std::size_t>(*p)]) {
-				anc[static_cast<std::size_t>(*p)] = 1;
-				todo.push_back(*p);
-			}
-	}
-	for (int s : sources)
-		if (s >= 0 && !desc[static_cast<std::size_t>(s)]) {
-			desc[static_cast<std::size_t>(s)] = 1;
-			todo.push_back(s);
-		}
-	while (!todo.empty()) {
-		int v = todo.back();
-		todo.pop_back();
-		const int *e = with_deps ? g_.up.end(v) : g_.children_end(v);
-		for (const int *p = g_.up.begin(v); p != e; ++p)
-			if (!desc[static_cast<std::size_t>(*p)]) {
-				desc[static_cast<std::size_t>(*p)] = 1;
-				todo.push_back(*p);
-			}
-	}
-	for (std::size_t i = 0; i < un; ++i)
-		anc[i] = static_cast<char>(anc[i] | desc[i]);
-	return anc;
+	using Edges = RevisionGraph::Impl::Edges;
+	std::vector<char> out = g_.reach(sources, with_deps ? Edges::parents_and_deps : Edges::parents);
+	std::vector<char> below = g_.reach(sources, with_deps ? Edges::children_and_dependants : Edges::children);
+	for (std::size_t i = 0; i < out.size(); ++i)
+		out[i] = static_cast<char>(out[i] | below[i]);
+	return out;
 }
 
 const std::vector<char> &

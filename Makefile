@@ -17,6 +17,8 @@ ISOLATION_OPTS = --inputdir=. --outputdir=output_iso
 
 PG_CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register -Wno-missing-field-initializers
 PG_CPPFLAGS += -Isrc
+# PGXS adds COPT (e.g. COPT=-Werror from scripts/test.sh) to the C flags only.
+PG_CXXFLAGS += $(COPT)
 SHLIB_LINK  += -lstdc++
 EXTRA_CLEAN += results regression.diffs regression.out output_iso tmp_check
 

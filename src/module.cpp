@@ -1,4 +1,4 @@
-// Module magic, settings (GUCs) and the failed-call log line.
+// Module magic and settings (GUCs).
 #include <climits>
 
 #include "pg/boundary.hpp"
@@ -6,9 +6,7 @@
 
 extern "C" {
 #include "access/xact.h"
-#include "miscadmin.h"
 #include "utils/guc.h"
-#include "utils/acl.h"
 
 PG_MODULE_MAGIC;
 
@@ -16,48 +14,8 @@ void _PG_init(void);
 }
 
 namespace pfm::pg {
-
 int lock_timeout_ms = 0;
 bool log_statements = false;
-
-namespace {
-// Plain data, read by guarded() after the call's C++ objects are gone.
-char remembered_call[512];
-char remembered_users[2 * NAMEDATALEN + 64];
-}  // namespace
-
-void
-remember_call(const char *description)
-{
-	strlcpy(remembered_call, description, sizeof remembered_call);
-	pg_call([] {
-		const char *current = GetUserNameFromId(GetUserId(), true);
-		const char *session = GetUserNameFromId(GetSessionUserId(), true);
-		snprintf(remembered_users, sizeof remembered_users, "user \"%s\" (session user \"%s\")",
-		         current ? current : "?", session ? session : "?");
-	});
-}
-
-void
-forget_call()
-{
-	remembered_call[0] = '\0';
-}
-
-// Called by guarded() after the C++ objects are gone: the audit row of a failed call rolls
-// back with it, so the server log keeps the trail of who tried what.
-void
-log_failed_call(const char *error_message)
-{
-	if (remembered_call[0] == '\0')
-		return;
-	ereport(LOG, (errmsg("pfm_migrate: %s by %s failed: %s", remembered_call, remembered_users,
-	                     error_message ? error_message : "(no message)"),
-	              errdetail("Application \"%s\", backend pid %d; the call rolled back and left no audit row.",
-	                        application_name ? application_name : "", MyProcPid)));
-	forget_call();
-}
-
 }  // namespace pfm::pg
 
 // pfm_migrate.written_by_current_transaction(xid): used by the generation trigger and the

@@ -1,9 +1,12 @@
 // pfm_register, pfm_revision, pfm_merge, pfm_unregister.
+#include <algorithm>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/planner.hpp"
+#include "core/text.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/locking.hpp"
@@ -20,13 +23,13 @@ require_identifier(const std::string &text, const char *what)
 		               "Revision ids and branch labels must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$.");
 }
 
+// Parents or dependencies: each valid, none twice, none the revision itself.
 void
 require_distinct(const std::vector<std::string> &items, const std::string &revision, const char *what)
 {
 	for (std::size_t i = 0; i < items.size(); i++) {
 		if (items[i] == revision)
-			throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
-			               "revision " + revision + " cannot name itself as " + what);
+			throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "revision " + revision + " cannot name itself as " + what);
 		for (std::size_t j = 0; j < i; j++)
 			if (items[i] == items[j])
 				throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
@@ -34,78 +37,62 @@ require_distinct(const std::vector<std::string> &items, const std::string &revis
 	}
 }
 
-struct NewRevision {
-	std::string id;
-	std::vector<std::string> parents, labels, depends_on;
-	std::optional<std::string> message;
-	std::string upgrade;
-	std::optional<std::string> downgrade;
-};
-
 void
-validate(const NewRevision &r)
+validate(const StoredRevision &stored)
 {
+	const core::Revision &r = stored.revision;
 	require_identifier(r.id, "revision id");
 	for (const auto &p : r.parents)
 		require_identifier(p, "parent revision id");
-	for (const auto &l : r.labels)
+	for (const auto &l : r.branch_labels)
 		require_identifier(l, "branch label");
 	for (const auto &d : r.depends_on)
 		require_identifier(d, "depends_on revision id");
 	require_distinct(r.parents, r.id, "parent");
 	require_distinct(r.depends_on, r.id, "dependency");
-	require_distinct(r.labels, "", "branch label");
+	for (std::size_t i = 0; i < r.branch_labels.size(); i++)
+		for (std::size_t j = 0; j < i; j++)
+			if (r.branch_labels[i] == r.branch_labels[j])
+				throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
+				               "revision " + r.id + " names branch label " + r.branch_labels[i] + " twice");
 }
 
+// Registers, replaces or leaves alone (identical content) one revision; the caller holds
+// the migration lock.
 std::string
-register_revision(Spi &spi, const NewRevision &r)
+register_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 {
-	auto existing = load_revision(spi, r.id);
-	std::vector<Param> params = {text_param(r.id),          text_array_param(r.parents), text_array_param(r.labels),
-	                             text_array_param(r.depends_on), text_param(r.message), text_param(r.upgrade),
-	                             text_param(r.downgrade)};
+	const std::string &id = r.revision.id;
+	std::optional<StoredRevision> existing = read_revision(spi, id, false);
 	if (!existing) {
-		spi.run("INSERT INTO pfm_migrate.revisions (revision, down_revisions, branch_labels, depends_on, message,"
-		        " upgrade, downgrade) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		        params);
-		spi.run("SELECT checksum FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1",
-		        {text_param(r.id)});
-		append_audit(spi, "register", r.id, std::nullopt, std::nullopt, spi.text(0, 1));
-		return r.id;
+		audit_registration(spi, "register", id, insert_revision(spi, version, r));
+		return id;
 	}
+	if (existing->same_content(r))
+		return id;  // identical: a no-op
 
-	const core::Revision &old = existing->revision;
-	bool same_structure = old.parents == r.parents && old.depends_on == r.depends_on;
-	bool same_bodies = existing->upgrade == r.upgrade && existing->downgrade == r.downgrade;
-	if (same_structure && same_bodies && old.branch_labels == r.labels && old.message == r.message.value_or(""))
-		return r.id;  // identical: a no-op
-
-	std::uint64_t applied = spi.run("SELECT a.checksum, pfm_migrate.body_checksum($2, $3)"
-	                                " FROM pfm_migrate.applied a WHERE a.revision OPERATOR(pg_catalog.=) $1",
-	                                {text_param(r.id), text_param(r.upgrade), text_param(r.downgrade)});
-	if (applied > 0) {
-		std::string as_applied = spi.text_or(0, 1, "");
-		std::string proposed = spi.text_or(0, 2, "");
-		if (as_applied != proposed)
+	if (std::optional<std::string> as_applied = read_applied_checksum(spi, id)) {
+		// The server computes the checksum of what is written; a refusal rolls the write
+		// back with this call's error.
+		std::string proposed = update_revision(spi, version, r);
+		if (proposed != *as_applied)
 			throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-			               "cannot change the bodies of revision " + r.id + ": it has been applied",
-			               "Checksum as applied: " + as_applied + "; new bodies: " + proposed + ".",
+			               "cannot change the bodies of revision " + id + ": it has been applied",
+			               "Checksum as applied: " + *as_applied + "; new bodies: " + proposed + ".",
 			               "Applied migrations are immutable: restore the original bodies, or write a new revision "
 			               "that makes the change.");
-		if (!same_structure)
+		const core::Revision &old = existing->revision;
+		if (old.parents != r.revision.parents || old.depends_on != r.revision.depends_on)
 			throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-			               "cannot change the parents or dependencies of revision " + r.id + ": it has been applied");
+			               "cannot change the parents or dependencies of revision " + id + ": it has been applied");
+		audit_registration(spi, "replace", id, proposed);
+	} else {
+		audit_registration(spi, "replace", id, update_revision(spi, version, r));
 	}
-	spi.run("UPDATE pfm_migrate.revisions SET down_revisions = $2, branch_labels = $3, depends_on = $4, message = $5,"
-	        " upgrade = $6, downgrade = $7, registered_by = CURRENT_USER, registered_at = pg_catalog.clock_timestamp()"
-	        " WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum",
-	        params);
-	Text checksum = spi.text(0, 1);
-	append_audit(spi, "replace", r.id, std::nullopt, std::nullopt, checksum);
-	std::string note = "revision " + r.id + " replaced with new content";
+	std::string note = "revision " + id + " replaced with new content";
 	const char *s = note.c_str();
 	pg_call([&] { ereport(NOTICE, (errmsg("%s", s))); });
-	return r.id;
+	return id;
 }
 
 // A fresh 12-hex id like Alembic's uuid4().hex[-12:], not yet registered.
@@ -135,7 +122,11 @@ require_nonempty(FunctionCallInfo fcinfo, int n, const char *name)
 	return value;
 }
 
-auto always_work = [](const CatalogState &) { return true; };
+bool
+always_work(const CatalogState &)
+{
+	return true;
+}
 
 }  // namespace
 
@@ -146,41 +137,41 @@ using namespace pfm::pg;
 
 PFM_SQL_FUNCTION(pfm_register)
 {
-	NewRevision r;
-	r.id = require_nonempty(fcinfo, 0, "revision");
+	StoredRevision r;
+	r.revision.id = require_nonempty(fcinfo, 0, "revision");
 	if (auto parents = optional_text(fcinfo, 1))
-		r.parents = core::split_revision_list(*parents);
+		r.revision.parents = core::split_revision_list(*parents);
 	r.upgrade = required_text(fcinfo, 2, "upgrade");
 	r.downgrade = optional_text(fcinfo, 3);
-	r.message = optional_text(fcinfo, 4);
-	r.labels = optional_text_array(fcinfo, 5, "branch_labels");
-	r.depends_on = optional_text_array(fcinfo, 6, "depends_on");
+	r.revision.message = optional_text(fcinfo, 4).value_or("");
+	r.revision.branch_labels = optional_text_array(fcinfo, 5, "branch_labels");
+	r.revision.depends_on = optional_text_array(fcinfo, 6, "depends_on");
 	validate(r);
-	remember_call(("pfm_register('" + r.id + "')").c_str());
+	remember_call(("pfm_register('" + r.revision.id + "')").c_str());
 	Spi spi;
 	// Registering needs the lock but not the graph: loading it here would make loading N
 	// new migration files cost O(N^2).
 	require_writable("pfm_register");
 	acquire_migration_lock(spi);
-	std::string id = register_revision(spi, r);
+	std::string id = register_revision(spi, read_catalog_version(spi, false), r);
 	spi.finish();
 	return text_datum(id);
 }
 
 PFM_SQL_FUNCTION(pfm_revision)
 {
-	NewRevision r;
-	r.message = require_nonempty(fcinfo, 0, "message");
+	StoredRevision r;
+	r.revision.message = require_nonempty(fcinfo, 0, "message");
 	r.upgrade = required_text(fcinfo, 1, "upgrade");
 	r.downgrade = optional_text(fcinfo, 2);
 	remember_call("pfm_revision()");
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_revision", always_work);
+	auto state = lock_and_read_state(spi, "pfm_revision", always_work);
 	std::string parent = core::parent_for_new_revision(state->graph);
 	if (!parent.empty())
-		r.parents = {parent};
-	r.id = fresh_revision_id(state->graph);
-	std::string id = register_revision(spi, r);
+		r.revision.parents = {parent};
+	r.revision.id = fresh_revision_id(state->graph);
+	std::string id = register_revision(spi, state->version, r);
 	spi.finish();
 	return text_datum(id);
 }
@@ -188,22 +179,17 @@ PFM_SQL_FUNCTION(pfm_revision)
 PFM_SQL_FUNCTION(pfm_merge)
 {
 	std::string revisions = require_nonempty(fcinfo, 0, "revisions");
-	NewRevision r;
-	r.message = optional_text(fcinfo, 1);
+	StoredRevision r;
+	r.revision.message = optional_text(fcinfo, 1).value_or("");
 	r.downgrade = std::string();  // merging is trivially reversible
 	remember_call(("pfm_merge('" + revisions + "')").c_str());
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_merge", always_work);
-	r.parents = core::resolve_merge_parents(state->graph, revisions);
-	r.id = fresh_revision_id(state->graph);
-	if (!r.message)
-		r.message = "merge " + [&] {
-			std::string s;
-			for (const auto &p : r.parents)
-				s += (s.empty() ? "" : ", ") + p;
-			return s;
-		}();
-	std::string id = register_revision(spi, r);
+	auto state = lock_and_read_state(spi, "pfm_merge", always_work);
+	r.revision.parents = core::resolve_merge_parents(state->graph, revisions);
+	r.revision.id = fresh_revision_id(state->graph);
+	if (r.revision.message.empty())
+		r.revision.message = "merge " + core::join(r.revision.parents);
+	std::string id = register_revision(spi, state->version, r);
 	spi.finish();
 	return text_datum(id);
 }
@@ -213,31 +199,23 @@ PFM_SQL_FUNCTION(pfm_unregister)
 	std::string id = require_nonempty(fcinfo, 0, "revision");
 	remember_call(("pfm_unregister('" + id + "')").c_str());
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_unregister", always_work);
+	auto state = lock_and_read_state(spi, "pfm_unregister", always_work);
 	if (!state->graph.find(id))
 		throw core::Error(core::ErrorKind::unknown_revision, "can't locate revision identified by '" + id + "'");
-	for (const auto &a : state->applied)
-		if (a.id == id)
-			throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-			               "cannot unregister revision " + id + ": it has been applied",
-			               {}, "Downgrade it first with pfm_downgrade.");
-	std::string users;
+	if (state->is_applied(id))
+		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "cannot unregister revision " + id + ": it has been applied",
+		               {}, "Downgrade it first with pfm_downgrade.");
+	std::vector<std::string> users;
 	for (const auto &r : state->graph.revisions()) {
-		bool names = false;
-		for (const auto &p : r.parents)
-			names = names || p == id;
-		for (const auto &d : r.depends_on)
-			names = names || d == id;
+		bool names = std::find(r.parents.begin(), r.parents.end(), id) != r.parents.end() ||
+		             std::find(r.depends_on.begin(), r.depends_on.end(), id) != r.depends_on.end();
 		if (names)
-			users += (users.empty() ? "" : ", ") + r.id;
+			users.push_back(r.id);
 	}
 	if (!users.empty())
-		throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-		               "cannot unregister revision " + id + ": other revisions build on it",
-		               "Named as parent or dependency by: " + users + ".", "Unregister those revisions first.");
-	spi.run("WITH d AS (DELETE FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
-	        " INSERT INTO pfm_migrate.audit (operation, revision, checksum) SELECT 'unregister', $1, checksum FROM d",
-	        {text_param(id)});
+		throw SqlError(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST, "cannot unregister revision " + id + ": other revisions build on it",
+		               "Named as parent or dependency by: " + core::join(users) + ".", "Unregister those revisions first.");
+	delete_revision(spi, id);
 	spi.finish();
 	PG_RETURN_VOID();
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/planner.hpp"
+#include "core/text.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 
@@ -12,23 +13,20 @@ using namespace pfm::pg;
 
 namespace {
 
-std::string
-join_commas(const std::vector<std::string> &items)
+// The skeleton of every read-only set-returning function here: read the state in this
+// statement's snapshot, let `fill` build the rows, return them.
+template <class Fill>
+Datum
+rows_from_state(FunctionCallInfo fcinfo, Fill fill)
 {
-	std::string out;
-	for (const auto &s : items)
-		out += (out.empty() ? "" : ",") + s;
-	return out;
-}
-
-std::vector<std::string>
-applied_ids(const std::vector<core::AppliedRevision> &applied)
-{
-	std::vector<std::string> ids;
-	ids.reserve(applied.size());
-	for (const auto &a : applied)
-		ids.push_back(a.id);
-	return ids;
+	std::vector<ResultRow> rows;
+	{
+		Spi spi;
+		StatePtr state = read_catalog_state(spi, true);
+		fill(spi, *state, rows);
+		spi.finish();
+	}
+	return return_rows(fcinfo, rows);
 }
 
 // check_all() plus what only the glue can see: version rows that disagree with the applied set.
@@ -36,113 +34,93 @@ std::vector<core::Problem>
 all_problems(Spi &spi, const CatalogState &state)
 {
 	auto problems = core::check_all(state.graph, state.applied);
-	auto stored = load_version_rows(spi, true);
-	auto computed = state.graph.version_heads(applied_ids(state.applied));
+	auto stored = read_version_rows(spi, true);
+	auto computed = state.current_heads();
 	if (stored != computed)
 		problems.push_back({"error", "",
-		                    "pfm_migrate.version holds (" + join_commas(stored) + ") but the heads of the applied set are (" +
-		                        join_commas(computed) + "); the next pfm_upgrade, pfm_downgrade or pfm_stamp rewrites it"});
+		                    "pfm_migrate.version holds (" + core::join(stored, ",") +
+		                        ") but the heads of the applied set are (" + core::join(computed, ",") +
+		                        "); the next pfm_upgrade, pfm_downgrade or pfm_stamp rewrites it"});
 	return problems;
+}
+
+Cell
+text_or_null(const std::string &s)
+{
+	return s.empty() ? Cell::null() : Cell::of(s);
 }
 
 }  // namespace
 
 PFM_SQL_FUNCTION(pfm_current)
 {
-	Text current;
+	std::vector<std::string> rows;
 	{
 		Spi spi;
-		auto rows = load_version_rows(spi, true);
-		if (!rows.empty())
-			current = join_commas(rows);
+		rows = read_version_rows(spi, true);
 		spi.finish();
 	}
-	if (!current)
+	if (rows.empty())
 		PG_RETURN_NULL();
-	return text_datum(*current);
+	return text_datum(core::join(rows, ","));
 }
 
 PFM_SQL_FUNCTION(pfm_heads)
 {
-	std::vector<Row> rows;
-	{
-		Spi spi;
-		auto state = load_state(spi, true);
-		for (const auto &h : state->graph.heads())
+	return rows_from_state(fcinfo, [](Spi &, const CatalogState &state, std::vector<ResultRow> &rows) {
+		for (const auto &h : state.graph.heads())
 			rows.push_back({Cell::of(h)});
-		spi.finish();
-	}
-	return return_rows(fcinfo, rows);
+	});
 }
 
 PFM_SQL_FUNCTION(pfm_history)
 {
-	std::vector<Row> rows;
-	{
-		Spi spi;
-		auto state = load_state(spi, true);
-		auto details = load_applied_details(spi);
-		spi.finish();
-		auto heads = state->graph.heads();
-		auto current = state->graph.version_heads(applied_ids(state->applied));
+	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
+		auto details = read_applied_details(spi);
+		auto heads = state.graph.heads();
+		auto current = state.current_heads();
 		std::unordered_set<std::string> head_set(heads.begin(), heads.end());
 		std::unordered_set<std::string> current_set(current.begin(), current.end());
-		for (const auto &id : state->graph.history_order()) {
-			const core::Revision *r = state->graph.find(id);
+		for (const auto &id : state.graph.history_order()) {
+			const core::Revision *r = state.graph.find(id);
 			auto applied = details.find(id);
 			bool is_applied = applied != details.end();
-			rows.push_back({Cell::of(id), r->parents.empty() ? Cell::null() : Cell::of(join_commas(r->parents)),
-			                r->message.empty() ? Cell::null() : Cell::of(r->message),
+			rows.push_back({Cell::of(id), text_or_null(core::join(r->parents, ",")), text_or_null(r->message),
 			                r->branch_labels.empty() ? Cell::null() : Cell::of(r->branch_labels),
 			                Cell::of(head_set.count(id) > 0), Cell::of(current_set.count(id) > 0), Cell::of(is_applied),
 			                is_applied ? Cell::timestamptz(applied->second.applied_at) : Cell::null(),
 			                is_applied ? Cell::name(applied->second.applied_by) : Cell::null()});
 		}
-	}
-	return return_rows(fcinfo, rows);
+	});
 }
 
 PFM_SQL_FUNCTION(pfm_status)
 {
-	std::vector<Row> rows;
-	{
-		Spi spi;
-		auto state = load_state(spi, true);
-		auto problem_list = all_problems(spi, *state);
-		spi.finish();
-		auto current = state->graph.version_heads(applied_ids(state->applied));
+	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
+		auto problem_list = all_problems(spi, state);
 		std::unordered_set<std::string> applied_set;
 		int drifted = 0;
-		for (const auto &a : state->applied) {
+		for (const auto &a : state.applied) {
 			applied_set.insert(a.id);
-			const core::Revision *r = state->graph.find(a.id);
+			const core::Revision *r = state.graph.find(a.id);
 			if (r && r->checksum != a.checksum)
 				drifted++;
 		}
 		int pending = 0;
-		for (const auto &r : state->graph.revisions())
+		for (const auto &r : state.graph.revisions())
 			pending += applied_set.count(r.id) == 0 ? 1 : 0;
 		int problems = 0;
 		for (const auto &p : problem_list)
 			problems += p.severity == "error" ? 1 : 0;
-		rows.push_back({current.empty() ? Cell::null() : Cell::of(join_commas(current)),
-		                state->graph.heads().empty() ? Cell::null() : Cell::of(join_commas(state->graph.heads())),
+		rows.push_back({text_or_null(core::join(state.current_heads(), ",")), text_or_null(core::join(state.graph.heads(), ",")),
 		                Cell::int4(pending), Cell::int4(drifted), Cell::int4(problems)});
-	}
-	return return_rows(fcinfo, rows);
+	});
 }
 
 PFM_SQL_FUNCTION(pfm_check)
 {
-	std::vector<Row> rows;
-	{
-		Spi spi;
-		auto state = load_state(spi, true);
-		auto problem_list = all_problems(spi, *state);
-		spi.finish();
-		for (const auto &p : problem_list)
-			rows.push_back({Cell::of(p.severity), p.revision.empty() ? Cell::null() : Cell::of(p.revision),
-			                Cell::of(p.problem)});
-	}
-	return return_rows(fcinfo, rows);
+	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
+		for (const auto &p : all_problems(spi, state))
+			rows.push_back({Cell::of(p.severity), text_or_null(p.revision), Cell::of(p.problem)});
+	});
 }

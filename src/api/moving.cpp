@@ -4,27 +4,15 @@
 #include <vector>
 
 #include "core/planner.hpp"
+#include "core/text.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/executor.hpp"
 #include "pg/locking.hpp"
-#include "pg/moving.hpp"
 
 namespace pfm::pg {
 
 namespace {
-
-std::string
-join(const std::vector<std::string> &items, const char *sep)
-{
-	std::string out;
-	for (const auto &s : items) {
-		if (!out.empty())
-			out += sep;
-		out += s;
-	}
-	return out;
-}
 
 void
 notice(const std::string &text)
@@ -40,33 +28,65 @@ plan_for(core::Direction direction, const CatalogState &state, const std::string
 	                                             : core::plan_downgrade(state.graph, state.applied, target);
 }
 
-}  // namespace
-
-std::string
-step_description(const core::RevisionGraph &graph, const core::Step &step)
+double
+seconds_since_epoch()
 {
-	const core::Revision *r = graph.find(step.revision);
-	std::string parents = r ? join(r->parents, ", ") : "";
-	std::string text = step.direction == core::Direction::upgrade
-	                       ? "Running upgrade " + parents + " -> " + step.revision
-	                       : "Running downgrade " + step.revision + " -> " + parents;
-	if (r && !r->message.empty())
-		text += ", " + r->message;
-	return text;
+	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Runs the plan's bodies in this transaction (each parsed and vetted before the first one
+// runs) and records them; calls on_step for each step that ran.
+template <class OnStep>
+void
+apply_plan(Spi &spi, const CatalogState &state, const core::Plan &plan, core::Direction direction, OnStep on_step)
+{
+	std::vector<std::string> ids;
+	ids.reserve(plan.steps.size());
+	for (const core::Step &step : plan.steps)
+		ids.push_back(step.revision);
+	std::vector<std::vector<BodyStatement>> prepared;
+	prepared.reserve(plan.steps.size());
+	{
+		// The bodies (the migration lock keeps them as the plan saw them); freed once parsed.
+		std::vector<StoredRevision> stored = read_revisions(spi, ids, false);
+		for (std::size_t i = 0; i < plan.steps.size(); i++) {
+			const std::string &body = direction == core::Direction::upgrade ? stored[i].upgrade
+			                                                                : stored[i].downgrade.value_or("");
+			prepared.push_back(prepare_body(plan.steps[i].revision, plan.steps[i].direction, body));
+		}
+	}
+	std::vector<StepRecord> done;
+	done.reserve(plan.steps.size());
+	for (std::size_t i = 0; i < plan.steps.size(); i++) {
+		const core::Step &step = plan.steps[i];
+		notice(core::step_description(state.graph, step));
+		auto started = std::chrono::steady_clock::now();
+		execute_body(spi, step.revision, step.direction, prepared[i]);
+		double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+		std::vector<BodyStatement>().swap(prepared[i]);  // this step's statements are done with
+		done.push_back(StepRecord{step.revision, elapsed, seconds_since_epoch()});
+		on_step(step, elapsed);
+	}
+	// Every step's bookkeeping in one go: the bodies ran in this transaction, so it
+	// commits or rolls back with them.
+	record_steps(spi, direction, done);
+	write_version_rows(spi, plan.heads_after);
+}
+
+}  // namespace
+
 Datum
-move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target, bool dry_run)
+move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target, bool dry_run)
 {
 	const char *function_name = direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade";
-	std::vector<Row> rows;
+	std::vector<ResultRow> rows;
 	{
 		Spi spi;
 		auto state = [&] {
 			if (dry_run)
-				return load_state(spi, true);
+				return read_catalog_state(spi, true);
 			remember_call((std::string(function_name) + "('" + target + "')").c_str());
-			return load_state_for_change(spi, function_name, [&](const CatalogState &latest) {
+			return lock_and_read_state(spi, function_name, [&](const CatalogState &latest) {
 				return !plan_for(direction, latest, target).steps.empty();
 			});
 		}();
@@ -76,41 +96,15 @@ move(FunctionCallInfo fcinfo, core::Direction direction, const std::string &targ
 			notice("nothing to do: the database is already at '" + target + "'");
 		auto step_row = [&](const core::Step &step, Cell elapsed) {
 			const core::Revision *r = state->graph.find(step.revision);
-			return Row{Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
-			           r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), std::move(elapsed)};
+			return ResultRow{Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
+			                 r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), std::move(elapsed)};
 		};
-
 		if (dry_run) {
 			for (const core::Step &step : plan.steps)
 				rows.push_back(step_row(step, Cell::null()));
 		} else if (!plan.steps.empty()) {
-			std::vector<std::string> ids;
-			for (const core::Step &step : plan.steps)
-				ids.push_back(step.revision);
-			auto bodies = load_bodies(spi, ids, direction);
-			// Parse and vet every body before the first one runs.
-			std::vector<std::vector<BodyStatement>> prepared;
-			prepared.reserve(plan.steps.size());
-			for (const core::Step &step : plan.steps)
-				prepared.push_back(prepare_body(step.revision, step.direction, bodies[step.revision]));
-
-			std::vector<StepRecord> done;
-			done.reserve(plan.steps.size());
-			for (std::size_t i = 0; i < plan.steps.size(); i++) {
-				const core::Step &step = plan.steps[i];
-				notice(step_description(state->graph, step));
-				auto started = std::chrono::steady_clock::now();
-				execute_body(spi, step.revision, step.direction, prepared[i]);
-				double elapsed =
-					std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-				double finished = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-				done.push_back(StepRecord{step.revision, elapsed, finished});
-				rows.push_back(step_row(step, Cell::of(elapsed)));
-			}
-			// Every step's bookkeeping in one go: the bodies ran in this transaction, so it
-			// commits or rolls back with them.
-			record_steps(spi, direction, done);
-			sync_version_rows(spi, plan.heads_after);
+			apply_plan(spi, *state, plan, direction,
+			           [&](const core::Step &step, double elapsed) { rows.push_back(step_row(step, Cell::of(elapsed))); });
 		}
 		spi.finish();
 	}
@@ -125,7 +119,7 @@ using namespace pfm::pg;
 PFM_SQL_FUNCTION(pfm_upgrade)
 {
 	std::string target = required_text(fcinfo, 0, "target");
-	return move(fcinfo, core::Direction::upgrade, target, required_bool(fcinfo, 1, "dry_run"));
+	return move_to_target(fcinfo, core::Direction::upgrade, target, required_bool(fcinfo, 1, "dry_run"));
 }
 
 PFM_SQL_FUNCTION(pfm_upgrade_steps)
@@ -135,13 +129,13 @@ PFM_SQL_FUNCTION(pfm_upgrade_steps)
 		throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "number of upgrade steps must be positive",
 		               "Got " + std::to_string(steps) + ".",
 		               steps < 0 ? "Use pfm_downgrade(" + std::to_string(steps) + ") to revert revisions." : "");
-	return move(fcinfo, core::Direction::upgrade, "+" + std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
+	return move_to_target(fcinfo, core::Direction::upgrade, "+" + std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
 }
 
 PFM_SQL_FUNCTION(pfm_downgrade)
 {
 	std::string target = required_text(fcinfo, 0, "target");
-	return move(fcinfo, core::Direction::downgrade, target, required_bool(fcinfo, 1, "dry_run"));
+	return move_to_target(fcinfo, core::Direction::downgrade, target, required_bool(fcinfo, 1, "dry_run"));
 }
 
 PFM_SQL_FUNCTION(pfm_downgrade_steps)
@@ -153,7 +147,7 @@ PFM_SQL_FUNCTION(pfm_downgrade_steps)
 		               steps > 0 ? "Use pfm_downgrade(-" + std::to_string(steps) + ") to revert " + std::to_string(steps) +
 		                               " step(s), or pfm_upgrade(" + std::to_string(steps) + ") to apply them."
 		                         : "");
-	return move(fcinfo, core::Direction::downgrade, std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
+	return move_to_target(fcinfo, core::Direction::downgrade, std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
 }
 
 PFM_SQL_FUNCTION(pfm_stamp)
@@ -161,7 +155,7 @@ PFM_SQL_FUNCTION(pfm_stamp)
 	std::string target = required_text(fcinfo, 0, "target");
 	remember_call(("pfm_stamp('" + target + "')").c_str());
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_stamp", [&](const CatalogState &latest) {
+	auto state = lock_and_read_state(spi, "pfm_stamp", [&](const CatalogState &latest) {
 		core::StampPlan left = core::plan_stamp(latest.graph, latest.applied, target);
 		return !left.mark.empty() || !left.unmark.empty();
 	});
@@ -169,13 +163,9 @@ PFM_SQL_FUNCTION(pfm_stamp)
 	if (plan.mark.empty() && plan.unmark.empty()) {
 		notice("nothing to do: the database is already at '" + target + "'");
 	} else {
-		std::vector<std::string> applied_ids;
-		for (const auto &a : state->applied)
-			applied_ids.push_back(a.id);
-		notice("Running stamp_revision " + join(state->graph.version_heads(applied_ids), ", ") + " -> " +
-		       join(plan.heads_after, ", "));
+		notice("Running stamp_revision " + core::join(state->current_heads()) + " -> " + core::join(plan.heads_after));
 		record_stamp(spi, plan.unmark, plan.mark);
-		sync_version_rows(spi, plan.heads_after);
+		write_version_rows(spi, plan.heads_after);
 	}
 	spi.finish();
 	PG_RETURN_VOID();

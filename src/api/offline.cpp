@@ -5,122 +5,66 @@
 #include <vector>
 
 #include "core/planner.hpp"
+#include "core/sql_text.hpp"
+#include "core/text.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/locking.hpp"
-#include "pg/moving.hpp"
 
 using namespace pfm;
 using namespace pfm::pg;
 
 namespace {
 
-// A dollar-quote tag that does not occur in the text.
-std::string
-dollar_quote(const std::string &text)
-{
-	std::string tag = "$pfm$";
-	for (int n = 1; text.find(tag) != std::string::npos; n++)
-		tag = "$pfm" + std::to_string(n) + "$";
-	return tag + text + tag;
-}
-
-std::string
-literal(const std::string &text)
-{
-	std::string out = "'";
-	for (char c : text)
-		out += c == '\'' ? std::string("''") : std::string(1, c);
-	return out + "'";
-}
-
-std::string
-optional_literal(const std::optional<std::string> &text)
-{
-	return text ? dollar_quote(*text) : "NULL";
-}
-
-std::string
-array_literal(const std::vector<std::string> &items)
-{
-	if (items.empty())
-		return "NULL";
-	std::string out = "ARRAY[";
-	for (std::size_t i = 0; i < items.size(); i++)
-		out += (i ? ", " : "") + literal(items[i]);
-	return out + "]::text[]";
-}
-
-std::string
-joined(const std::vector<std::string> &items, const char *sep)
-{
-	std::string out;
-	for (const auto &s : items)
-		out += (out.empty() ? "" : sep) + s;
-	return out;
-}
-
-std::vector<std::string>
-ids_of(const std::vector<core::AppliedRevision> &applied)
-{
-	std::vector<std::string> ids;
-	for (const auto &a : applied)
-		ids.push_back(a.id);
-	return ids;
-}
-
 Datum
 offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target)
 {
 	std::string script;
 	{
+		// Every read below is read-only, so all of them see this statement's one snapshot:
+		// the plan and the bodies cannot disagree, whatever other sessions do meanwhile.
 		Spi spi;
-		auto state = load_state(spi, true);
+		auto state = read_catalog_state(spi, true);
 		core::Plan plan = direction == core::Direction::upgrade
 		                      ? core::plan_upgrade(state->graph, state->applied, target)
 		                      : core::plan_downgrade(state->graph, state->applied, target);
-		std::string current = joined(state->graph.version_heads(ids_of(state->applied)), ",");
-		spi.run("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
-		        " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
-		        " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'",
-		        {}, true);
-		std::string schema = spi.text_or(0, 1, "public");
+		std::string current = core::join(state->current_heads(), ",");
+		std::string schema = extension_schema(spi);
+		std::vector<std::string> ids;
+		for (const core::Step &step : plan.steps)
+			ids.push_back(step.revision);
+		std::vector<StoredRevision> stored = read_revisions(spi, ids, true);
+		spi.finish();
 
 		const char *verb = core::direction_name(direction);
 		script += "-- pfm_migrate offline script: " + std::string(verb) + " from " +
 		          (current.empty() ? std::string("base") : current) + " to '" + target + "'\n";
 		script += "-- Review, then run in one transaction: psql -v ON_ERROR_STOP=1 -1 -f <this file>\n";
 		script += "-- It needs the pfm_migrate extension and a database at the state above.\n\n";
-		script += "SELECT pfm_migrate.offline_begin(" + (current.empty() ? std::string("NULL") : literal(current)) + ");\n";
+		script += "SELECT pfm_migrate.offline_begin(" + (current.empty() ? std::string("NULL") : core::sql_literal(current)) +
+		          ");\n";
 		if (plan.steps.empty())
 			script += "-- nothing to do: the database is already at '" + target + "'\n";
 		else
 			script += "\n-- the revisions this script touches, registered as in the source database\n";
-
-		for (const core::Step &step : plan.steps) {
-			auto stored = load_revision(spi, step.revision);
-			const core::Revision &r = stored->revision;
-			script += "SELECT " + schema + ".pfm_register(revision => " + literal(r.id) + ", down_revision => " +
-			          (r.parents.empty() ? std::string("NULL") : literal(joined(r.parents, ","))) +
-			          ", upgrade => " + dollar_quote(stored->upgrade) +
-			          ", downgrade => " + optional_literal(stored->downgrade) + ", message => " +
-			          (r.message.empty() ? std::string("NULL") : literal(r.message)) +
-			          ", branch_labels => " + array_literal(r.branch_labels) +
-			          ", depends_on => " + array_literal(r.depends_on) + ");\n";
+		for (const StoredRevision &r : stored) {
+			std::string args;
+			for (const RegisterArgument &a : register_arguments(r))
+				args += (args.empty() ? "" : ", ") + std::string(a.name) + " => " + a.literal;
+			script += "SELECT " + schema + ".pfm_register(" + args + ");\n";
 		}
-		for (const core::Step &step : plan.steps) {
-			auto stored = load_revision(spi, step.revision);
+		for (std::size_t i = 0; i < plan.steps.size(); i++) {
+			const core::Step &step = plan.steps[i];
 			const std::string body =
-				direction == core::Direction::upgrade ? stored->upgrade : stored->downgrade.value_or("");
-			script += "\n-- " + step_description(state->graph, step) + "\n";
+				direction == core::Direction::upgrade ? stored[i].upgrade : stored[i].downgrade.value_or("");
+			script += "\n-- " + core::step_description(state->graph, step) + "\n";
 			std::string trimmed = body.substr(0, body.find_last_not_of(" \t\r\n") + 1);
 			if (!trimmed.empty())
 				script += trimmed + (trimmed.back() == ';' ? "\n" : "\n;\n");
-			script += "SELECT pfm_migrate.record_step(" + literal(step.revision) + ", '" + verb + "');\n";
+			script += "SELECT pfm_migrate.record_step(" + core::sql_literal(step.revision) + ", '" + verb + "');\n";
 		}
 		script += "\n-- version after this script: " +
-		          (plan.heads_after.empty() ? std::string("base") : joined(plan.heads_after, ", ")) + "\n";
-		spi.finish();
+		          (plan.heads_after.empty() ? std::string("base") : core::join(plan.heads_after)) + "\n";
 	}
 	return text_datum(script);
 }
@@ -145,9 +89,9 @@ PFM_SQL_FUNCTION(pfm_offline_begin)
 	auto expected = optional_text(fcinfo, 0);
 	remember_call("offline script");
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_migrate.offline_begin", [](const CatalogState &) { return true; });
+	auto state = lock_and_read_state(spi, "pfm_migrate.offline_begin", [](const CatalogState &) { return true; });
 	core::check_state(state->graph, state->applied);
-	std::string current = joined(state->graph.version_heads(ids_of(state->applied)), ",");
+	std::string current = core::join(state->current_heads(), ",");
 	if (current != expected.value_or(""))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "the database is not at the state this script was generated for",
@@ -169,20 +113,18 @@ PFM_SQL_FUNCTION(pfm_record_step)
 		               "The direction is upgrade or downgrade.");
 	remember_call(("pfm_migrate.record_step('" + revision + "')").c_str());
 	Spi spi;
-	auto state = load_state_for_change(spi, "pfm_migrate.record_step", [](const CatalogState &) { return true; });
+	auto state = lock_and_read_state(spi, "pfm_migrate.record_step", [](const CatalogState &) { return true; });
 	if (!state->graph.find(revision))
 		throw core::Error(core::ErrorKind::unknown_revision, "can't locate revision identified by '" + revision + "'");
-	bool applied = false;
-	for (const auto &a : state->applied)
-		applied = applied || a.id == revision;
+	bool applied = state->is_applied(revision);
 	core::Direction dir = direction == "upgrade" ? core::Direction::upgrade : core::Direction::downgrade;
 	if (applied == (dir == core::Direction::upgrade))
 		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 		               "revision " + revision + (applied ? " is already applied" : " is not applied"));
 	double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 	record_steps(spi, dir, {StepRecord{revision, duration, now}});
-	auto after = load_state(spi, false);
-	sync_version_rows(spi, after->graph.version_heads(ids_of(after->applied)));
+	auto after = read_catalog_state(spi, false);
+	write_version_rows(spi, after->current_heads());
 	spi.finish();
 	PG_RETURN_VOID();
 }

@@ -1,3 +1,7 @@
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "pg/args.hpp"
 
 extern "C" {
@@ -109,7 +113,7 @@ text_datum(const std::string &value)
 namespace {
 
 Datum
-cell_datum(const Cell &cell, Oid type, bool *isnull)
+cell_datum(const Cell &cell, bool *isnull)
 {
 	*isnull = false;
 	switch (cell.kind) {
@@ -119,18 +123,19 @@ cell_datum(const Cell &cell, Oid type, bool *isnull)
 		double v = cell.number;
 		return pg_call([&] { return Float8GetDatum(v); });
 	}
-	case Cell::Kind::int4: return Int32GetDatum(static_cast<int32>(cell.number));
+	case Cell::Kind::int4: return Int32GetDatum(static_cast<int32>(cell.integer));
+	case Cell::Kind::int8: {
+		int64 v = cell.integer;
+		return pg_call([&] { return Int64GetDatum(v); });
+	}
+	case Cell::Kind::timestamptz: {
+		TimestampTz v = cell.integer;
+		return pg_call([&] { return TimestampTzGetDatum(v); });
+	}
 	case Cell::Kind::text: return text_datum(cell.text);
 	case Cell::Kind::name: {
 		const char *s = cell.text.c_str();
 		return pg_call([&] { return DirectFunctionCall1(namein, CStringGetDatum(s)); });
-	}
-	case Cell::Kind::timestamptz_text: {
-		const char *s = cell.text.c_str();
-		return pg_call([&] {
-			return DirectFunctionCall3(timestamptz_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid),
-			                           Int32GetDatum(-1));
-		});
 	}
 	case Cell::Kind::text_array: {
 		std::vector<Datum> elems;
@@ -141,7 +146,6 @@ cell_datum(const Cell &cell, Oid type, bool *isnull)
 		return pg_call([&] { return PointerGetDatum(construct_array(data, count, TEXTOID, -1, false, TYPALIGN_INT)); });
 	}
 	}
-	(void) type;
 	*isnull = true;
 	return 0;
 }
@@ -149,7 +153,7 @@ cell_datum(const Cell &cell, Oid type, bool *isnull)
 }  // namespace
 
 Datum
-return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows)
+return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows)
 {
 	struct Sink {
 		Tuplestorestate *store;
@@ -176,14 +180,21 @@ return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows)
 		MemoryContextSwitchTo(old);
 		return Sink{store, desc};
 	});
-	for (const Row &row : rows) {
-		std::vector<Datum> values(row.size());
-		std::unique_ptr<bool[]> nulls(new bool[row.size() + 1]);
-		for (std::size_t i = 0; i < row.size(); i++)
-			values[i] = cell_datum(row[i], InvalidOid, &nulls[i]);
+	const auto columns = static_cast<std::size_t>(sink.desc->natts);
+	std::vector<Datum> values(columns);
+	std::unique_ptr<bool[]> nulls(new bool[columns + 1]);
+	for (const ResultRow &row : rows) {
+		if (row.size() != columns)
+			internal_error("a result row has " + std::to_string(row.size()) + " cells for " + std::to_string(columns) +
+			               " columns");
+		for (std::size_t i = 0; i < columns; i++)
+			values[i] = cell_datum(row[i], &nulls[i]);
 		Datum *v = values.data();
 		bool *nl = nulls.get();
-		pg_call([&] { tuplestore_putvalues(sink.store, sink.desc, v, nl); });
+		pg_call([&] {
+			tuplestore_putvalues(sink.store, sink.desc, v, nl);
+			CHECK_FOR_INTERRUPTS();
+		});
 	}
 	return static_cast<Datum>(0);
 }

@@ -1,12 +1,14 @@
 // Reading SQL arguments into C++ values, and returning text / rows to PostgreSQL.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pg/boundary.hpp"
+#include "pg/spi.hpp"
 
 namespace pfm::pg {
 
@@ -21,24 +23,27 @@ Datum text_datum(const std::string &value);
 
 // One cell of a result row (typed by the function's declared result columns).
 struct Cell {
-	enum class Kind { null, text, boolean, float8, int4, text_array, timestamptz_text, name } kind = Kind::null;
+	enum class Kind { null, text, boolean, float8, int4, int8, text_array, timestamptz, name } kind = Kind::null;
 	std::string text;
 	std::vector<std::string> list;
 	bool flag = false;
 	double number = 0;
+	std::int64_t integer = 0;
 	static Cell null() { return Cell{}; }
 	static Cell of(std::string s) { Cell c; c.kind = Kind::text; c.text = std::move(s); return c; }
 	static Cell of_optional(const std::optional<std::string> &s) { return s ? of(*s) : null(); }
 	static Cell of(bool b) { Cell c; c.kind = Kind::boolean; c.flag = b; return c; }
 	static Cell of(double d) { Cell c; c.kind = Kind::float8; c.number = d; return c; }
 	static Cell of(std::vector<std::string> l) { Cell c; c.kind = Kind::text_array; c.list = std::move(l); return c; }
-	static Cell int4(int i) { Cell c; c.kind = Kind::int4; c.number = i; return c; }
-	static Cell timestamptz(std::string s) { Cell c; c.kind = Kind::timestamptz_text; c.text = std::move(s); return c; }
+	static Cell int4(int i) { Cell c; c.kind = Kind::int4; c.integer = i; return c; }
+	static Cell int8(std::int64_t i) { Cell c; c.kind = Kind::int8; c.integer = i; return c; }
+	static Cell timestamptz(Timestamp t) { Cell c; c.kind = Kind::timestamptz; c.integer = t; return c; }
 	static Cell name(std::string s) { Cell c; c.kind = Kind::name; c.text = std::move(s); return c; }
 };
-using Row = std::vector<Cell>;
+using ResultRow = std::vector<Cell>;
 
 // Materializes rows into the function's tuplestore (set-returning functions).
-Datum return_rows(FunctionCallInfo fcinfo, const std::vector<Row> &rows);
+// A row with another number of cells than the result has columns is an internal error.
+Datum return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows);
 
 }  // namespace pfm::pg

@@ -1,31 +1,44 @@
 // THE C++ <-> PostgreSQL error boundary. The only file that mixes try/catch with PG_TRY.
 //
-//  1. Every SQL-callable function is defined with PFM_SQL_FUNCTION(name): extern "C" +
-//     PG_FUNCTION_INFO_V1, and its body runs inside guarded(), which catches every C++
-//     exception. guarded() raises ereport(ERROR) -- or rethrows a captured PostgreSQL error
-//     unchanged -- only after the catch block has ended, so no C++ object is alive when
-//     PostgreSQL longjmps.
+//  1. Every SQL-callable function (and the background worker's entry point) is defined with
+//     PFM_SQL_FUNCTION(name) / run inside guarded(), which catches every C++ exception
+//     inside its PG_TRY and raises ereport(ERROR) -- or rethrows a captured PostgreSQL
+//     error unchanged -- only after the catch block has ended, so no C++ object is alive
+//     when PostgreSQL longjmps.
 //  2. While a C++ object with a destructor is alive between guarded() and a PostgreSQL call
 //     that may ereport, that call runs inside pg_call(), which turns the ERROR into a C++
 //     PgError holding the copied ErrorData (SQLSTATE, detail, hint, context, position kept).
-//     Lambdas given to pg_call() hold only plain data: a longjmp skips their frames.
+//     pg_call() catches a C++ exception thrown by its lambda inside the PG_TRY and rethrows
+//     it after PG_END_TRY; the lambda's captures and result must need no destructor
+//     (checked at compile time), because a longjmp skips the lambda's frame.
 //  3. After a PgError is caught, no PostgreSQL work happens until guarded() rethrows it.
 //  4. Destructors never call PostgreSQL.
 #pragma once
 
 // C++ standard headers before postgres.h: port.h renames printf & co, c.h defines Min/Max/_.
+// (scripts/check-includes.sh fails the build when a file includes one after it.)
+// Everything the glue's headers use is included here, so no header of src/pg pulls one in
+// after a file has included this one.
+#include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <new>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "core/errors.hpp"
 
 extern "C" {
 #include "postgres.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 }
@@ -50,26 +63,56 @@ struct SqlError : std::exception {
 	const char *what() const noexcept override { return message.c_str(); }
 };
 
+// An invariant of the extension's own code broke (a bug): XX000 with this message.
+[[noreturn]] inline void
+internal_error(std::string message)
+{
+	throw SqlError(ERRCODE_INTERNAL_ERROR, "internal error in pfm_migrate: " + std::move(message));
+}
+
 // src/pg/error_map.cpp: the one place a core error kind gets its SQLSTATE.
 int sqlstate_for(core::ErrorKind kind);
 
-// Set by a state-changing call so that a failure leaves a LOG line naming who tried what.
+// The outermost guarded call's description, for the LOG line a failed state-changing call
+// leaves (src/module.cpp). remember_call() is ignored in nested calls, so an inner call
+// never renames the outer one.
 void remember_call(const char *description);
-void log_failed_call(const char *error_message);
-void forget_call();
 
-// Runs f (PostgreSQL calls only, plain data only) and turns a PostgreSQL ERROR into PgError.
+namespace detail {
+
+// Runs f() and stores a C++ exception it throws instead of letting it unwind; noexcept, so
+// nothing can leave a PG_TRY block through it.
+template <typename F>
+void
+invoke_catching(F &f, std::exception_ptr &thrown) noexcept
+{
+	try {
+		f();
+	} catch (...) {
+		thrown = std::current_exception();
+	}
+}
+
+template <typename T>
+constexpr bool needs_no_destructor = std::is_trivially_destructible_v<T>;
+
+}  // namespace detail
+
+// Runs f (PostgreSQL calls on plain data) and turns a PostgreSQL ERROR into PgError.
 template <typename F>
 auto
 pg_call(F &&f) -> decltype(f())
 {
 	using Result = decltype(f());
-	MemoryContext caller_context = CurrentMemoryContext;
-	ErrorData *volatile error = nullptr;
+	static_assert(detail::needs_no_destructor<std::decay_t<F>>,
+	              "pg_call: capture only plain data or references (a longjmp skips the lambda's frame)");
 	if constexpr (std::is_void_v<Result>) {
+		MemoryContext caller_context = CurrentMemoryContext;
+		ErrorData *volatile error = nullptr;
+		std::exception_ptr thrown;
 		PG_TRY();
 		{
-			f();
+			detail::invoke_catching(f, thrown);
 		}
 		PG_CATCH();
 		{
@@ -80,15 +123,31 @@ pg_call(F &&f) -> decltype(f())
 		PG_END_TRY();
 		if (error)
 			throw PgError(error);
+		if (thrown)
+			std::rethrow_exception(thrown);
 	} else {
+		static_assert(detail::needs_no_destructor<Result> && std::is_trivially_copyable_v<Result>,
+		              "pg_call: the result must be plain data (no destructor)");
 		// The result lives outside the setjmp frame, so a longjmp cannot clobber it.
 		Result result{};
-		pg_call([&] { result = f(); });
+		Result *out = &result;
+		pg_call([out, &f] { *out = f(); });
 		return result;
 	}
 }
 
+using SqlFunctionBody = Datum (*)(FunctionCallInfo);
+
 namespace detail {
+
+// How a guarded call failed, in fixed buffers: the catch blocks must not call PostgreSQL.
+struct Failure {
+	bool failed = false;
+	ErrorData *pg_error = nullptr;
+	int sqlstate = ERRCODE_INTERNAL_ERROR;
+	char message[1024], detail[2048], hint[1024], context[1024];
+};
+
 // Copies prefix + text into a fixed buffer, truncating; never allocates.
 inline void
 copy_text(char *dst, std::size_t size, const char *prefix, const char *text = "") noexcept
@@ -99,72 +158,67 @@ copy_text(char *dst, std::size_t size, const char *prefix, const char *text = ""
 			dst[used++] = *p;
 	dst[used] = '\0';
 }
+
+// Runs the body; every C++ exception is recorded in `failure`. Defined in boundary.cpp.
+Datum run_body(SqlFunctionBody body, FunctionCallInfo fcinfo, Failure &failure) noexcept;
+
+// Call nesting (src/module.cpp): enter_call() returns the depth before the call.
+int enter_call();
+void leave_call(int depth);
+// The LOG line of a failed outermost state-changing call; emitted with interrupts held so
+// that a pending cancel cannot replace the error being rethrown.
+void log_failed_call(const char *error_message);
+
+[[noreturn]] void raise(Failure &failure);
+
 }  // namespace detail
 
-using SqlFunctionBody = Datum (*)(FunctionCallInfo);
-
-// How many guarded() calls are active in this backend (one instance across the module).
-inline int &
-nesting_depth()
-{
-	static int depth = 0;
-	return depth;
-}
+// How many guarded() calls are active in this backend (1 = the outermost).
+int nesting_depth();
 
 // Runs a SQL function body; every C++ exception becomes a PostgreSQL ERROR after the
-// C++ objects are gone.
+// C++ objects are gone. A PostgreSQL error that passes through (one raised outside
+// pg_call) still restores the nesting depth before it goes on.
 inline Datum
 guarded(SqlFunctionBody body, FunctionCallInfo fcinfo)
 {
-	ErrorData *pg_error = nullptr;
-	int sqlstate = ERRCODE_INTERNAL_ERROR;
-	// Fixed buffers: the catch blocks must not call PostgreSQL (palloc may longjmp).
-	char message[1024], detail[2048], hint[1024], context[1024];
-	message[0] = detail[0] = hint[0] = context[0] = '\0';
-
-	// Our SQL functions nest (a trigger inside a migration calls one): only the outermost
-	// call owns the remembered description of what is being tried.
-	const int depth = nesting_depth()++;
-	if (depth == 0)
-		forget_call();
-	try {
-		Datum result = body(fcinfo);
-		nesting_depth() = depth;
-		if (depth == 0)
-			forget_call();
-		return result;
-	} catch (const PgError &e) {
-		pg_error = e.data;
-	} catch (const SqlError &e) {
-		sqlstate = e.sqlstate;
-		detail::copy_text(message, sizeof message, e.message.c_str());
-		detail::copy_text(detail, sizeof detail, e.detail.c_str());
-		detail::copy_text(hint, sizeof hint, e.hint.c_str());
-		detail::copy_text(context, sizeof context, e.context.c_str());
-	} catch (const core::Error &e) {
-		sqlstate = sqlstate_for(e.kind);
-		detail::copy_text(message, sizeof message, e.what());
-		detail::copy_text(detail, sizeof detail, e.detail.c_str());
-		detail::copy_text(hint, sizeof hint, e.hint.c_str());
-	} catch (const std::bad_alloc &) {
-		sqlstate = ERRCODE_OUT_OF_MEMORY;
-		detail::copy_text(message, sizeof message, "out of memory");
-	} catch (const std::exception &e) {
-		detail::copy_text(message, sizeof message, "internal error in pfm_migrate: ", e.what());
-	} catch (...) {
-		detail::copy_text(message, sizeof message, "internal error in pfm_migrate: unknown C++ exception");
+	detail::Failure failure;
+	const int depth = detail::enter_call();
+	ErrorContextCallback *const context_at_entry = error_context_stack;
+	Datum result = 0;
+	PG_TRY();
+	{
+		sigjmp_buf *const own_frame = PG_exception_stack;
+		result = detail::run_body(body, fcinfo, failure);
+		// Whatever ran must have left the error stacks as it found them: a dangling
+		// PG_exception_stack makes the next ereport jump into a dead frame.
+		if (PG_exception_stack != own_frame || error_context_stack != context_at_entry) {
+			PG_exception_stack = own_frame;
+			error_context_stack = context_at_entry;
+			if (!failure.failed) {
+				failure.failed = true;
+				failure.sqlstate = ERRCODE_INTERNAL_ERROR;
+				detail::copy_text(failure.message, sizeof failure.message,
+				                  "internal error in pfm_migrate: the error stack was left pointing at a finished call");
+				failure.detail[0] = failure.hint[0] = failure.context[0] = '\0';
+			}
+		}
 	}
-
+	PG_CATCH();
+	{
+		detail::leave_call(depth);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	if (!failure.failed) {
+		detail::leave_call(depth);
+		return result;
+	}
 	// No C++ object is alive past this point.
-	nesting_depth() = depth;
 	if (depth == 0)
-		log_failed_call(pg_error ? pg_error->message : message);
-	if (pg_error)
-		ReThrowError(pg_error);
-	ereport(ERROR, (errcode(sqlstate), errmsg_internal("%s", message),
-	                detail[0] ? errdetail_internal("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0,
-	                context[0] ? (errcontext("%s", context)) : 0));
-	pg_unreachable();
+		detail::log_failed_call(failure.pg_error ? failure.pg_error->message : failure.message);
+	detail::leave_call(depth);
+	detail::raise(failure);
 }
 
 }  // namespace pfm::pg

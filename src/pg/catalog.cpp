@@ -1,112 +1,413 @@
+#include <string>
+#include <unordered_map>
+#include <vector>
+
 #include "pg/catalog.hpp"
 
+#include "core/sql_text.hpp"
+#include "core/text.hpp"
 #include "pg/boundary.hpp"
+
+extern "C" {
+#include "miscadmin.h"
+}
 
 namespace pfm::pg {
 
 namespace {
 
-std::vector<std::string>
-split_list(const Text &joined)
+// ---- pfm_migrate.revisions: the one table of its columns ---------------------------
+
+// One column of pfm_migrate.revisions as the engine uses it. `select` is what a read
+// selects (a column or an expression); `column` is what a write sets (nullptr: the server
+// computes it); `in_graph` columns are read when the graph is loaded (bodies are not).
+// `argument` names the pfm_register parameter an offline script passes it as.
+struct RevisionColumn {
+	const char *select;
+	const char *column;
+	bool in_graph;
+	CatalogVersion since;
+	void (*read)(const Row &row, int column, StoredRevision &r);
+	Param (*write)(const StoredRevision &r);
+	const char *argument;
+	// The argument's SQL text, or nullopt when it is at its default (left out).
+	std::optional<std::string> (*literal)(const StoredRevision &r);
+};
+
+std::optional<std::string>
+list_literal(const std::vector<std::string> &items)
 {
-	std::vector<std::string> out;
-	if (!joined || joined->empty())
-		return out;
-	std::size_t start = 0;
-	while (true) {
-		std::size_t comma = joined->find(',', start);
-		out.push_back(joined->substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-		if (comma == std::string::npos)
-			break;
-		start = comma + 1;
-	}
-	return out;
+	if (items.empty())
+		return std::nullopt;
+	return core::sql_text_array(items);
 }
 
-}  // namespace
+const RevisionColumn revision_columns[] = {
+	{"revision", "revision", true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.id = row.text_or(c, ""); },
+	 [](const StoredRevision &r) { return text_param(r.revision.id); }, "revision",
+	 [](const StoredRevision &r) -> std::optional<std::string> { return core::sql_literal(r.revision.id); }},
+	{"down_revisions", "down_revisions", true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.parents = row.text_array(c); },
+	 [](const StoredRevision &r) { return text_array_param(r.revision.parents); }, "down_revision",
+	 [](const StoredRevision &r) -> std::optional<std::string> {
+		 return r.revision.parents.empty() ? std::string("NULL") : core::sql_literal(core::join(r.revision.parents, ","));
+	 }},
+	{"branch_labels", "branch_labels", true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.branch_labels = row.text_array(c); },
+	 [](const StoredRevision &r) { return text_array_param(r.revision.branch_labels); }, "branch_labels",
+	 [](const StoredRevision &r) { return list_literal(r.revision.branch_labels); }},
+	{"depends_on", "depends_on", true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.depends_on = row.text_array(c); },
+	 [](const StoredRevision &r) { return text_array_param(r.revision.depends_on); }, "depends_on",
+	 [](const StoredRevision &r) { return list_literal(r.revision.depends_on); }},
+	{"message", "message", true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.message = row.text_or(c, ""); },
+	 [](const StoredRevision &r) { return text_param(r.revision.message.empty() ? Text() : Text(r.revision.message)); },
+	 "message",
+	 [](const StoredRevision &r) -> std::optional<std::string> {
+		 if (r.revision.message.empty())
+			 return std::nullopt;
+		 return core::dollar_quoted(r.revision.message);
+	 }},
+	{"upgrade", "upgrade", false, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.upgrade = row.text_or(c, ""); },
+	 [](const StoredRevision &r) { return text_param(r.upgrade); }, "upgrade",
+	 [](const StoredRevision &r) -> std::optional<std::string> { return core::dollar_quoted(r.upgrade); }},
+	{"downgrade", "downgrade", false, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) {
+		 r.downgrade = row.text(c);
+		 r.revision.has_downgrade = r.downgrade.has_value();
+	 },
+	 [](const StoredRevision &r) { return text_param(r.downgrade); }, "downgrade",
+	 [](const StoredRevision &r) -> std::optional<std::string> {
+		 return r.downgrade ? core::dollar_quoted(*r.downgrade) : std::string("NULL");
+	 }},
+	// Computed by the server; read only.
+	{"checksum", nullptr, true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.checksum = row.text_or(c, ""); }, nullptr, nullptr,
+	 nullptr},
+	{"downgrade IS NOT NULL", nullptr, true, CatalogVersion::v0_1_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.has_downgrade = row.boolean(c); }, nullptr, nullptr,
+	 nullptr},
+};
+
+bool
+present_in(const RevisionColumn &col, CatalogVersion version)
+{
+	return static_cast<int>(col.since) <= static_cast<int>(version);
+}
+
+// The statements over pfm_migrate.revisions for one catalog version, built once from the
+// column table.
+struct RevisionSql {
+	std::string select_graph;  // every registered revision, without bodies
+	std::string select_full;   // the named revisions ($1 text[]), with bodies
+	std::string insert;        // RETURNING checksum
+	std::string update;        // RETURNING checksum
+	std::vector<const RevisionColumn *> graph_columns, full_columns, written_columns;
+};
+
+const RevisionSql &
+revision_sql(CatalogVersion version)
+{
+	static std::unordered_map<int, RevisionSql> built;
+	auto found = built.find(static_cast<int>(version));
+	if (found != built.end())
+		return found->second;
+	RevisionSql s;
+	std::string graph_list, full_list, insert_columns, insert_values, assignments;
+	int n = 0;
+	for (const RevisionColumn &col : revision_columns) {
+		if (!present_in(col, version))
+			continue;
+		full_list += (full_list.empty() ? "" : ", ") + std::string(col.select);
+		s.full_columns.push_back(&col);
+		if (col.in_graph) {
+			graph_list += (graph_list.empty() ? "" : ", ") + std::string(col.select);
+			s.graph_columns.push_back(&col);
+		}
+		if (col.column) {
+			std::string placeholder = "$" + std::to_string(++n);
+			insert_columns += (insert_columns.empty() ? "" : ", ") + std::string(col.column);
+			insert_values += (insert_values.empty() ? "" : ", ") + placeholder;
+			if (n > 1)  // $1 is the revision id, the key
+				assignments += std::string(col.column) + " = " + placeholder + ", ";
+			s.written_columns.push_back(&col);
+		}
+	}
+	s.select_graph = "SELECT " + graph_list + " FROM pfm_migrate.revisions";
+	s.select_full = "SELECT " + full_list +
+	                " FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])";
+	s.insert = "INSERT INTO pfm_migrate.revisions (" + insert_columns + ") VALUES (" + insert_values +
+	           ") RETURNING checksum";
+	s.update = "UPDATE pfm_migrate.revisions SET " + assignments +
+	           "registered_by = CURRENT_USER, registered_at = pg_catalog.clock_timestamp()"
+	           " WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum";
+	return built.emplace(static_cast<int>(version), std::move(s)).first->second;
+}
+
+StoredRevision
+revision_from_row(const Row &row, const std::vector<const RevisionColumn *> &columns)
+{
+	StoredRevision r;
+	for (std::size_t i = 0; i < columns.size(); i++)
+		columns[i]->read(row, static_cast<int>(i + 1), r);
+	return r;
+}
+
+std::vector<Param>
+revision_params(const RevisionSql &sql, const StoredRevision &r)
+{
+	std::vector<Param> params;
+	params.reserve(sql.written_columns.size());
+	for (const RevisionColumn *col : sql.written_columns)
+		params.push_back(col->write(r));
+	return params;
+}
+
+bool
+same_param(const Param &a, const Param &b)
+{
+	return a.kind == b.kind && a.isnull == b.isnull && a.text == b.text && a.list == b.list && a.flag == b.flag &&
+	       a.number == b.number && a.numbers == b.numbers && a.integer == b.integer;
+}
+
+std::string
+written_checksum(Spi &spi, const std::string &sql, const std::vector<Param> &params, const std::string &id)
+{
+	if (spi.run(sql, params) != 1)
+		internal_error("writing revision " + id + " did not return its checksum");
+	return spi.row(0).text_or(1, "");
+}
+
+// ---- the state cache ------------------------------------------------------------------
+
+struct StateCache {
+	std::string key;  // "<xmin>:<generation>:<version>" of the catalog_generation row version
+	StatePtr state;
+};
+StateCache state_cache;
+
+CatalogVersion
+version_from_text(const Text &text)
+{
+	if (!text)
+		throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, "extension \"pfm_migrate\" is not installed",
+		               {}, "Run CREATE EXTENSION pfm_migrate.");
+	// Released versions in order; a version this library does not know is newer than it.
+	if (*text == "0.1.0")
+		return CatalogVersion::v0_1_0;
+	return newest_catalog;
+}
 
 std::vector<core::AppliedRevision>
-load_applied(Spi &spi, bool read_only)
+read_applied(Spi &spi, bool read_only)
 {
 	std::uint64_t n = spi.run("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only);
 	std::vector<core::AppliedRevision> applied;
 	applied.reserve(n);
 	for (std::uint64_t i = 0; i < n; i++) {
-		std::vector<Text> row = spi.texts(i);
-		applied.push_back({std::move(row[0]).value_or(""), std::move(row[1]).value_or("")});
+		Row row = spi.row(i);
+		applied.push_back({row.text_or(1, ""), row.text_or(2, "")});
+		if ((i & 0xfff) == 0xfff)
+			pg_call([] { CHECK_FOR_INTERRUPTS(); });
 	}
 	return applied;
 }
 
-namespace {
-struct StateCache {
-	std::string key;  // "<xmin>:<generation>" of the catalog_generation row version
-	StatePtr state;
-};
-StateCache state_cache;
-
 CatalogState
-read_state(Spi &spi, bool read_only)
+read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 {
-	// Ids and labels cannot contain commas, so joined lists are unambiguous and cheap to read.
-	std::uint64_t n = spi.run(
-		"SELECT revision, pg_catalog.array_to_string(down_revisions, ','),"
-		" pg_catalog.array_to_string(depends_on, ','), pg_catalog.array_to_string(branch_labels, ','),"
-		" message, checksum, CASE WHEN downgrade IS NULL THEN '' ELSE 'd' END FROM pfm_migrate.revisions",
-		{}, read_only);
+	const RevisionSql &sql = revision_sql(version);
+	std::uint64_t n = spi.run(sql.select_graph, {}, read_only);
 	std::vector<core::Revision> revisions;
 	revisions.reserve(n);
 	for (std::uint64_t i = 0; i < n; i++) {
-		std::vector<Text> row = spi.texts(i);
-		core::Revision r;
-		r.id = std::move(row[0]).value_or("");
-		r.parents = split_list(row[1]);
-		r.depends_on = split_list(row[2]);
-		r.branch_labels = split_list(row[3]);
-		r.message = std::move(row[4]).value_or("");
-		r.checksum = std::move(row[5]).value_or("");
-		r.has_downgrade = row[6] && !row[6]->empty();
-		revisions.push_back(std::move(r));
+		revisions.push_back(std::move(revision_from_row(spi.row(i), sql.graph_columns).revision));
+		if ((i & 0xfff) == 0xfff)
+			pg_call([] { CHECK_FOR_INTERRUPTS(); });
 	}
 	core::RevisionGraph graph(std::move(revisions));
-	return CatalogState{std::move(graph), load_applied(spi, read_only)};
+	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
 }
+
 }  // namespace
 
+// ---- public functions ---------------------------------------------------------------------
+
+bool
+StoredRevision::same_content(const StoredRevision &other) const
+{
+	const RevisionSql &sql = revision_sql(newest_catalog);
+	for (const RevisionColumn *col : sql.written_columns)
+		if (!same_param(col->write(*this), col->write(other)))
+			return false;
+	return true;
+}
+
+std::vector<std::string>
+CatalogState::applied_ids() const
+{
+	std::vector<std::string> ids;
+	ids.reserve(applied.size());
+	for (const auto &a : applied)
+		ids.push_back(a.id);
+	return ids;
+}
+
+bool
+CatalogState::is_applied(const std::string &id) const
+{
+	for (const auto &a : applied)
+		if (a.id == id)
+			return true;
+	return false;
+}
+
+CatalogVersion
+read_catalog_version(Spi &spi, bool read_only)
+{
+	std::uint64_t n = spi.run("SELECT extversion FROM pg_catalog.pg_extension"
+	                          " WHERE extname OPERATOR(pg_catalog.=) 'pfm_migrate'",
+	                          {}, read_only);
+	return version_from_text(n == 1 ? spi.row(0).text(1) : Text());
+}
+
 StatePtr
-load_state(Spi &spi, bool read_only)
+read_catalog_state(Spi &spi, bool read_only)
 {
 	// Every statement that changes revisions or applied creates a new version of this row
 	// (a statement trigger), in the same (sub)transaction: same xmin and generation means
-	// the same catalog content.
-	// A transaction that changed the catalog itself always reads it afresh.
-	std::uint64_t n = spi.run("SELECT xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
-	                          " generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(xmin)"
-	                          " FROM pfm_migrate.catalog_generation",
-	                          {}, read_only);
-	bool cacheable = n == 1 && !spi.boolean(0, 2);
-	std::string key = cacheable ? spi.text_or(0, 1, "") : std::string();
+	// the same catalog content. A transaction that changed the catalog itself always reads
+	// it afresh.
+	std::uint64_t n = spi.run(
+		"SELECT g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
+		" g.generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(g.xmin),"
+		" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate')"
+		" FROM pfm_migrate.catalog_generation g",
+		{}, read_only);
+	if (n != 1)
+		internal_error("pfm_migrate.catalog_generation holds " + std::to_string(n) + " rows instead of one");
+	Row row = spi.row(0);
+	Text version_text = row.text(3);
+	CatalogVersion version = version_from_text(version_text);
+	bool cacheable = !row.boolean(2);
+	std::string key = cacheable ? row.text_or(1, "") + ":" + version_text.value_or("") : std::string();
 	if (cacheable && state_cache.state && state_cache.key == key)
 		return state_cache.state;
-	auto state = std::make_shared<const CatalogState>(read_state(spi, read_only));
+	auto state = std::make_shared<const CatalogState>(read_state_uncached(spi, version, read_only));
 	if (cacheable)
 		state_cache = StateCache{key, state};
 	return state;
 }
 
-std::vector<std::string>
-load_version_rows(Spi &spi, bool read_only)
+std::vector<StoredRevision>
+read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only)
 {
-	std::uint64_t n = spi.run("SELECT version_num FROM pfm_migrate.version ORDER BY version_num COLLATE \"C\"", {},
-	                          read_only);
+	const RevisionSql &sql = revision_sql(read_catalog_version(spi, read_only));
+	std::uint64_t n = spi.run(sql.select_full, {text_array_param(ids)}, read_only);
+	std::unordered_map<std::string, StoredRevision> by_id;
+	by_id.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++) {
+		StoredRevision r = revision_from_row(spi.row(i), sql.full_columns);
+		std::string id = r.revision.id;
+		by_id.emplace(std::move(id), std::move(r));
+	}
+	std::vector<StoredRevision> out;
+	out.reserve(ids.size());
+	for (const std::string &id : ids) {
+		auto it = by_id.find(id);
+		if (it == by_id.end())
+			throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE, "revision " + id + " is no longer registered",
+			               "It was unregistered while this call was reading the catalog.", "Retry the call.");
+		out.push_back(it->second);
+	}
+	return out;
+}
+
+std::optional<StoredRevision>
+read_revision(Spi &spi, const std::string &id, bool read_only)
+{
+	const RevisionSql &sql = revision_sql(read_catalog_version(spi, read_only));
+	if (spi.run(sql.select_full, {text_array_param({id})}, read_only) == 0)
+		return std::nullopt;
+	return revision_from_row(spi.row(0), sql.full_columns);
+}
+
+std::string
+insert_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
+{
+	const RevisionSql &sql = revision_sql(version);
+	return written_checksum(spi, sql.insert, revision_params(sql, r), r.revision.id);
+}
+
+std::string
+update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
+{
+	const RevisionSql &sql = revision_sql(version);
+	return written_checksum(spi, sql.update, revision_params(sql, r), r.revision.id);
+}
+
+void
+delete_revision(Spi &spi, const std::string &id)
+{
+	spi.run("WITH d AS (DELETE FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
+	        " INSERT INTO pfm_migrate.audit (operation, revision, checksum) SELECT 'unregister', $1, checksum FROM d",
+	        {text_param(id)});
+}
+
+std::vector<RegisterArgument>
+register_arguments(const StoredRevision &r)
+{
+	std::vector<RegisterArgument> out;
+	for (const RevisionColumn &col : revision_columns) {
+		if (!col.argument)
+			continue;
+		if (std::optional<std::string> literal = col.literal(r))
+			out.push_back({col.argument, std::move(*literal)});
+	}
+	return out;
+}
+
+std::unordered_map<std::string, AppliedDetail>
+read_applied_details(Spi &spi)
+{
+	std::uint64_t n =
+		spi.run("SELECT revision, applied_at, applied_by, duration_ms, stamped FROM pfm_migrate.applied", {}, true);
+	std::unordered_map<std::string, AppliedDetail> out;
+	out.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++) {
+		Row row = spi.row(i);
+		out[row.text_or(1, "")] =
+			AppliedDetail{row.timestamptz(2).value_or(0), row.text_or(3, ""), row.float8(4), row.boolean(5)};
+	}
+	return out;
+}
+
+std::optional<std::string>
+read_applied_checksum(Spi &spi, const std::string &id)
+{
+	if (spi.run("SELECT checksum FROM pfm_migrate.applied WHERE revision OPERATOR(pg_catalog.=) $1", {text_param(id)}) ==
+	    0)
+		return std::nullopt;
+	return spi.row(0).text_or(1, "");
+}
+
+std::vector<std::string>
+read_version_rows(Spi &spi, bool read_only)
+{
+	std::uint64_t n = spi.run(
+		"SELECT version_num FROM pfm_migrate.version ORDER BY version_num COLLATE pg_catalog.\"C\"", {}, read_only);
 	std::vector<std::string> rows;
+	rows.reserve(n);
 	for (std::uint64_t i = 0; i < n; i++)
-		rows.push_back(spi.text_or(i, 1, ""));
+		rows.push_back(spi.row(i).text_or(1, ""));
 	return rows;
 }
 
 void
-sync_version_rows(Spi &spi, const std::vector<std::string> &heads)
+write_version_rows(Spi &spi, const std::vector<std::string> &heads)
 {
 	spi.run("DELETE FROM pfm_migrate.version WHERE version_num OPERATOR(pg_catalog.<>) ALL ($1)",
 	        {text_array_param(heads)});
@@ -114,66 +415,11 @@ sync_version_rows(Spi &spi, const std::vector<std::string> &heads)
 	        {text_array_param(heads)});
 }
 
-std::unordered_map<std::string, AppliedDetail>
-load_applied_details(Spi &spi)
-{
-	std::uint64_t n = spi.run("SELECT revision, applied_at::pg_catalog.text, applied_by::pg_catalog.text, stamped"
-	                          " FROM pfm_migrate.applied",
-	                          {}, true);
-	std::unordered_map<std::string, AppliedDetail> out;
-	out.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++)
-		out[spi.text_or(i, 1, "")] = AppliedDetail{spi.text_or(i, 2, ""), spi.text_or(i, 3, ""), spi.boolean(i, 4)};
-	return out;
-}
-
-std::optional<StoredRevision>
-load_revision(Spi &spi, const std::string &id)
-{
-	std::uint64_t n = spi.run("SELECT pg_catalog.array_to_string(down_revisions, ','),"
-	                          " pg_catalog.array_to_string(depends_on, ','), pg_catalog.array_to_string(branch_labels, ','),"
-	                          " message, checksum, upgrade, downgrade"
-	                          " FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1",
-	                          {text_param(id)}, false);
-	if (n == 0)
-		return std::nullopt;
-	StoredRevision s;
-	s.revision.id = id;
-	s.revision.parents = split_list(spi.text(0, 1));
-	s.revision.depends_on = split_list(spi.text(0, 2));
-	s.revision.branch_labels = split_list(spi.text(0, 3));
-	s.revision.message = spi.text_or(0, 4, "");
-	s.revision.checksum = spi.text_or(0, 5, "");
-	s.upgrade = spi.text_or(0, 6, "");
-	s.downgrade = spi.text(0, 7);
-	s.revision.has_downgrade = s.downgrade.has_value();
-	return s;
-}
-
-std::unordered_map<std::string, std::string>
-load_bodies(Spi &spi, const std::vector<std::string> &ids, core::Direction direction)
-{
-	const char *sql = direction == core::Direction::upgrade
-	                      ? "SELECT revision, upgrade FROM pfm_migrate.revisions"
-	                        " WHERE revision OPERATOR(pg_catalog.=) ANY ($1)"
-	                      : "SELECT revision, downgrade FROM pfm_migrate.revisions"
-	                        " WHERE revision OPERATOR(pg_catalog.=) ANY ($1)";
-	std::uint64_t n = spi.run(sql, {text_array_param(ids)}, false);
-	std::unordered_map<std::string, std::string> bodies;
-	bodies.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++)
-		bodies[spi.text_or(i, 1, "")] = spi.text_or(i, 2, "");
-	return bodies;
-}
-
 void
-append_audit(Spi &spi, const char *operation, const std::string &revision, const Text &direction,
-             std::optional<double> duration_ms, const Text &checksum)
+audit_registration(Spi &spi, const char *operation, const std::string &revision, const std::string &checksum)
 {
-	spi.run("INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum)"
-	        " VALUES ($1, $2, $3, $4, $5)",
-	        {text_param(std::string(operation)), text_param(revision), text_param(direction), float8_param(duration_ms),
-	         text_param(checksum)});
+	spi.run("INSERT INTO pfm_migrate.audit (operation, revision, checksum) VALUES ($1, $2, $3)",
+	        {text_param(std::string(operation)), text_param(revision), text_param(checksum)});
 }
 
 void
@@ -183,6 +429,9 @@ record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> 
 		return;
 	std::vector<std::string> ids;
 	std::vector<double> durations, finished;
+	ids.reserve(steps.size());
+	durations.reserve(steps.size());
+	finished.reserve(steps.size());
 	for (const StepRecord &s : steps) {
 		ids.push_back(s.revision);
 		durations.push_back(s.duration_ms);
@@ -231,6 +480,16 @@ record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector
 		        " SELECT 'stamp', a.revision, 'upgrade', a.checksum FROM a"
 		        " JOIN u ON u.id OPERATOR(pg_catalog.=) a.revision ORDER BY u.ord",
 		        {text_array_param(mark)});
+}
+
+std::string
+extension_schema(Spi &spi)
+{
+	std::uint64_t n = spi.run("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+	                          " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
+	                          " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'",
+	                          {}, true);
+	return n == 1 ? spi.row(0).text_or(1, "public") : std::string("public");
 }
 
 }  // namespace pfm::pg

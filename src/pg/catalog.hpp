@@ -1,4 +1,10 @@
-// Reads and writes of the pfm_migrate.* catalog, returning core values.
+// Every read and write of the pfm_migrate.* catalog: named functions over plain structs.
+// The SQL and the column positions live in catalog.cpp and nowhere else.
+//
+// Adding a per-revision attribute: one field (in core::Revision when planning needs it,
+// else in StoredRevision), one row in catalog.cpp's revision_columns (its column, the
+// catalog version that added it, how it is read, written and written into an offline
+// script), and one argument of pfm_register. The column itself comes with an upgrade script.
 #pragma once
 
 #include <memory>
@@ -13,41 +19,73 @@
 
 namespace pfm::pg {
 
-struct CatalogState {
-	core::RevisionGraph graph;
-	std::vector<core::AppliedRevision> applied;
-};
+// The extension version whose SQL objects are installed in this database: the library
+// serves every released one until ALTER EXTENSION pfm_migrate UPDATE runs.
+enum class CatalogVersion : int { v0_1_0 = 100 };
+constexpr CatalogVersion newest_catalog = CatalogVersion::v0_1_0;
 
-struct AppliedDetail {
-	std::string applied_at;  // timestamptz text
-	std::string applied_by;
-	bool stamped = false;
-};
+CatalogVersion read_catalog_version(Spi &spi, bool read_only);
 
-using StatePtr = std::shared_ptr<const CatalogState>;
-
-// The registered graph and the applied set. A backend keeps the last state it loaded
-// and reuses it while pfm_migrate.catalog_generation shows the same row version.
-StatePtr load_state(Spi &spi, bool read_only);
-
-// The version rows as stored, sorted.
-std::vector<std::string> load_version_rows(Spi &spi, bool read_only);
-// Rewrites pfm_migrate.version to exactly these heads.
-void sync_version_rows(Spi &spi, const std::vector<std::string> &heads);
-std::vector<core::AppliedRevision> load_applied(Spi &spi, bool read_only);
-std::unordered_map<std::string, AppliedDetail> load_applied_details(Spi &spi);
-
-// A registered revision with everything pfm_register compares and the offline script needs.
+// A registered revision: what the graph needs plus the bodies.
 struct StoredRevision {
 	core::Revision revision;  // id, parents, depends_on, labels, message, checksum, has_downgrade
 	std::string upgrade;
-	std::optional<std::string> downgrade;
-};
-std::optional<StoredRevision> load_revision(Spi &spi, const std::string &id);
+	Text downgrade;           // nullopt = irreversible
 
-// The bodies of the given revisions for one direction, keyed by id.
-std::unordered_map<std::string, std::string> load_bodies(Spi &spi, const std::vector<std::string> &ids,
-                                                         core::Direction direction);
+	// Same registered content (what pfm_register compares; the checksum is the server's).
+	bool same_content(const StoredRevision &other) const;
+};
+
+// The registered graph and the applied set, as one snapshot saw them.
+struct CatalogState {
+	core::RevisionGraph graph;
+	std::vector<core::AppliedRevision> applied;
+	CatalogVersion version;
+
+	std::vector<std::string> applied_ids() const;
+	std::vector<std::string> current_heads() const { return graph.version_heads(applied_ids()); }
+	bool is_applied(const std::string &id) const;
+};
+using StatePtr = std::shared_ptr<const CatalogState>;
+
+// The graph (no bodies) and the applied set. A backend keeps the last state it read and
+// reuses it while pfm_migrate.catalog_generation shows the same row version.
+StatePtr read_catalog_state(Spi &spi, bool read_only);
+
+// Full rows (bodies included) of these revisions, in the order asked; a revision that is
+// not registered (any more) is an error naming it, never an empty value.
+std::vector<StoredRevision> read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only);
+std::optional<StoredRevision> read_revision(Spi &spi, const std::string &id, bool read_only);
+
+// Writes a revision (pfm_register); each returns the checksum the server computed.
+std::string insert_revision(Spi &spi, CatalogVersion version, const StoredRevision &r);
+std::string update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r);
+// Removes an unregistered-to-be revision and writes its audit row (pfm_unregister).
+void delete_revision(Spi &spi, const std::string &id);
+
+// One named argument of a pfm_register call that reproduces r (offline scripts); arguments
+// at their default are left out, so the call also runs against older catalogs.
+struct RegisterArgument {
+	const char *name;
+	std::string literal;  // SQL text
+};
+std::vector<RegisterArgument> register_arguments(const StoredRevision &r);
+
+// When, by whom and how a revision was applied.
+struct AppliedDetail {
+	Timestamp applied_at = 0;
+	std::string applied_by;
+	std::optional<double> duration_ms;
+	bool stamped = false;
+};
+std::unordered_map<std::string, AppliedDetail> read_applied_details(Spi &spi);
+// The checksum a revision was applied with; nullopt when it is not applied.
+std::optional<std::string> read_applied_checksum(Spi &spi, const std::string &id);
+
+// The version rows as stored, sorted bytewise.
+std::vector<std::string> read_version_rows(Spi &spi, bool read_only);
+// Rewrites pfm_migrate.version to exactly these heads.
+void write_version_rows(Spi &spi, const std::vector<std::string> &heads);
 
 // One step that ran: which revision, how long its body took, when it finished.
 struct StepRecord {
@@ -65,7 +103,10 @@ void record_steps(Spi &spi, core::Direction direction, const std::vector<StepRec
 // as applied (stamped), one audit row per revision, in the order given.
 void record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark);
 
-void append_audit(Spi &spi, const char *operation, const std::string &revision, const Text &direction,
-                  std::optional<double> duration_ms, const Text &checksum);
+// An audit row of a registration ("register", "replace").
+void audit_registration(Spi &spi, const char *operation, const std::string &revision, const std::string &checksum);
+
+// The schema the extension's functions live in, quoted for SQL text.
+std::string extension_schema(Spi &spi);
 
 }  // namespace pfm::pg

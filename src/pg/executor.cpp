@@ -1,8 +1,10 @@
-#include "pg/executor.hpp"
-
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
+
+#include "pg/executor.hpp"
 
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
@@ -151,15 +153,23 @@ struct RawStatement {
 	const char *refusal;
 };
 
-int
-line_of(const std::string &body, int location)
-{
-	int line = 1;
-	for (int i = 0; i < location && i < static_cast<int>(body.size()); i++)
-		if (body[static_cast<std::size_t>(i)] == '\n')
-			line++;
-	return line;
-}
+// Line numbers of increasing positions in one text, counted once over the whole text.
+class LineCounter {
+public:
+	explicit LineCounter(const std::string &text) : text_(text) {}
+	int line_at(std::size_t position)
+	{
+		for (; scanned_ < position && scanned_ < text_.size(); scanned_++)
+			if (text_[scanned_] == '\n')
+				line_++;
+		return line_;
+	}
+
+private:
+	const std::string &text_;
+	std::size_t scanned_ = 0;
+	int line_ = 1;
+};
 
 }  // namespace
 
@@ -193,7 +203,10 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 
 	std::vector<BodyStatement> statements;
 	statements.reserve(static_cast<std::size_t>(parsed.count));
+	LineCounter lines(body);
 	for (int i = 0; i < parsed.count; i++) {
+		if ((i & 0x3ff) == 0x3ff)
+			pg_call([] { CHECK_FOR_INTERRUPTS(); });
 		const RawStatement &rs = parsed.items[i];
 		// A statement's location starts right after the previous semicolon: skip the blanks.
 		std::size_t start = static_cast<std::size_t>(rs.location);
@@ -201,7 +214,7 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 		while (start < end && std::isspace(static_cast<unsigned char>(body[start])))
 			start++;
 		std::string sql = body.substr(start, end - start);
-		int line = line_of(body, static_cast<int>(start));
+		int line = lines.line_at(start);
 		if (rs.refusal) {
 			std::string shown = sql.size() > 200 ? sql.substr(0, 200) + "..." : sql;
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -246,6 +259,9 @@ execute_body(Spi & /* connected */, const std::string &revision, core::Direction
 			error_context_stack = &callback;
 			int result = SPI_execute(c->statement, false, 0);
 			error_context_stack = callback.previous;
+			// Free each statement's result as it goes (extension.c does the same).
+			SPI_freetuptable(SPI_tuptable);
+			CHECK_FOR_INTERRUPTS();
 			return result;
 		});
 		if (rc < 0)

@@ -1,6 +1,6 @@
-#include "pg/locking.hpp"
-
 #include <string>
+
+#include "pg/locking.hpp"
 
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
@@ -88,7 +88,7 @@ acquire_migration_lock(Spi &spi)
 		{text_param(std::to_string(static_cast<std::uint64_t>(migration_lock_key) >> 32)),
 		 text_param(std::to_string(static_cast<std::uint64_t>(migration_lock_key) & 0xffffffffULL))},
 		false);
-	std::string holders = n > 0 ? spi.text_or(0, 1, "an unknown process") : "an unknown process";
+	std::string holders = n > 0 ? spi.row(0).text_or(1, "an unknown process") : "an unknown process";
 	throw SqlError(ERRCODE_LOCK_NOT_AVAILABLE, "could not obtain the migration lock",
 	               "Process " + holders + " holds the lock; waited " + std::to_string(lock_timeout_ms) + " ms.",
 	               "Another migration is running. Retry once it has finished, or raise pfm_migrate.lock_timeout.");
@@ -96,15 +96,15 @@ acquire_migration_lock(Spi &spi)
 
 
 StatePtr
-load_state_for_change(Spi &spi, const char *function_name,
+lock_and_read_state(Spi &spi, const char *function_name,
                       const std::function<bool(const CatalogState &)> &has_work_left)
 {
 	require_writable(function_name);
 	bool waited = acquire_migration_lock(spi);
-	auto seen = load_state(spi, false);
+	auto seen = read_catalog_state(spi, false);
 	if (!waited || !uses_transaction_snapshot())
 		return seen;
-	auto latest = with_latest_snapshot([&] { return load_state(spi, true); });
+	auto latest = with_latest_snapshot([&] { return read_catalog_state(spi, true); });
 	if (latest == seen)  // the same catalog generation: nothing changed while we waited
 		return seen;
 	if (has_work_left(*latest))

@@ -22,7 +22,7 @@ bool acquire_migration_lock(Spi &spi);
 // the session it waited for committed: when has_work_left says nothing is left to do it
 // goes on from that state (a no-op); otherwise it fails with 40001 rather than apply
 // anything twice from a stale snapshot.
-StatePtr load_state_for_change(Spi &spi, const char *function_name,
+StatePtr lock_and_read_state(Spi &spi, const char *function_name,
                                    const std::function<bool(const CatalogState &)> &has_work_left);
 
 // True when the transaction reads through one snapshot (REPEATABLE READ, SERIALIZABLE).

@@ -1,7 +1,11 @@
+#include <cstdint>
+#include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "pg/spi.hpp"
 
 #include "pg/boundary.hpp"
-#include "pg/spi.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -9,6 +13,8 @@ extern "C" {
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 }
 
 namespace pfm::pg {
@@ -56,6 +62,22 @@ float8_array_param(const std::vector<double> &value)
 	return p;
 }
 
+Param
+int4_param(int value)
+{
+	Param p{Param::Kind::int4};
+	p.integer = value;
+	return p;
+}
+
+Param
+int8_param(std::int64_t value)
+{
+	Param p{Param::Kind::int8};
+	p.integer = value;
+	return p;
+}
+
 namespace {
 
 Oid
@@ -67,193 +89,329 @@ type_of(const Param &p)
 	case Param::Kind::boolean: return BOOLOID;
 	case Param::Kind::float8: return FLOAT8OID;
 	case Param::Kind::float8_array: return FLOAT8ARRAYOID;
+	case Param::Kind::int4: return INT4OID;
+	case Param::Kind::int8: return INT8OID;
 	}
 	return InvalidOid;
 }
 
-// Session-lifetime plan cache keyed by the statement literal; plans are SPI_keepplan'd, and
+// Session-lifetime plan cache keyed by the statement text; plans are SPI_keepplan'd, and
 // PostgreSQL's plan cache re-plans them when the catalog changes underneath.
-std::unordered_map<const char *, SPIPlanPtr> plan_cache;
+std::unordered_map<std::string, SPIPlanPtr> plan_cache;
 
-void
-check_rc(int rc, const char *sql)
+SPIPlanPtr
+prepared_plan(const std::string &sql, const std::vector<Param> &params)
 {
-	if (rc < 0)
-		throw SqlError(ERRCODE_INTERNAL_ERROR, "internal query failed", std::string("SPI result: ") + std::to_string(rc),
-		               {}, std::string("internal query: ") + sql);
+	if (auto it = plan_cache.find(sql); it != plan_cache.end())
+		return it->second;
+	std::vector<Oid> types(params.size());
+	for (std::size_t i = 0; i < params.size(); i++)
+		types[i] = type_of(params[i]);
+	const char *text = sql.c_str();
+	Oid *argtypes = types.data();
+	const int nargs = static_cast<int>(types.size());
+	struct Prepared {
+		SPIPlanPtr plan;
+		int result;
+	};
+	Prepared p = pg_call([&] {
+		SPIPlanPtr plan = SPI_prepare(text, nargs, argtypes);
+		if (plan)
+			SPI_keepplan(plan);
+		return Prepared{plan, SPI_result};
+	});
+	if (!p.plan)
+		internal_error("could not prepare an internal query (SPI result " + std::to_string(p.result) + "): " + sql);
+	plan_cache.emplace(sql, p.plan);
+	return p.plan;
+}
+
+Datum
+array_datum(int count, Oid element_type, const std::vector<std::string> *texts, const std::vector<double> *numbers)
+{
+	return pg_call([&] {
+		Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+		for (int k = 0; k < count; k++)
+			elems[k] = texts ? PointerGetDatum(cstring_to_text_with_len((*texts)[static_cast<std::size_t>(k)].data(),
+			                                                             static_cast<int>((*texts)[static_cast<std::size_t>(k)].size())))
+			                 : Float8GetDatum((*numbers)[static_cast<std::size_t>(k)]);
+		int16 typlen;
+		bool typbyval;
+		char typalign;
+		get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+		return PointerGetDatum(construct_array(elems, count, element_type, typlen, typbyval, typalign));
+	});
+}
+
+Datum
+datum_of(const Param &p)
+{
+	switch (p.kind) {
+	case Param::Kind::text: {
+		const std::string &s = p.text;
+		return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
+	}
+	case Param::Kind::text_array: return array_datum(static_cast<int>(p.list.size()), TEXTOID, &p.list, nullptr);
+	case Param::Kind::boolean: return BoolGetDatum(p.flag);
+	case Param::Kind::float8: {
+		double v = p.number;
+		return pg_call([&] { return Float8GetDatum(v); });
+	}
+	case Param::Kind::float8_array: return array_datum(static_cast<int>(p.numbers.size()), FLOAT8OID, nullptr, &p.numbers);
+	case Param::Kind::int4: return Int32GetDatum(static_cast<int32>(p.integer));
+	case Param::Kind::int8: {
+		int64 v = p.integer;
+		return pg_call([&] { return Int64GetDatum(v); });
+	}
+	}
+	internal_error("unknown parameter kind");
 }
 
 }  // namespace
 
-Spi::Spi()
+Spi::Spi(Mode mode) : mode_(mode)
 {
-	int rc = pg_call([] { return SPI_connect(); });
+	const int options = mode == Mode::nonatomic ? SPI_OPT_NONATOMIC : 0;
+	int rc = pg_call([&] { return SPI_connect_ext(options); });
 	if (rc != SPI_OK_CONNECT)
-		throw SqlError(ERRCODE_INTERNAL_ERROR, "could not connect to SPI manager");
+		internal_error("could not connect to the SPI manager (SPI result " + std::to_string(rc) + ")");
 }
 
 void
 Spi::finish()
 {
+	free_result();
 	pg_call([] { SPI_finish(); });
 }
 
-std::uint64_t
-Spi::run(const char *sql, const std::vector<Param> &params, bool read_only)
+void
+Spi::forget_result()
 {
-	const int nargs = static_cast<int>(params.size());
-	std::vector<Oid> types(params.size());
-	for (std::size_t i = 0; i < params.size(); i++)
-		types[i] = type_of(params[i]);
+	result_ = nullptr;
+	rows_ = 0;
+}
 
-	SPIPlanPtr plan = nullptr;
-	if (auto it = plan_cache.find(sql); it != plan_cache.end())
-		plan = it->second;
-	if (!plan) {
-		Oid *argtypes = types.data();
-		plan = pg_call([&] {
-			SPIPlanPtr p = SPI_prepare(sql, nargs, argtypes);
-			if (p)
-				SPI_keepplan(p);
-			return p;
-		});
-		if (!plan)
-			check_rc(SPI_result, sql);
-		plan_cache[sql] = plan;
-	}
+void
+Spi::free_result()
+{
+	auto *result = static_cast<SPITupleTable *>(result_);
+	forget_result();
+	if (result)
+		pg_call([&] { SPI_freetuptable(result); });
+}
 
+std::uint64_t
+Spi::run(const std::string &sql, const std::vector<Param> &params, bool read_only)
+{
+	free_result();
+	SPIPlanPtr plan = prepared_plan(sql, params);
 	std::vector<Datum> values(params.size());
 	std::vector<char> nulls(params.size(), ' ');
 	for (std::size_t i = 0; i < params.size(); i++) {
-		const Param &p = params[i];
-		if (p.isnull) {
+		if (params[i].isnull)
 			nulls[i] = 'n';
-			continue;
-		}
-		switch (p.kind) {
-		case Param::Kind::text: {
-			const char *data = p.text.data();
-			int len = static_cast<int>(p.text.size());
-			values[i] = pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(data, len)); });
-			break;
-		}
-		case Param::Kind::text_array: {
-			std::vector<const char *> items;
-			std::vector<int> lens;
-			for (const auto &s : p.list) {
-				items.push_back(s.data());
-				lens.push_back(static_cast<int>(s.size()));
-			}
-			const char **item_data = items.data();
-			const int *item_lens = lens.data();
-			int count = static_cast<int>(items.size());
-			values[i] = pg_call([&] {
-				Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
-				for (int k = 0; k < count; k++)
-					elems[k] = PointerGetDatum(cstring_to_text_with_len(item_data[k], item_lens[k]));
-				return PointerGetDatum(construct_array(elems, count, TEXTOID, -1, false, TYPALIGN_INT));
-			});
-			break;
-		}
-		case Param::Kind::boolean: values[i] = BoolGetDatum(p.flag); break;
-		case Param::Kind::float8: {
-			double v = p.number;
-			values[i] = pg_call([&] { return Float8GetDatum(v); });
-			break;
-		}
-		case Param::Kind::float8_array: {
-			const double *numbers = p.numbers.data();
-			int count = static_cast<int>(p.numbers.size());
-			values[i] = pg_call([&] {
-				Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
-				for (int k = 0; k < count; k++)
-					elems[k] = Float8GetDatum(numbers[k]);
-				return PointerGetDatum(construct_array(elems, count, FLOAT8OID, sizeof(double), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			});
-			break;
-		}
-		}
+		else
+			values[i] = datum_of(params[i]);
 	}
 	Datum *value_ptr = values.data();
 	const char *null_ptr = nulls.data();
-	int rc = pg_call([&] { return SPI_execute_plan(plan, value_ptr, null_ptr, read_only, 0); });
-	check_rc(rc, sql);
-	return SPI_processed;
+	struct Outcome {
+		int rc;
+		uint64 processed;
+		SPITupleTable *table;
+	};
+	Outcome out = pg_call([&] {
+		int rc = SPI_execute_plan(plan, value_ptr, null_ptr, read_only, 0);
+		return Outcome{rc, SPI_processed, SPI_tuptable};
+	});
+	if (out.rc < 0)
+		internal_error("internal query failed (SPI result " + std::to_string(out.rc) + "): " + sql);
+	result_ = out.table;
+	rows_ = out.table ? out.processed : 0;
+	return out.processed;
+}
+
+Row
+Spi::row(std::uint64_t index) const
+{
+	if (result_ == nullptr || index >= rows_)
+		internal_error("row " + std::to_string(index) + " read from a result of " + std::to_string(rows_) + " rows");
+	auto *table = static_cast<SPITupleTable *>(result_);
+	const int natts = table->tupdesc->natts;
+	Row r;
+	r.values_.resize(static_cast<std::size_t>(natts));
+	r.nulls_.resize(static_cast<std::size_t>(natts));
+	r.types_.resize(static_cast<std::size_t>(natts));
+	Datum *values = reinterpret_cast<Datum *>(r.values_.data());
+	static_assert(sizeof(Datum) == sizeof(std::uintptr_t), "Datum is a uintptr_t");
+	bool *nulls = reinterpret_cast<bool *>(r.nulls_.data());
+	static_assert(sizeof(bool) == sizeof(char), "bool is one byte");
+	unsigned *types = r.types_.data();
+	pg_call([&] {
+		heap_deform_tuple(table->vals[index], table->tupdesc, values, nulls);
+		for (int i = 0; i < natts; i++)
+			types[i] = TupleDescAttr(table->tupdesc, i)->atttypid;
+	});
+	return r;
+}
+
+void
+Spi::commit()
+{
+	if (mode_ != Mode::nonatomic)
+		internal_error("commit() on an atomic SPI connection");
+	forget_result();  // SPI releases the old transaction's results itself
+	pg_call([] {
+		SPI_commit();
+#if PG_VERSION_NUM < 150000
+		SPI_start_transaction();
+#endif
+	});
+}
+
+void
+Spi::rollback()
+{
+	if (mode_ != Mode::nonatomic)
+		internal_error("rollback() on an atomic SPI connection");
+	forget_result();
+	pg_call([] {
+		SPI_rollback();
+#if PG_VERSION_NUM < 150000
+		SPI_start_transaction();
+#endif
+	});
+}
+
+std::uintptr_t
+Row::datum(int column, bool *isnull, const unsigned *accepted, int n_accepted, const char *what) const
+{
+	if (column < 1 || column > columns())
+		internal_error("column " + std::to_string(column) + " read from a row of " + std::to_string(columns()) +
+		               " columns");
+	const auto i = static_cast<std::size_t>(column - 1);
+	bool type_ok = false;
+	for (int k = 0; k < n_accepted; k++)
+		type_ok = type_ok || types_[i] == accepted[k];
+	if (!type_ok)
+		internal_error("column " + std::to_string(column) + " has type " + std::to_string(types_[i]) + ", read as " +
+		               what);
+	*isnull = nulls_[i] != 0;
+	return values_[i];
 }
 
 Text
-Spi::text(std::uint64_t row, int column) const
+Row::text(int column) const
 {
-	struct Ref {
-		const char *data;
-		int len;
-		bool isnull;
-	};
-	Ref ref = pg_call([&] {
-		bool isnull = false;
-		Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
-		if (isnull)
-			return Ref{nullptr, 0, true};
-		if (SPI_gettypeid(SPI_tuptable->tupdesc, column) == TEXTOID) {
-			struct varlena *t = PG_DETOAST_DATUM_PACKED(d);
-			return Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t)), false};
-		}
-		char *s = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column);
-		return Ref{s, static_cast<int>(strlen(s)), false};
-	});
-	if (ref.isnull)
+	static const unsigned accepted[] = {TEXTOID, VARCHAROID, NAMEOID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 3, "text");
+	if (isnull)
 		return std::nullopt;
-	return std::string(ref.data, static_cast<std::size_t>(ref.len));
-}
-
-std::vector<Text>
-Spi::texts(std::uint64_t row) const
-{
 	struct Ref {
 		const char *data;
-		int len;
-		bool isnull;
+		std::size_t len;
 	};
-	constexpr int max_columns = 16;
-	Ref refs[max_columns];
-	int ncols = pg_call([&] {
-		TupleDesc desc = SPI_tuptable->tupdesc;
-		int n = desc->natts < max_columns ? desc->natts : max_columns;
-		Datum values[max_columns];
-		bool nulls[max_columns];
-		heap_deform_tuple(SPI_tuptable->vals[row], desc, values, nulls);
-		for (int i = 0; i < n; i++) {
-			if (nulls[i] || TupleDescAttr(desc, i)->atttypid != TEXTOID) {
-				refs[i] = Ref{nullptr, 0, true};
-				continue;
-			}
-			struct varlena *t = PG_DETOAST_DATUM_PACKED(values[i]);
-			refs[i] = Ref{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t)), false};
+	const bool is_name = types_[static_cast<std::size_t>(column - 1)] == NAMEOID;
+	Ref ref = pg_call([&] {
+		if (is_name) {
+			const char *s = NameStr(*DatumGetName(d));
+			return Ref{s, strlen(s)};
 		}
-		return n;
+		struct varlena *t = PG_DETOAST_DATUM_PACKED(d);
+		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
 	});
-	std::vector<Text> out;
-	out.reserve(static_cast<std::size_t>(ncols));
-	for (int i = 0; i < ncols; i++)
-		out.push_back(refs[i].isnull ? Text() : Text(std::string(refs[i].data, static_cast<std::size_t>(refs[i].len))));
-	return out;
+	return std::string(ref.data, ref.len);
 }
 
 std::string
-Spi::text_or(std::uint64_t row, int column, const char *fallback) const
+Row::text_or(int column, const char *fallback) const
 {
-	Text t = text(row, column);
+	Text t = text(column);
 	return t ? *t : std::string(fallback);
 }
 
-bool
-Spi::boolean(std::uint64_t row, int column) const
+std::vector<std::string>
+Row::text_array(int column) const
 {
-	return pg_call([&] {
-		bool isnull = false;
-		Datum d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, &isnull);
-		return !isnull && DatumGetBool(d);
+	static const unsigned accepted[] = {TEXTARRAYOID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 1, "text[]");
+	std::vector<std::string> out;
+	if (isnull)
+		return out;
+	struct Elements {
+		Datum *values;
+		bool *nulls;
+		int count;
+	};
+	Elements e = pg_call([&] {
+		Elements el{nullptr, nullptr, 0};
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &el.values, &el.nulls, &el.count);
+		return el;
 	});
+	out.reserve(static_cast<std::size_t>(e.count));
+	for (int k = 0; k < e.count; k++) {
+		if (e.nulls[k])
+			internal_error("NULL element in a text[] column");
+		Datum item = e.values[k];
+		struct Ref {
+			const char *data;
+			std::size_t len;
+		};
+		Ref ref = pg_call([&] {
+			struct varlena *t = PG_DETOAST_DATUM_PACKED(item);
+			return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
+		});
+		out.emplace_back(ref.data, ref.len);
+	}
+	return out;
+}
+
+bool
+Row::boolean(int column) const
+{
+	static const unsigned accepted[] = {BOOLOID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 1, "boolean");
+	return !isnull && DatumGetBool(d);
+}
+
+std::optional<double>
+Row::float8(int column) const
+{
+	static const unsigned accepted[] = {FLOAT8OID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 1, "double precision");
+	if (isnull)
+		return std::nullopt;
+	return DatumGetFloat8(d);
+}
+
+std::optional<std::int64_t>
+Row::int8(int column) const
+{
+	static const unsigned accepted[] = {INT2OID, INT4OID, INT8OID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 3, "integer");
+	if (isnull)
+		return std::nullopt;
+	switch (types_[static_cast<std::size_t>(column - 1)]) {
+	case INT2OID: return DatumGetInt16(d);
+	case INT4OID: return DatumGetInt32(d);
+	default: return DatumGetInt64(d);
+	}
+}
+
+std::optional<Timestamp>
+Row::timestamptz(int column) const
+{
+	static const unsigned accepted[] = {TIMESTAMPTZOID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 1, "timestamp with time zone");
+	if (isnull)
+		return std::nullopt;
+	return DatumGetTimestampTz(d);
 }
 
 }  // namespace pfm::pg

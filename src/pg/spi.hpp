@@ -1,6 +1,6 @@
 // Thin SPI facade: constant, schema-qualified internal statements, prepared once per
-// session, parameters passed as values (never concatenated), results copied into C++.
-// Every call that can ereport goes through pg_call().
+// session, parameters passed as values (never concatenated), results read through
+// bounds- and type-checked rows. Every call that can ereport goes through pg_call().
 #pragma once
 
 #include <cstdint>
@@ -12,13 +12,15 @@ namespace pfm::pg {
 
 using Text = std::optional<std::string>;  // std::nullopt = SQL NULL
 
+// A parameter of an internal statement.
 struct Param {
-	enum class Kind { text, text_array, boolean, float8, float8_array } kind;
+	enum class Kind { text, text_array, boolean, float8, float8_array, int4, int8 } kind;
 	bool isnull = false;
 	std::string text;
 	std::vector<std::string> list;
 	std::vector<double> numbers;
 	double number = 0;
+	std::int64_t integer = 0;
 	bool flag = false;
 };
 
@@ -27,23 +29,61 @@ Param text_array_param(const std::vector<std::string> &value);
 Param bool_param(bool value);
 Param float8_param(std::optional<double> value);
 Param float8_array_param(const std::vector<double> &value);
+Param int4_param(int value);
+Param int8_param(std::int64_t value);
+
+// Microseconds since 2000-01-01 00:00 UTC: PostgreSQL's TimestampTz, kept exact.
+using Timestamp = std::int64_t;
+
+// One row of the last result, deformed once. Column numbers are 1-based; a column number
+// out of range or a column of another type than the accessor reads is an internal error
+// (XX000 with a message), never a wild read. Valid until the next Spi::run().
+class Row {
+public:
+	Text text(int column) const;                          // text, varchar or name
+	std::string text_or(int column, const char *fallback) const;
+	std::vector<std::string> text_array(int column) const;  // text[]; NULL reads as empty
+	bool boolean(int column) const;                       // NULL reads as false
+	std::optional<double> float8(int column) const;
+	std::optional<std::int64_t> int8(int column) const;   // int2, int4 or int8
+	std::optional<Timestamp> timestamptz(int column) const;
+	int columns() const { return static_cast<int>(types_.size()); }
+
+private:
+	friend class Spi;
+	std::vector<std::uintptr_t> values_;  // Datum
+	std::vector<char> nulls_;
+	std::vector<unsigned> types_;         // Oid
+	std::uintptr_t datum(int column, bool *isnull, const unsigned *accepted, int n_accepted, const char *what) const;
+};
 
 class Spi {
 public:
-	Spi();                  // SPI_connect
-	void finish();          // SPI_finish; call on the success path (never from a destructor)
+	enum class Mode { atomic, nonatomic };  // nonatomic: a procedure that commits (SPI_OPT_NONATOMIC)
+	explicit Spi(Mode mode = Mode::atomic);  // SPI_connect
+	void finish();                           // SPI_finish; on the success path (never from a destructor)
 	Spi(const Spi &) = delete;
 	Spi &operator=(const Spi &) = delete;
 
-	// Runs an internal statement (sql must be a string literal: it keys the plan cache).
-	// Returns the number of rows processed; results stay readable until the next run().
-	std::uint64_t run(const char *sql, const std::vector<Param> &params = {}, bool read_only = false);
+	// Runs an internal statement, prepared once per session and kept (the statement text is
+	// the key). Frees the previous result first. Returns the number of rows processed.
+	std::uint64_t run(const std::string &sql, const std::vector<Param> &params = {}, bool read_only = false);
 
-	Text text(std::uint64_t row, int column) const;    // 1-based column
-	// All columns of a row of text-typed columns at once (one tuple deform): for bulk reads.
-	std::vector<Text> texts(std::uint64_t row) const;
-	std::string text_or(std::uint64_t row, int column, const char *fallback) const;
-	bool boolean(std::uint64_t row, int column) const; // NULL reads as false
+	// Row `row` (0-based) of the last result; out of range is an internal error.
+	Row row(std::uint64_t row) const;
+	std::uint64_t rows() const { return rows_; }
+
+	// Nonatomic mode only: commits (or rolls back) the transaction and starts a new one.
+	// Every result and snapshot of the old transaction is gone afterwards.
+	void commit();
+	void rollback();
+
+private:
+	Mode mode_;
+	void *result_ = nullptr;  // SPITupleTable of the last run(), freed by the next one
+	std::uint64_t rows_ = 0;
+	void free_result();
+	void forget_result();
 };
 
 }  // namespace pfm::pg

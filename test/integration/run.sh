@@ -84,6 +84,18 @@ if [ -n "${PFM_SERVER_LOG:-}" ]; then
 	check "a failed call writes a LOG line" "1" \
 		"$(grep -c "pfm_migrate: pfm_upgrade('bad') by user \"$PGUSER\".*failed: division by zero" "$PFM_SERVER_LOG" | head -1 | sed 's/^[1-9][0-9]*$/1/')"
 fi
+# A nested call (a body calling pfm_register) is refused and does not rename the outer call.
+q pfm_it_a -c "SELECT pfm_register('nested', 'g4', 'SELECT pfm_register(''inner'')', 'SELECT 1', 'nests')" >/dev/null
+q pfm_it_a -c "SET application_name = 'it-nested'" -c "SELECT * FROM pfm_upgrade('nested')" >/dev/null 2>&1 || true
+q pfm_it_a -c "SELECT pfm_unregister('nested')" >/dev/null
+if [ -z "${PFM_SERVER_LOG:-}" ]; then
+	check "PFM_SERVER_LOG names the server log (the LOG-line checks need it)" "set" "unset"
+else
+	sleep 0.2
+	check "a nested call's failure is logged under the outer call" "1" \
+		"$(grep -c "pfm_migrate: pfm_upgrade('nested') by user .*failed: pfm_register() cannot be called from inside a migration body" "$PFM_SERVER_LOG" | sed 's/^[1-9][0-9]*$/1/')"
+	check "the inner call is not what the LOG line names" "0" "$(grep -c "pfm_migrate: pfm_register('inner')" "$PFM_SERVER_LOG" || true)"
+fi
 check "a failed call leaves no audit row" "0" "$(q pfm_it_a -c "SELECT count(*) FROM pfm_migrate.audit WHERE revision = 'bad' AND operation = 'upgrade'")"
 
 # 4. a backend killed in the middle of a migration leaves everything as it was.
@@ -126,6 +138,25 @@ check "a hot standby refuses pfm_upgrade" "ERROR:  cannot run pfm_upgrade() on a
 check "a hot standby still answers pfm_current" "k2" "$(psql -qAtX -h "$standby/sock" -p 5499 -d pfm_it_d -c 'SELECT pfm_current()')"
 pfm_cluster_stop "$standby/data"
 
-for db in pfm_it_a pfm_it_b pfm_it_c pfm_it_d; do q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db"; done
+
+# 7. pfm_upgrade_sql while another session registers and unregisters a pending revision:
+#    the script and its bodies come from one snapshot; never a crashed backend.
+fresh_db pfm_it_e
+q pfm_it_e -c "SELECT pfm_register('e1', NULL, 'SELECT 1', 'SELECT 1', 'base')" >/dev/null
+crashes_before=$(grep -c "terminated by signal" "${PFM_SERVER_LOG:-/dev/null}" || true)
+for _ in $(seq 1 150); do
+	printf '%s\n' "SELECT pfm_register('e2', 'e1', 'SELECT 2', 'SELECT 2', 'pending');" "SELECT pfm_unregister('e2');"
+done | psql -qAtX -d pfm_it_e >/dev/null 2>&1 &
+churn=$!
+for _ in $(seq 1 300); do printf '%s\n' "SELECT length(pfm_upgrade_sql('heads')) > 0;"; done |
+	psql -qAtX -v VERBOSITY=sqlstate -d pfm_it_e >"$work/race.out" 2>&1 || true
+wait "$churn" || true
+check "pfm_upgrade_sql during register/unregister: every call answers or asks to retry" "" \
+	"$(grep -v -x -e 't' -e 'ERROR:  40001' "$work/race.out" | sort -u | head -3)"
+check "pfm_upgrade_sql during register/unregister: all 300 calls came back" "300" "$(wc -l <"$work/race.out" | tr -d ' ')"
+check "pfm_upgrade_sql during register/unregister: no backend crashed" "$crashes_before" \
+	"$(grep -c "terminated by signal" "${PFM_SERVER_LOG:-/dev/null}" || true)"
+
+for db in pfm_it_a pfm_it_b pfm_it_c pfm_it_d pfm_it_e; do q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db"; done
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -43,3 +43,8 @@ EXTRA_CLEAN += $(OBJS:.o=.d)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -r test/pgtap
+
+# The Debian package, built in a clean copy of the tree; prints the path of the .deb.
+.PHONY: deb
+deb:
+	scripts/build-deb.sh

@@ -8,7 +8,9 @@ CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
 GLUE_SRCS   = $(sort $(wildcard src/pg/*.cpp src/api/*.cpp src/*.cpp))
 OBJS        = $(CORE_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
-DATA        = $(EXTENSION)--$(EXTVERSION).sql
+# Every install and upgrade script (pfm_migrate--X.sql, pfm_migrate--X--Y.sql): ALTER EXTENSION
+# ... UPDATE needs the upgrade scripts installed beside the default version's install script.
+DATA        = $(sort $(wildcard $(EXTENSION)--*.sql))
 
 REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=. --load-extension=plpgsql
@@ -43,3 +45,8 @@ EXTRA_CLEAN += $(OBJS:.o=.d)
 .PHONY: prove
 prove:
 	pg_prove --ext .sql -r test/pgtap
+
+# The Debian package, built in a clean copy of the tree; prints the path of the .deb.
+.PHONY: deb
+deb:
+	scripts/build-deb.sh

@@ -8,6 +8,17 @@ PG_MAJOR=${PG_MAJOR:-15}
 pfm_log() { printf '==> %s\n' "$*" >&2; }
 pfm_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# pfm_apt_get ARGS...: apt-get as root, non-interactive, quiet, after one `apt-get update` per run.
+pfm_apt_get() {
+	[ "$(id -u)" = 0 ] || pfm_die "needs root: apt-get $* (run as root, or install the packages yourself)"
+	export DEBIAN_FRONTEND=noninteractive
+	if [ -z "${PFM_APT_UPDATED:-}" ]; then
+		apt-get update -qq >/dev/null
+		PFM_APT_UPDATED=1
+	fi
+	apt-get -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # Debian packages the build and the tests need, by the command or file that proves them present.
 pfm_ensure_deps() {
 	local missing=()
@@ -23,11 +34,8 @@ pfm_ensure_deps() {
 	/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
 	/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
 	if [ "${#missing[@]}" -gt 0 ]; then
-		[ "$(id -u)" = 0 ] || pfm_die "missing packages: ${missing[*]} (run as root, or install them)"
 		pfm_log "installing: ${missing[*]}"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq >/dev/null
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		pfm_apt_get install "${missing[@]}"
 	fi
 	# PFM_PG_BIN points at another PostgreSQL installation (a private copy, another build):
 	# builds, installs and throwaway clusters then use it instead of the system one.
@@ -81,4 +89,28 @@ pfm_tmpdir() {
 	chmod 755 "$d"
 	[ "$(id -u)" = 0 ] && chown postgres: "$d"
 	printf '%s\n' "$d"
+}
+
+# The extension's version: default_version in pfm_migrate.control.
+pfm_default_version() {
+	sed -n "s/^default_version *= *'\\([^']*\\)'.*/\\1/p" "$PFM_ROOT/pfm_migrate.control"
+}
+
+# Prints one line for each release file whose version is not default_version (nothing when
+# all agree): META.json (version, provides' version and file) and debian/changelog. Needs perl and dpkg-dev.
+pfm_release_version_problems() {
+	local want changelog
+	want=$(pfm_default_version)
+	[ -f "$PFM_ROOT/pfm_migrate--$want.sql" ] || echo "pfm_migrate--$want.sql (the install script of default_version $want) is missing"
+	local -a meta
+	read -ra meta < <(perl -MJSON::PP -0777 -ne '$m = decode_json($_)->{provides}{pfm_migrate};
+		print join(" ", decode_json($_)->{version}, $m->{version}, $m->{file}), "\n"' "$PFM_ROOT/META.json" ||
+		echo unreadable unreadable unreadable)
+	[ "${meta[0]}" = "$want" ] || echo "META.json: version is ${meta[0]}, pfm_migrate.control's default_version is $want"
+	[ "${meta[1]}" = "$want" ] || echo "META.json: provides.pfm_migrate.version is ${meta[1]}, default_version is $want"
+	[ "${meta[2]}" = "pfm_migrate--$want.sql" ] ||
+		echo "META.json: provides.pfm_migrate.file is ${meta[2]}, the install script of $want is pfm_migrate--$want.sql"
+	changelog=$(cd "$PFM_ROOT" && dpkg-parsechangelog -S Version)
+	[ "$changelog" = "$want" ] ||
+		echo "debian/changelog: the newest entry is $changelog, default_version is $want (add an entry for $want)"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test and exits non-zero on any failure:
 #   GoogleTest (core), the differential test against Alembic 1.8, pg_regress, isolation,
-#   pgTAP, and the dev/deploy script tests -- against a throwaway PostgreSQL cluster.
+#   pgTAP, and the dev/deploy script tests -- against a throwaway PostgreSQL cluster -- and,
+#   last, the Debian package installed on, then purged from, the system PostgreSQL.
 # On a fresh Debian 12 machine it installs what it needs (as root).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -53,6 +54,9 @@ PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/r
 if [ -x test/scripts/run.sh ]; then
 	PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
 fi
+# Last: it replaces the `make install` copy in the system PostgreSQL with the package, then
+# purges the package (it skips itself unless root and PFM_PG_BIN is unset).
+run_suite "Debian package (build, install, SQL suites, purge)" test/package/run.sh
 
 echo
 echo "== summary =="

@@ -23,7 +23,7 @@ case "${1:-}" in
 esac
 
 started=$(date +%s)
-pfm_ensure_deps # PostgreSQL 15, the build tools, python3-alembic
+pfm_ensure_deps --tests # PostgreSQL 15, the build tools, python3-alembic
 if ! /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
 	[ "$(id -u)" = 0 ] || pfm_die "missing package: python3-psycopg2 (run as root, or install it)"
 	pfm_log "installing: python3-psycopg2"

@@ -48,11 +48,10 @@ if [ -n "$from" ]; then
 fi
 pfm_find_migrations
 [ ${#MIGRATION_FILES[@]} -gt 0 ] || fail $EX_USAGE "no migration files in $MIGRATIONS_DIR"
-pfm_check_connection
 
-[ "$(pg -At -v t="$table" -f - <<<"SELECT to_regclass(:'t') IS NOT NULL;")" = t ] ||
+[ "$(pfm_query "SELECT to_regclass(:'t') IS NOT NULL" -v t="$table")" = t ] ||
 	fail $EX_USAGE "no table $table in this database: is it managed by Alembic?"
-mapfile -t rows < <(pg -At -c "SELECT version_num FROM $table ORDER BY version_num")
+mapfile -t rows < <(pfm_query "SELECT version_num FROM $table ORDER BY version_num")
 [ ${#rows[@]} -gt 0 ] || fail $EX_USAGE "$table is empty: the database is at base, there is nothing to adopt (run deploy.sh)"
 expected=$(
 	IFS=,
@@ -60,10 +59,23 @@ expected=$(
 )
 say "alembic_version: ${rows[*]}"
 
-if pfm_have_extension; then
-	before=$(pg -At -c "SELECT coalesce(pfm_current(), '')")
+if [ "$(pfm_query "SELECT count(*) FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate'")" = 1 ]; then
+	before=$(pfm_query "SELECT coalesce(pfm_current(), '')")
 	if [ "$before" = "$expected" ]; then
 		say "already adopted: pfm_current() is $before"
+		exit 0
+	fi
+	# Adopted earlier and deployed since: exactly the alembic_version rows and their ancestors
+	# were stamped, and pfm_migrate has moved on from there by upgrades.
+	adopted=$(pfm_query "WITH RECURSIVE anc(r) AS (
+	    SELECT unnest(string_to_array(:'rows', ','))
+	    UNION SELECT unnest(rv.down_revisions || rv.depends_on) FROM anc JOIN pfm_migrate.revisions rv ON rv.revision = anc.r)
+	  SELECT (SELECT count(*) FROM pfm_migrate.applied a WHERE a.stamped AND a.revision = ANY (string_to_array(:'rows', ','))) = :n
+	     AND NOT EXISTS (SELECT FROM pfm_migrate.applied a WHERE a.stamped AND a.revision NOT IN (SELECT r FROM anc))" \
+		-v n="${#rows[@]}" -v rows="$expected")
+	if [ "$adopted" = t ]; then
+		say "already adopted (every $table row was stamped); deployed since: pfm_current() is ${before:-base}"
+		say "$table still holds $expected: drop it once no environment needs Alembic"
 		exit 0
 	fi
 	[ -z "$before" ] || fail $EX_FAILED "pfm_migrate already has a state ($before) that differs from $table ($expected)"
@@ -76,9 +88,8 @@ for i in "${!rows[@]}"; do
 	vars+=(-v "r$i=${rows[$i]}")
 	stamps+=("SELECT pfm_stamp(:'r$i') WHERE NOT EXISTS (SELECT FROM pfm_history() WHERE revision = :'r$i' AND applied);")
 done
-pfm_run_txn COMMIT "\\o /dev/null
-${stamps[*]}
-\\o
+pfm_show_command_row() { [ "$1" != done ] || say "adopted: pfm_current() is $3"; }
+pfm_session write "${stamps[*]}
 SET LOCAL pfm_adopt.rows = :'rows';
 DO \$\$
 DECLARE
@@ -93,7 +104,6 @@ BEGIN
     END IF;
 END
 \$\$;
-SELECT coalesce(pfm_current(), 'base') AS pfm_cur \\gset
-\\echo adopted: pfm_current() is :pfm_cur" "${vars[@]}" ||
-	fail $EX_FAILED "adoption failed; nothing was changed (the transaction was rolled back)"
+SELECT 'done', '', coalesce(pfm_current(), 'base');" "${vars[@]}"
+pfm_require_session "adoption failed; nothing was changed (the transaction was rolled back)"
 say "next: scripts/deploy.sh plan   (what is still pending)"

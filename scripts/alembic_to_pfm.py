@@ -3,13 +3,14 @@
 
     scripts/alembic_to_pfm.py alembic/versions migrations/
 
-Every Alembic file NAME.py becomes NAME.sql, one self-registering
-`SELECT pfm_register(...)` call that keeps the revision, down_revision (a tuple
-becomes a merge, 'a,b'), branch_labels, depends_on and the first line of the
-docstring as the message. upgrade() and downgrade() may contain only
-op.execute(<string>) calls (a literal, sa.text(<literal>), or a module-level
-string constant), `pass` and docstrings; a downgrade() that only raises
-becomes an irreversible revision (downgrade => NULL).
+Every Alembic file NAME.py becomes NAME.sql in the migration file format (see
+the README): `-- pfm:` headers keeping the revision, down_revision (a tuple
+becomes a merge), branch_labels, depends_on and the first line of the
+docstring as the message, then an upgrade and a downgrade section.
+upgrade() and downgrade() may contain only op.execute(<string>) calls (a
+literal, sa.text(<literal>), or a module-level string constant), `pass` and
+docstrings; a downgrade() that only raises becomes an irreversible revision
+(`-- pfm:downgrade irreversible`).
 
 The files are read with `ast`, never imported or executed: converting runs
 none of the project's code (no database connection, no imports of the
@@ -28,6 +29,8 @@ import sys
 import textwrap
 
 REVISION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# What the migration file format reads as a header or section marker (core/migration_file.hpp).
+MARKER_RE = re.compile(r"^\s*--\s*pfm:(upgrade|downgrade|revision|parents|message|branch-labels|depends-on|transactional)\b")
 # SQLAlchemy's text() turns "\:" into ":" (an escaped bind-parameter colon).
 TEXT_COLON_ESCAPE = re.compile(r"\\:")
 # An unescaped :name is a bind parameter in text(), which Alembic would have needed a value for.
@@ -38,26 +41,6 @@ class Refused(Exception):
     def __init__(self, node, message):
         super().__init__(message)
         self.line = getattr(node, "lineno", 1)
-
-
-def sql_literal(value):
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_array(values):
-    return "ARRAY[" + ", ".join(sql_literal(v) for v in values) + "]"
-
-
-def dollar_quote(body, tag):
-    """Dollar-quote body with a tag that does not occur in it ('' when empty)."""
-    if not body:
-        return "''"
-    n = 0
-    candidate = tag
-    while "$" + candidate + "$" in body:
-        n += 1
-        candidate = "%s%d" % (tag, n)
-    return "$%s$\n%s\n$%s$" % (candidate, body, candidate)
 
 
 def string_value(node, constants):
@@ -196,20 +179,28 @@ def convert_file(path, source_label):
     doc = ast.get_docstring(tree) or ""
     message = doc.strip().splitlines()[0].strip() if doc.strip() else None
 
-    args = ["    revision      => %s" % sql_literal(revision),
-            "    down_revision => %s" % (sql_literal(",".join(parents)) if parents else "NULL"),
-            "    message       => %s" % (sql_literal(message) if message else "NULL")]
-    if labels:
-        args.append("    branch_labels => %s" % sql_array(labels))
-    if depends:
-        args.append("    depends_on    => %s" % sql_array(depends))
-    args.append("    upgrade       => %s" % dollar_quote(upgrade, "up"))
-    args.append("    downgrade     => %s" % (dollar_quote(downgrade, "down") if downgrade is not None else "NULL"))
+    for section, body in (("upgrade", upgrade), ("downgrade", downgrade or "")):
+        for line in body.splitlines():
+            if MARKER_RE.match(line):
+                raise Refused(functions[section], "the %s SQL has a line that reads like a -- pfm: header or marker: %r"
+                              % (section, line.strip()))
     header = ["-- %s" % (message or revision), "--",
               "-- Converted from the Alembic file %s by scripts/alembic_to_pfm.py" % source_label,
-              "-- Revision ID: %s" % revision,
-              "-- Revises: %s" % (", ".join(parents) if parents else "(base)")]
-    text = "\n".join(header) + "\nSELECT pfm_register(\n" + ",\n".join(args) + "\n);\n"
+              "-- pfm:revision %s" % revision,
+              "-- pfm:parents %s" % (", ".join(parents) if parents else "base")]
+    if message:
+        header.append("-- pfm:message %s" % message)
+    if labels:
+        header.append("-- pfm:branch-labels %s" % ", ".join(labels))
+    if depends:
+        header.append("-- pfm:depends-on %s" % ", ".join(depends))
+    text = "\n".join(header) + "\n\n-- pfm:upgrade\n"
+    if upgrade.strip():
+        text += upgrade.strip() + "\n"
+    if downgrade is None:
+        text += "\n-- pfm:downgrade irreversible\n"
+    else:
+        text += "\n-- pfm:downgrade\n" + (downgrade.strip() + "\n" if downgrade.strip() else "")
     return revision, text
 
 

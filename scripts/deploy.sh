@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # scripts/deploy.sh — deploy the migration files to a PostgreSQL server with pfm_migrate.
 #
-#   scripts/deploy.sh [--no-backup]  backup, load every file + pfm_upgrade('head') in ONE transaction, health
-#   scripts/deploy.sh migrate [T]    load every file + pfm_upgrade(T, default head) in one transaction
-#   scripts/deploy.sh plan [T]       dry run: what migrate would do (everything rolled back)
-#   scripts/deploy.sh health [--db-only]   pfm_status() + pfm_check(); non-zero when pending/drifted/broken
+#   scripts/deploy.sh [--no-backup]  plan; when something is pending, backup and migrate; then health
+#   scripts/deploy.sh migrate [T]    load the files + pfm_upgrade(T, default head), in ONE transaction
+#   scripts/deploy.sh plan [T]       what migrate would do (read-only: changes nothing)
+#   scripts/deploy.sh health [--db-only]   pfm_status() + pfm_check() with the files (read-only);
+#                                    non-zero when pending, drifted, broken or a file is missing
+#   scripts/deploy.sh stamp T        load the files + pfm_stamp(T): mark as applied, run nothing
 #   scripts/deploy.sh sql [FILE [T]] the offline upgrade script (pfm_upgrade_sql) written to FILE
 #   scripts/deploy.sh downgrade T    pfm_downgrade(T) in one transaction (T is required: -1, a revision, base)
+#
+# Migration files are data: their names and contents are handed to the server (pfm_load,
+# pfm_preview), which reads them; nothing in a file is ever run by loading it. Loading makes
+# the registered revisions exactly the files' (an unapplied revision without a file is removed).
 #
 # The server: DATABASE_URL (a libpq URI or conninfo string), else the usual PG* variables.
 # MIGRATIONS_DIR (default ./migrations; from the repository root, examples/pfm/migrations),
 # BACKUP_DIR (default ./backups).
 #
 # Exit codes: 0 done / healthy; 1 usage or environment error (bad arguments, no migrations,
-# cannot connect); 2 a migration failed, nothing was applied (the transaction rolled back);
-# 3 unhealthy (pending, drifted, broken, or the extension is missing); 4 the backup failed,
-# nothing was applied.
+# cannot connect); 2 a migration, a file or the plan failed, nothing was applied (the
+# transaction rolled back); 3 unhealthy (pending, drifted, broken, a file missing, or the
+# extension is missing); 4 the backup failed, nothing was applied.
 #
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
@@ -37,12 +43,19 @@ fail() { # fail CODE MESSAGE
 PFM_CONN=()
 [ -n "${DATABASE_URL:-}" ] && PFM_CONN=(-d "$DATABASE_URL")
 export PGAPPNAME=${PGAPPNAME:-pfm_deploy}
+# Migration files are UTF-8 text.
+export PGCLIENTENCODING=UTF8
 
 pg() { psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@"; }
-# pg_script ARGS: a psql script on stdin. psql prefixes each message with "psql:<stdin>:LINE:";
-# drop that (messages from a migration file keep their prefix: it names the file).
-pg_script() {
-	{ pg "$@" -f - 2>&1 1>&3 3>&- | sed -u 's/^psql:<stdin>:[0-9]*: //' >&2 3>&-; } 3>&1
+# pfm_query SQL [psql args]: the value(s) a query returns; exit 1 when psql cannot connect,
+# exit 2 when the query fails.
+pfm_query() {
+	local sql=$1 out rc=0
+	shift
+	out=$(printf '%s\n' "$sql;" | pg -At "$@" -f - 2>&1) || rc=$?
+	[ $rc -eq 2 ] && fail $EX_USAGE "cannot connect: $out"
+	[ $rc -eq 0 ] || fail $EX_FAILED "$out"
+	printf '%s\n' "$out"
 }
 
 # Sets MIGRATIONS_DIR and the array MIGRATION_FILES (sorted *.sql; may be empty).
@@ -63,103 +76,249 @@ pfm_find_migrations() {
 	return 0
 }
 
-# A psql script: BEGIN; CREATE EXTENSION when missing; register every migration file
-# (results hidden; errors and NOTICEs still shown); then the SQL in $2; then $1 (COMMIT or ROLLBACK).
-pfm_txn_script() {
-	local end=$1 sql=$2 f q="'"
-	local missing="SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate') AS pfm_need_extension \\gset"
-	# Two first deploys at once: the second waits for the first's CREATE EXTENSION, then skips it.
-	printf '%s\n' 'BEGIN;' "$missing" '\if :pfm_need_extension' \
-		"SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pfm_migrate: CREATE EXTENSION')) \\gset" \
-		"$missing" '\if :pfm_need_extension' 'CREATE EXTENSION pfm_migrate;' '\endif' '\endif' '\o /dev/null'
-	for f in "${MIGRATION_FILES[@]}"; do
-		printf "\\\\i '%s'\n" "${f//$q/$q$q}"
+# $text as a dollar-quoted SQL literal whose tag occurs nowhere in it: psql neither
+# interpolates variables nor sees backslash commands inside, and the server gets the text
+# exactly. (No tag ending can be completed by the text: the text never contains "$tag".)
+pfm_dollar_quote() {
+	local text=$1 tag=pfm_file n=0
+	while [[ $text == *"\$$tag"* ]]; do
+		n=$((n + 1))
+		tag=pfm_file$n
 	done
-	printf '%s\n' '\o' "$sql" "$end;"
+	printf '$%s$%s$%s$' "$tag" "$text" "$tag"
 }
 
-# Runs pfm_txn_script through psql; extra arguments go to psql (e.g. -v target=head).
-pfm_run_txn() {
-	local end=$1 sql=$2
+# pfm_files_sql FUNCTION: one statement handing every migration file (name and content, as
+# data) to FUNCTION (pfm_load or pfm_preview), whose rows come back tagged "file".
+pfm_files_sql() {
+	local fn=$1 f content names='' contents='' sep=''
+	for f in "${MIGRATION_FILES[@]}"; do
+		content=
+		IFS= read -r -d '' content <"$f" || true
+		names+="$sep$(pfm_dollar_quote "${f##*/}")"
+		contents+="$sep$(pfm_dollar_quote "$content")"
+		sep=,
+	done
+	printf "SELECT 'file', revision, coalesce(file, ''), action FROM %s(ARRAY[%s]::text[], ARRAY[%s]::text[]);\n" \
+		"$fn" "$names" "$contents"
+}
+
+# pfm_session_script MODE SQL: the psql script of one command.
+#   write  BEGIN; create or update the extension when needed; pfm_load(files); SQL; COMMIT
+#   read   BEGIN, read-only when the extension is current (else created/updated, rolled back);
+#          pfm_preview(files); SQL; ROLLBACK: nothing in the database changes
+#   db     BEGIN READ ONLY; SQL; ROLLBACK (no files)
+#   plain  BEGIN; SQL; COMMIT (no files)
+pfm_session_script() {
+	local mode=$1 sql=$2
+	local ext="SELECT pg_catalog.count(*) = 0 AS pfm_missing FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate' \\gset"
+	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;"
+	case $mode in
+	db)
+		printf '%s\n' 'BEGIN READ ONLY;' "$sql" 'ROLLBACK;'
+		return
+		;;
+	plain)
+		printf '%s\n' 'BEGIN;' "$sql" 'COMMIT;'
+		return
+		;;
+	esac
+	# Two first deploys at once: the second waits for the first's CREATE EXTENSION, then skips it.
+	printf '%s\n' 'BEGIN;' "$ext" '\if :pfm_missing' \
+		"SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pfm_migrate: CREATE EXTENSION')) \\gset" \
+		"$ext" '\if :pfm_missing' 'CREATE EXTENSION pfm_migrate;' '\endif' '\endif' \
+		"SELECT e.extversion <> a.default_version AS pfm_old, e.extversion AS pfm_from, a.default_version AS pfm_to
+   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
+  WHERE e.extname = 'pfm_migrate' \\gset" \
+		'\if :pfm_old'
+	if [ "$mode" = write ]; then
+		printf '%s\n' "\\echo updating extension pfm_migrate from :pfm_from to :pfm_to" 'ALTER EXTENSION pfm_migrate UPDATE;' \
+			'\endif'
+		pfm_files_sql pfm_load
+		printf '%s\n' "$sql" 'COMMIT;'
+	else
+		printf '%s\n' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' 'SET TRANSACTION READ ONLY;' '\endif'
+		pfm_files_sql pfm_preview
+		printf '%s\n' "$sql" 'ROLLBACK;'
+	fi
+}
+
+# pfm_session MODE SQL [psql args]: runs the command's script in one psql process and prints
+# what comes back in order: NOTICEs as they arrive, then the rows (tagged in their first
+# column) through pfm_show_row, which the caller may redefine. Sets SESSION_RC: 0, or
+# EX_USAGE when psql cannot connect, or EX_FAILED when a statement failed.
+SESSION_RC=0
+declare -A FILE_OF=() # revision -> its file, from the last session that loaded the files
+pfm_session() {
+	local mode=$1 sql=$2 line tag rest rc
 	shift 2
-	pfm_txn_script "$end" "$sql" | pg_script "$@"
+	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_MODE=$mode
+	FILE_OF=()
+	while IFS= read -r line; do
+		case $line in
+		"rc$US"*)
+			rc=${line#rc"$US"}
+			case $rc in
+			0) SESSION_RC=0 ;;
+			2) SESSION_RC=$EX_USAGE ;;
+			*) SESSION_RC=$EX_FAILED ;;
+			esac
+			;;
+		*"$US"*)
+			tag=${line%%"$US"*} rest=${line#*"$US"}
+			pfm_show_row "$tag" "$rest"
+			;;
+		*)
+			line=${line#psql:<stdin>:*: }
+			case $line in
+			"NOTICE:  nothing to do: the database is already at"*) ;;
+			"NOTICE:  Running "*) say "  ${line#NOTICE:  }" ;;
+			"NOTICE:  "*) say "notice: ${line#NOTICE:  }" ;;
+			*) say "$line" ;;
+			esac
+			;;
+		esac
+	done < <(
+		# (errexit is inherited here: the status must be caught, not end the subshell)
+		status=0
+		pfm_session_script "$mode" "$sql" | pg -At -F "$US" "$@" -f - 2>&1 || status=$?
+		printf 'rc%s%s\n' "$US" "$status"
+	)
+	return 0
 }
 
-pfm_check_connection() {
-	local who
-	who=$(pg -At -c "SELECT current_database() || ' as ' || current_user" 2>&1) ||
-		fail $EX_USAGE "cannot connect: $who"
-	say "database: $who"
+# pfm_show_row TAG FIELDS: the rows every command shares (the files, the database).
+pfm_show_row() {
+	local tag=$1 a b c d e
+	IFS=$US read -r a b c d e <<<"$2"
+	case $tag in
+	db) SESSION_DB=$a SESSION_USER=$b ;;
+	file)
+		[ -z "$b" ] || FILE_OF[$a]=$b
+		case $c in registered | replaced | removed) FILE_CHANGES=$((FILE_CHANGES + 1)) ;; esac
+		case $SESSION_MODE:$c in
+		write:replaced) say "file $b replaces unapplied revision $a" ;;
+		write:removed) say "removed revision $a: no migration file declares it (it was never applied)" ;;
+		read:removed) say "revision $a has no migration file: it is not applied, and loading the files removes it" ;;
+		*":applied, no file")
+			FILES_MISSING=$((FILES_MISSING + 1))
+			say "warning: revision $a is applied but no migration file declares it"
+			;;
+		esac
+		;;
+	*) pfm_show_command_row "$tag" "$a" "$b" "$c" "$d" "$e" ;;
+	esac
 }
+pfm_show_command_row() { :; }
 
-pfm_have_extension() {
-	[ "$(pg -At -c "SELECT count(*) FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate'")" = 1 ]
+pfm_require_session() { # after pfm_session: stop with the right exit code and MESSAGE
+	[ "$SESSION_RC" = 0 ] && return 0
+	[ "$SESSION_RC" = "$EX_USAGE" ] && fail $EX_USAGE "cannot connect to the database"
+	fail "$SESSION_RC" "$*"
 }
 
 # migrate [TARGET]: load + upgrade, committed together or not at all.
 pfm_migrate() {
 	local target=${1:-head}
-	say "loading ${#MIGRATION_FILES[@]} migration file(s) from $MIGRATIONS_DIR, upgrading to $target"
-	pfm_run_txn COMMIT "SELECT * FROM pfm_upgrade(:'target'::text);
-SELECT coalesce(pfm_current(), 'base') AS pfm_cur \\gset
-\\echo current revision: :pfm_cur" -v target="$target" ||
-		fail $EX_FAILED "migration failed; nothing was applied (the transaction was rolled back)"
+	STEPS=0
+	pfm_show_command_row() {
+		case $1 in
+		step) STEPS=$((STEPS + 1)) ;;
+		done)
+			if [ "$STEPS" = 0 ]; then
+				say "nothing to apply to $SESSION_DB: current revision: $3 (target $target)"
+			else
+				say "applied $STEPS revision(s) to $SESSION_DB; current revision: $3"
+			fi
+			;;
+		esac
+	}
+	pfm_session write "SELECT 'step', revision FROM pfm_upgrade(:'target'::text);
+SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
+	pfm_require_session "migration failed; nothing was applied (the transaction was rolled back)"
 }
 
-# plan [TARGET]: prints the steps and sets PLAN_STEPS; nothing is kept.
+# plan [TARGET]: prints the steps; sets PLAN_STEPS, PLAN_FILE_CHANGES (revisions loading the
+# files would register, replace or remove) and PLAN_CURRENT; changes nothing.
 pfm_plan() {
-	local target=${1:-head} out
-	out=$(pfm_run_txn ROLLBACK "SET LOCAL client_min_messages = warning;
-SELECT direction, revision, coalesce(message, '') FROM pfm_upgrade(:'target'::text, dry_run => true);" \
-		-v target="$target" -At -F "$US") || fail $EX_FAILED "the plan failed; nothing was changed"
-	PLAN_STEPS=0
-	[ -n "$out" ] && PLAN_STEPS=$(printf '%s\n' "$out" | wc -l)
-	say "plan: $PLAN_STEPS step(s) to $target"
-	[ -z "$out" ] || printf '%s\n' "$out" | while IFS=$US read -r dir rev msg; do
-		printf '  %-9s %-14s %s\n' "$dir" "$rev" "$msg"
-	done
+	local target=${1:-head}
+	PLAN_STEPS=0 PLAN_FILE_CHANGES=0 PLAN_CURRENT=base
+	PLAN_LINES=()
+	pfm_show_command_row() {
+		case $1 in
+		plan)
+			PLAN_STEPS=$((PLAN_STEPS + 1))
+			PLAN_LINES+=("$(printf '  %-9s %-14s %s' "$2" "$3" "$4")")
+			;;
+		changes) PLAN_FILE_CHANGES=$2 ;;
+		cur) PLAN_CURRENT=$2 ;;
+		esac
+	}
+	pfm_session read "SELECT 'plan', direction, revision, coalesce(message, '') FROM pfm_upgrade(:'target'::text, dry_run => true);
+SELECT 'cur', coalesce(pfm_current(), 'base');" -v target="$target"
+	pfm_require_session "the plan failed; nothing was changed"
+	say "plan: $PLAN_STEPS step(s) to $target in $SESSION_DB"
+	[ "$PLAN_STEPS" = 0 ] || printf '%s\n' "${PLAN_LINES[@]}"
 }
 
-# health [--db-only]: with the files loaded (rolled back) unless --db-only; returns 0 or EX_UNHEALTHY.
+# health [--db-only]: with the files previewed unless --db-only; returns 0 or EX_UNHEALTHY.
 pfm_health() {
-	local db_only=${1:-} out rc=0 kind a b c d e pending=0 drifted=0 problems=0
-	if ! pfm_have_extension; then
-		warn "unhealthy: extension pfm_migrate is not installed in this database"
-		return $EX_UNHEALTHY
-	fi
+	local db_only=${1:-} mode=read pending=0 drifted=0 problems=0 noext=
+	[ "$db_only" = --db-only ] && mode=db
+	pfm_show_command_row() {
+		case $1 in
+		status)
+			pending=$4 drifted=$5 problems=$6
+			printf 'current:  %s\nheads:    %s\npending:  %s\ndrifted:  %s\nproblems: %s\n' "$2" "$3" "$4" "$5" "$6"
+			;;
+		check) printf '  %-8s %-14s %s\n' "$2" "$3" "$4" ;;
+		noext)
+			noext=1
+			say "unhealthy: extension pfm_migrate is not installed in this database"
+			;;
+		esac
+	}
 	local sql="SELECT 'status', coalesce(current, 'base'), coalesce(heads, ''), pending, drifted, problems FROM pfm_status();
 SELECT 'check', severity, coalesce(revision, '-'), problem FROM pfm_check();"
-	if [ "$db_only" = --db-only ]; then
-		out=$(printf '%s\n' "$sql" | pg_script -At -F "$US" 2>&1) || rc=$?
+	if [ $mode = db ]; then
+		# A monitoring role (or a standby) reads the database alone; without the extension
+		# there is nothing to read.
+		sql="SELECT count(*) = 0 AS pfm_missing FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate' \\gset
+\\if :pfm_missing
+SELECT 'noext', '';
+\\else
+$sql
+\\endif"
 	else
-		out=$(pfm_run_txn ROLLBACK "$sql" -At -F "$US" 2>&1) || rc=$?
+		sql="SELECT 'noext', '' WHERE :'pfm_missing' = 't';
+$sql"
 	fi
-	if [ $rc -ne 0 ]; then
-		warn "$out"
-		warn "unhealthy: the migration files in $MIGRATIONS_DIR cannot be loaded into this database"
+	pfm_session $mode "$sql"
+	if [ "$SESSION_RC" = "$EX_USAGE" ]; then fail $EX_USAGE "cannot connect to the database"; fi
+	if [ "$SESSION_RC" != 0 ]; then
+		say "unhealthy: the migration files in $MIGRATIONS_DIR cannot be loaded into this database"
 		return $EX_UNHEALTHY
 	fi
-	while IFS=$US read -r kind a b c d e; do
-		case $kind in
-		status)
-			pending=$c drifted=$d problems=$e
-			printf 'current:  %s\nheads:    %s\npending:  %s\ndrifted:  %s\nproblems: %s\n' "$a" "$b" "$c" "$d" "$e"
-			;;
-		check) printf '  %-8s %-14s %s\n' "$a" "$b" "$c" ;;
-		*) [ -z "$kind" ] || say "$kind${a:+ $a}" ;; # NOTICEs and the like
-		esac
-	done <<<"$out"
-	if [ "$pending" != 0 ] || [ "$drifted" != 0 ] || [ "$problems" != 0 ]; then
+	if [ "$pending" != 0 ] || [ "$drifted" != 0 ] || [ "$problems" != 0 ] || [ -n "$noext" ]; then
 		say "unhealthy"
 		return $EX_UNHEALTHY
 	fi
 	say "healthy"
 }
 
+# stamp TARGET: load the files and mark TARGET as reached, running no migration body.
+pfm_stamp_to() {
+	local target=$1
+	pfm_show_command_row() { [ "$1" = done ] && say "stamped $SESSION_DB; current revision: $3"; return 0; }
+	pfm_session write "SELECT pfm_stamp(:'target'::text);
+SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
+	pfm_require_session "stamp failed; nothing was changed"
+}
+
 # backup: pg_dump -Fc into $BACKUP_DIR; sets BACKUP_FILE.
 pfm_backup() {
-	local dir=${BACKUP_DIR:-./backups} db
-	db=$(pg -At -c 'SELECT current_database()') || fail $EX_BACKUP "cannot read the database name"
+	local dir=${BACKUP_DIR:-./backups} db=${SESSION_DB:-} who
+	if [ -z "$db" ]; then db=$(pg -At -c 'SELECT current_database()') || fail $EX_BACKUP "cannot read the database name"; fi
 	mkdir -p "$dir" || fail $EX_BACKUP "cannot create $dir"
 	local base n=1
 	base="$(cd "$dir" && pwd)/${db//[^A-Za-z0-9_.-]/_}_$(date -u +%Y%m%dT%H%M%S.%3NZ)"
@@ -174,19 +333,21 @@ pfm_backup() {
 			rm -f "$BACKUP_FILE"
 			fail $EX_BACKUP "pg_dump failed; nothing was applied"
 		}
-	if [ -n "${DATABASE_URL:-}" ]; then
-		say "  restore with: pg_restore --clean --if-exists --single-transaction -d \"\$DATABASE_URL\" '$BACKUP_FILE'"
-	else
-		say "  restore with: pg_restore --clean --if-exists --single-transaction -d '$db' '$BACKUP_FILE'"
-	fi
+	who=${SESSION_USER:-the role that took it}
+	# First the migrations since the backup are reverted (what they created may depend on
+	# what the backup holds), then --clean drops and recreates what the dump holds: its
+	# objects must belong to the restoring role.
+	local target=\"\$DATABASE_URL\"
+	[ -n "${DATABASE_URL:-}" ] || target="'$db'"
+	say "  restore with (as $who, or a superuser): DATABASE_URL=$target '$PFM_ROOT/scripts/deploy.sh' downgrade ${PLAN_CURRENT:-base} && pg_restore --clean --if-exists --single-transaction -d $target '$BACKUP_FILE'"
 }
 
-# sql [FILE [TARGET]]: the offline script, computed against this database's state.
+# sql [FILE [TARGET]]: the offline script, computed against this database's state and the files.
 pfm_offline_sql() {
 	local file=${1:-} target=${2:-head} q="'"
 	[ -n "$file" ] || file="pfm_upgrade_$(date -u +%Y%m%dT%H%M%SZ).sql"
-	pfm_run_txn ROLLBACK "SELECT pfm_upgrade_sql(:'target'::text) \\g '${file//$q/$q$q}'" \
-		-v target="$target" -At >/dev/null || fail $EX_FAILED "could not produce the upgrade script"
+	pfm_session read "SELECT pfm_upgrade_sql(:'target'::text) \\g '${file//$q/$q$q}'" -v target="$target"
+	pfm_require_session "could not produce the upgrade script"
 	say "wrote $file"
 	say "  review it, then run: psql -X -v ON_ERROR_STOP=1 -1 -f '$file'"
 }
@@ -194,10 +355,16 @@ pfm_offline_sql() {
 # downgrade TARGET: uses the bodies stored in the database (no files needed).
 pfm_downgrade_to() {
 	local target=$1
-	printf '%s\n' 'BEGIN;' "SELECT * FROM pfm_downgrade(:'target'::text);" \
-		"SELECT coalesce(pfm_current(), 'base') AS pfm_cur \\gset" '\echo current revision: :pfm_cur' 'COMMIT;' |
-		pg_script -v target="$target" ||
-		fail $EX_FAILED "downgrade failed; nothing was changed (the transaction was rolled back)"
+	STEPS=0
+	pfm_show_command_row() {
+		case $1 in
+		step) STEPS=$((STEPS + 1)) ;;
+		done) say "reverted $STEPS revision(s) in $SESSION_DB; current revision: $3" ;;
+		esac
+	}
+	pfm_session plain "SELECT 'step', revision FROM pfm_downgrade(:'target'::text);
+SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
+	pfm_require_session "downgrade failed; nothing was changed (the transaction was rolled back)"
 }
 
 usage() {
@@ -219,10 +386,11 @@ main() {
 		[ "${1:-}" = --no-backup ] && backup=0 && shift
 		[ $# -eq 0 ] || fail $EX_USAGE "unexpected argument: $1"
 		pfm_find_migrations
-		pfm_check_connection
 		pfm_plan head
 		if [ "$PLAN_STEPS" -eq 0 ]; then
 			say "nothing to apply"
+			# the catalog still takes the files' changes (a removed file's revision goes)
+			[ "$FILE_CHANGES" -eq 0 ] || pfm_migrate head
 		else
 			if [ $backup = 1 ]; then pfm_backup; else say "backup: skipped (--no-backup)"; fi
 			pfm_migrate head
@@ -232,30 +400,30 @@ main() {
 	migrate)
 		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh migrate [TARGET]"
 		pfm_find_migrations
-		pfm_check_connection
 		pfm_migrate "${1:-head}"
 		;;
 	plan)
 		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh plan [TARGET]"
 		pfm_find_migrations
-		pfm_check_connection
 		pfm_plan "${1:-head}"
 		;;
 	health)
 		[ $# -eq 0 ] || [ "$1" = --db-only ] || fail $EX_USAGE "usage: deploy.sh health [--db-only]"
 		if [ "${1:-}" = --db-only ]; then MIGRATION_FILES=(); else pfm_find_migrations; fi
-		pfm_check_connection
 		pfm_health "${1:-}"
+		;;
+	stamp)
+		[ $# -eq 1 ] || fail $EX_USAGE "usage: deploy.sh stamp TARGET   (e.g. head, a revision)"
+		pfm_find_migrations
+		pfm_stamp_to "$1"
 		;;
 	sql)
 		[ $# -le 2 ] || fail $EX_USAGE "usage: deploy.sh sql [FILE [TARGET]]"
 		pfm_find_migrations
-		pfm_check_connection
 		pfm_offline_sql "$@"
 		;;
 	downgrade)
 		[ $# -eq 1 ] || fail $EX_USAGE "usage: deploy.sh downgrade TARGET   (e.g. -1, a revision, base)"
-		pfm_check_connection
 		pfm_downgrade_to "$1"
 		;;
 	*) fail $EX_USAGE "unknown command '$cmd' (try: deploy.sh help)" ;;

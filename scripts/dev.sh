@@ -4,8 +4,11 @@
 #   scripts/dev.sh migrate [TARGET]        install/build what is missing, start the cluster, load every
 #                                          migration file and pfm_upgrade(TARGET, default head) in one
 #                                          transaction, show history and current
-#   scripts/dev.sh migrate-create "MSG"    write the next NNNN_slug.sql (fresh revision id, current head
-#                                          as parent) and print its path
+#   scripts/dev.sh migrate-create "MSG"    write the next NNNN_slug.sql (fresh revision id, the head of
+#                                          the migration files as parent) and print its path
+#   scripts/dev.sh merge ["MSG"]           write a merge file of the files' heads (reversible)
+#   scripts/dev.sh stamp TARGET            load the files and mark TARGET as applied, running nothing
+#   scripts/dev.sh convert-files           rewrite 0.1.0-style pfm_register files in the file format
 #   scripts/dev.sh migrate-status          pfm_status(), pfm_check(), history
 #   scripts/dev.sh downgrade [TARGET]      pfm_downgrade(TARGET, default -1)
 #   scripts/dev.sh history                 every revision, newest first (unapplied files included)
@@ -80,63 +83,138 @@ dev_up() {
 		-c 'CREATE EXTENSION IF NOT EXISTS pfm_migrate' >/dev/null
 }
 
-# History with the files loaded (rolled back), so files not yet registered show as pending.
+# History with the files previewed, so files not yet registered show as pending.
 dev_history() {
-	pfm_run_txn ROLLBACK "SELECT revision, coalesce(down_revision, '') AS parent,
+	local rows=()
+	pfm_show_command_row() {
+		[ "$1" = hist ] || return 0
+		rows+=("$(printf '%-14s %-14s %-16s %-19s %s' "$2" "$3" "$4" "$6" "$5")")
+	}
+	pfm_session read "SELECT 'hist', revision, coalesce(down_revision, ''),
        concat_ws(' ', CASE WHEN is_current THEN 'current' WHEN applied THEN 'applied' ELSE 'pending' END,
-                 CASE WHEN is_head THEN '(head)' END) AS state,
-       coalesce(message, '') AS message,
-       coalesce(to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), '') AS applied_at
+                 CASE WHEN is_head THEN '(head)' END),
+       coalesce(message, ''), coalesce(to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), '')
   FROM pfm_history();"
+	pfm_require_session "cannot read the history with the files in $MIGRATIONS_DIR"
+	printf '%-14s %-14s %-16s %-19s %s\n' revision parent state applied_at message
+	[ ${#rows[@]} -eq 0 ] || printf '%s\n' "${rows[@]}"
 }
 
 dev_migrate() {
 	pfm_find_migrations
+	say "${#MIGRATION_FILES[@]} migration file(s) from $MIGRATIONS_DIR"
 	pfm_migrate "${1:-head}"
 	dev_history
 }
 
-dev_create() {
-	local msg=$1 heads parent last f id slug file q="'"
-	[ -n "$msg" ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
-	[[ $msg != *$'\n'* ]] || fail $EX_USAGE "the message must be one line"
-	if [ -n "${MIGRATIONS_DIR:-}" ]; then mkdir -p "$MIGRATIONS_DIR"; fi
-	pfm_find_migrations
-	dev_up
-	heads=$(pfm_run_txn ROLLBACK "SELECT coalesce(string_agg(h, ',' ORDER BY h), '') FROM pfm_heads() AS h;" -At) ||
-		fail $EX_FAILED "cannot load the migration files in $MIGRATIONS_DIR"
-	[[ $heads != *,* ]] || fail $EX_USAGE "several heads ($heads): write a merge first (a file whose down_revision => '$heads')"
-	last=0
+# Sets DEV_HEADS to the heads of the file set; a head with no file (applied in the dev
+# database only) cannot be a parent.
+dev_file_heads() {
+	local h
+	DEV_HEADS=()
+	pfm_show_command_row() { [ "$1" != head ] || DEV_HEADS+=("$2"); }
+	pfm_session read "SELECT 'head', h FROM pfm_heads() AS h ORDER BY 2;"
+	pfm_require_session "cannot load the migration files in $MIGRATIONS_DIR"
+	for h in "${DEV_HEADS[@]}"; do
+		[ -n "${FILE_OF[$h]:-}" ] ||
+			fail $EX_FAILED "head $h has no migration file in $MIGRATIONS_DIR (it is applied in $DEV_DB only): downgrade it first (scripts/dev.sh downgrade), or restore its file"
+	done
+}
+
+# Sets NEXT_FILE: the next NNNN_slug.sql for MESSAGE.
+dev_next_file() {
+	local msg=$1 f last=0 slug
 	for f in "${MIGRATION_FILES[@]}"; do
 		f=${f##*/}
 		if [[ $f =~ ^([0-9]+)_ ]] && [ $((10#${BASH_REMATCH[1]})) -gt "$last" ]; then
 			last=$((10#${BASH_REMATCH[1]}))
 		fi
 	done
-	id=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 	slug=$(printf '%s' "$msg" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/_/g; s/^_+//; s/_+$//' | cut -c1-50)
-	file=$(printf '%s/%04d_%s.sql' "$MIGRATIONS_DIR" $((last + 1)) "${slug:-migration}")
-	[ ! -e "$file" ] || fail $EX_USAGE "$file already exists"
-	if [ -n "$heads" ]; then parent="'$heads'"; else parent=NULL; fi
-	cat >"$file" <<EOF
+	NEXT_FILE=$(printf '%s/%04d_%s.sql' "$MIGRATIONS_DIR" $((last + 1)) "${slug:-migration}")
+	[ ! -e "$NEXT_FILE" ] || fail $EX_USAGE "$NEXT_FILE already exists"
+}
+
+dev_new_id() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
+
+dev_create() {
+	local msg=$1 id
+	[ -n "$msg" ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
+	[[ $msg != *$'\n'* ]] || fail $EX_USAGE "the message must be one line"
+	[ -n "${MIGRATIONS_DIR:-}" ] || [ -d ./migrations ] || [ "$(pwd -P)" = "$(cd "$PFM_ROOT" && pwd -P)" ] ||
+		mkdir -p ./migrations
+	[ -z "${MIGRATIONS_DIR:-}" ] || mkdir -p "$MIGRATIONS_DIR"
+	pfm_find_migrations
+	dev_up
+	dev_file_heads >&2
+	[ ${#DEV_HEADS[@]} -le 1 ] ||
+		fail $EX_USAGE "several heads (${DEV_HEADS[*]}): merge them first (scripts/dev.sh merge)"
+	id=$(dev_new_id)
+	dev_next_file "$msg"
+	cat >"$NEXT_FILE" <<EOF
 -- $msg
 --
--- Revision ID: $id
--- Revises: ${heads:-(base)}
 -- Create Date: $(date -u '+%Y-%m-%d %H:%M:%S')
-SELECT pfm_register(
-    revision      => '$id',
-    down_revision => $parent,
-    message       => '${msg//$q/$q$q}',
-    upgrade       => \$up\$
+-- pfm:revision $id
+-- pfm:parents ${DEV_HEADS[0]:-base}
+-- pfm:message $msg
+
+-- pfm:upgrade
 -- the upgrade SQL
-\$up\$,
-    downgrade     => \$down\$
--- the downgrade SQL (or downgrade => NULL for an irreversible migration)
-\$down\$
-);
+
+-- pfm:downgrade
+-- the downgrade SQL (a migration that cannot be reverted: write irreversible after pfm:downgrade above)
 EOF
-	say "$file"
+	say "$NEXT_FILE"
+	warn "next: write the SQL, then scripts/dev.sh migrate"
+}
+
+# merge [MESSAGE]: a file whose parents are the heads of the migration files; reverting it
+# runs nothing (an empty downgrade, not an irreversible one).
+dev_merge() {
+	local msg=${1:-} id parents
+	pfm_find_migrations
+	dev_up
+	dev_file_heads >&2
+	[ ${#DEV_HEADS[@]} -ge 2 ] || fail $EX_USAGE "nothing to merge: the migration files have ${#DEV_HEADS[@]} head(s)"
+	parents=$(printf '%s, ' "${DEV_HEADS[@]}")
+	parents=${parents%, }
+	msg=${msg:-Merge $parents}
+	[[ $msg != *$'\n'* ]] || fail $EX_USAGE "the message must be one line"
+	id=$(dev_new_id)
+	dev_next_file "$msg"
+	cat >"$NEXT_FILE" <<EOF
+-- $msg
+--
+-- Create Date: $(date -u '+%Y-%m-%d %H:%M:%S')
+-- pfm:revision $id
+-- pfm:parents $parents
+-- pfm:message $msg
+
+-- pfm:upgrade
+
+-- pfm:downgrade
+EOF
+	say "$NEXT_FILE"
+}
+
+# convert-files: rewrites 0.1.0-style files (one SELECT pfm_register(...) call) in the
+# migration file format; the server reads each one, nothing in it runs.
+dev_convert() {
+	local f content out n=0
+	pfm_find_migrations
+	dev_up
+	for f in "${MIGRATION_FILES[@]}"; do
+		content=
+		IFS= read -r -d '' content <"$f" || true
+		[[ $content == *$'\n-- pfm:upgrade'* || $content == '-- pfm:upgrade'* ]] && continue
+		out=$(printf '%s\n' "SELECT pfm_migration_file($(pfm_dollar_quote "${f##*/}"), $(pfm_dollar_quote "$content"));" |
+			psql -X -q -At -v ON_ERROR_STOP=1 -f - 2>&1) || fail $EX_FAILED "${f##*/}: $out"
+		printf '%s\n' "$out" >"$f.tmp" && mv "$f.tmp" "$f"
+		say "converted ${f##*/}"
+		n=$((n + 1))
+	done
+	say "$n file(s) converted"
 }
 
 dev_reset() {
@@ -174,8 +252,10 @@ migrate-create)
 migrate-status | status)
 	pfm_find_migrations
 	dev_up
-	pfm_health || true
+	rc=0
+	pfm_health || rc=$?
 	dev_history
+	exit $rc
 	;;
 downgrade)
 	[ $# -le 1 ] || fail $EX_USAGE "usage: dev.sh downgrade [TARGET]"
@@ -188,6 +268,20 @@ history)
 	pfm_find_migrations
 	dev_up
 	dev_history
+	;;
+merge)
+	[ $# -le 1 ] || fail $EX_USAGE 'usage: dev.sh merge ["message"]'
+	dev_merge "${1:-}"
+	;;
+stamp)
+	[ $# -eq 1 ] || fail $EX_USAGE "usage: dev.sh stamp TARGET"
+	pfm_find_migrations
+	dev_up
+	pfm_stamp_to "$1"
+	;;
+convert-files)
+	[ $# -eq 0 ] || fail $EX_USAGE "usage: dev.sh convert-files"
+	dev_convert
 	;;
 reset-db)
 	[ $# -eq 0 ] || [ "$1" = --yes ] || fail $EX_USAGE "usage: dev.sh reset-db [--yes]"

@@ -19,20 +19,24 @@ pfm_apt_get() {
 	apt-get -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# Debian packages the build and the tests need, by the command or file that proves them present.
+# pfm_ensure_deps [--tests]: the Debian packages the server and the build need (what
+# scripts/dev.sh uses), and with --tests also what only the tests need; each found by the
+# command or file that proves it present, installed (as root) when missing.
 pfm_ensure_deps() {
 	local missing=()
 	[ -x "/usr/lib/postgresql/$PG_MAJOR/bin/postgres" ] || missing+=("postgresql-$PG_MAJOR")
 	[ -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || missing+=("postgresql-server-dev-$PG_MAJOR")
-	[ -f "/usr/share/postgresql/$PG_MAJOR/extension/pgtap.control" ] || missing+=("postgresql-$PG_MAJOR-pgtap")
-	command -v pg_prove >/dev/null || missing+=(libtap-parser-sourcehandler-pgtap-perl)
-	command -v cmake >/dev/null || missing+=(cmake)
 	command -v g++ >/dev/null || missing+=(g++)
 	command -v make >/dev/null || missing+=(make)
-	[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
-	[ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
-	/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
-	/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
+	if [ "${1:-}" = --tests ]; then
+		[ -f "/usr/share/postgresql/$PG_MAJOR/extension/pgtap.control" ] || missing+=("postgresql-$PG_MAJOR-pgtap")
+		command -v pg_prove >/dev/null || missing+=(libtap-parser-sourcehandler-pgtap-perl)
+		command -v cmake >/dev/null || missing+=(cmake)
+		[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+		[ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
+		/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
+		/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
+	fi
 	if [ "${#missing[@]}" -gt 0 ]; then
 		pfm_log "installing: ${missing[*]}"
 		pfm_apt_get install "${missing[@]}"
@@ -101,15 +105,18 @@ pfm_default_version() {
 pfm_release_version_problems() {
 	local want changelog
 	want=$(pfm_default_version)
-	[ -f "$PFM_ROOT/pfm_migrate--$want.sql" ] || echo "pfm_migrate--$want.sql (the install script of default_version $want) is missing"
+	# A fresh install of $want is its own script, or an older one plus the update scripts
+	# up to it (PostgreSQL follows the update path; this project ships one upgrade script
+	# per release).
+	compgen -G "$PFM_ROOT/pfm_migrate--$want.sql" >/dev/null || compgen -G "$PFM_ROOT/pfm_migrate--*--$want.sql" >/dev/null ||
+		echo "neither pfm_migrate--$want.sql nor an update script to $want exists (default_version $want)"
 	local -a meta
 	read -ra meta < <(perl -MJSON::PP -0777 -ne '$m = decode_json($_)->{provides}{pfm_migrate};
 		print join(" ", decode_json($_)->{version}, $m->{version}, $m->{file}), "\n"' "$PFM_ROOT/META.json" ||
 		echo unreadable unreadable unreadable)
 	[ "${meta[0]}" = "$want" ] || echo "META.json: version is ${meta[0]}, pfm_migrate.control's default_version is $want"
 	[ "${meta[1]}" = "$want" ] || echo "META.json: provides.pfm_migrate.version is ${meta[1]}, default_version is $want"
-	[ "${meta[2]}" = "pfm_migrate--$want.sql" ] ||
-		echo "META.json: provides.pfm_migrate.file is ${meta[2]}, the install script of $want is pfm_migrate--$want.sql"
+	[ -f "$PFM_ROOT/${meta[2]}" ] || echo "META.json: provides.pfm_migrate.file ${meta[2]} does not exist"
 	changelog=$(cd "$PFM_ROOT" && dpkg-parsechangelog -S Version)
 	[ "$changelog" = "$want" ] ||
 		echo "debian/changelog: the newest entry is $changelog, default_version is $want (add an entry for $want)"

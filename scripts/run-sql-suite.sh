@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 suite=${1:?usage: run-sql-suite.sh regress|isolation|pgtap}
-pfm_ensure_deps
+pfm_ensure_deps --tests
 
 own_cluster=
 if [ -z "${PGHOST:-}" ]; then

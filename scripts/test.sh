@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$PFM_ROOT"
 
-pfm_ensure_deps
+pfm_ensure_deps --tests
 make -s clean >/dev/null 2>&1 || true
 PFM_WERROR=1 pfm_build_install
 
@@ -51,9 +51,7 @@ run_suite "differential vs Alembic through SQL" \
 	test/differential/run-sql.sh --cli build/test/differential/pfm_plan_cli
 run_suite "8-session race" test/concurrency/race.sh
 PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/run.sh
-if [ -x test/scripts/run.sh ]; then
-	PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
-fi
+PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
 # Last: it replaces the `make install` copy in the system PostgreSQL with the package, then
 # purges the package (it skips itself unless root and PFM_PG_BIN is unset).
 run_suite "Debian package (build, install, SQL suites, purge)" test/package/run.sh

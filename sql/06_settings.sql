@@ -5,7 +5,8 @@ SHOW pfm_migrate.log_statements;
 SET pfm_migrate.lock_timeout = '2s';
 SHOW pfm_migrate.lock_timeout;
 SET pfm_migrate.lock_timeout = -1;
-SET pfm_migrate.verbose = on;
+-- (not "verbose": that is a keyword, so SET pfm_migrate.verbose would be a syntax error, proving nothing)
+SET pfm_migrate.no_such_setting = on;
 
 SELECT pfm_register('s1', NULL, $$CREATE TABLE s1_t (id int);
 INSERT INTO s1_t VALUES (1);$$, 'DROP TABLE s1_t', 'two statements');

@@ -2,6 +2,7 @@
 #include <climits>
 
 #include "pg/boundary.hpp"
+#include "pg/catalog.hpp"
 #include "pg/settings.hpp"
 
 extern "C" {
@@ -26,9 +27,32 @@ PFM_SQL_FUNCTION(pfm_written_by_current_transaction)
 	return BoolGetDatum(pfm::pg::pg_call([&] { return TransactionIdIsCurrentTransactionId(xid); }));
 }
 
+namespace {
+
+// Plain C callbacks: no C++ exception may leave them (the overlay's reset frees only
+// C++-owned memory).
+void
+on_transaction_event(XactEvent event, void *)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+		pfm::pg::file_overlay_transaction_end();
+}
+
+void
+on_subtransaction_event(SubXactEvent event, SubTransactionId sub, SubTransactionId parent, void *)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB)
+		pfm::pg::file_overlay_subtransaction_end(event == SUBXACT_EVENT_ABORT_SUB, sub, parent);
+}
+
+}  // namespace
+
 void
 _PG_init(void)
 {
+	RegisterXactCallback(on_transaction_event, nullptr);
+	RegisterSubXactCallback(on_subtransaction_event, nullptr);
 	DefineCustomIntVariable("pfm_migrate.lock_timeout",
 	                        "How long a migration waits for a concurrent migration to finish.",
 	                        "0 (the default) waits as long as it takes. On timeout the call fails and names "

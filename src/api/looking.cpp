@@ -36,6 +36,8 @@ all_problems(Spi &spi, const CatalogState &state)
 	auto problems = core::check_all(state.graph, state.applied);
 	auto stored = read_version_rows(spi, true);
 	auto computed = state.current_heads();
+	for (const std::string &id : file_overlay_missing())
+		problems.push_back({"error", id, "applied revision '" + id + "' has no migration file"});
 	if (stored != computed)
 		problems.push_back({"error", "",
 		                    "pfm_migrate.version holds (" + core::join(stored, ",") +

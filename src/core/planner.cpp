@@ -330,7 +330,7 @@ refuse_irreversible(const PlanContext &c, const std::vector<int> &dropped)
 		detail += "; neither have " + join(std::vector<std::string>(irreversible.begin() + 1, irreversible.end()));
 	detail += ". Downgrading to " + quoted(c.t.text) + " would revert it.";
 	throw Error(ErrorKind::irreversible, "cannot downgrade irreversible revision " + quoted(irreversible.front()), detail,
-	            "Register a downgrade body for it, or use pfm_stamp() to forget it without running SQL.",
+	            "An applied revision keeps its bodies: stamp below it with pfm_stamp() to forget it without running SQL, or write a new revision that undoes it.",
 	            irreversible);
 }
 

@@ -17,6 +17,7 @@ struct Revision {
 	std::string message;
 	std::string checksum;                    // checksum of the registered bodies
 	bool has_downgrade = true;               // false = irreversible
+	bool transactional = true;               // false: each statement runs at top level, in its own transaction
 };
 
 // A revision recorded as applied, with the checksum of its bodies as applied.

@@ -86,6 +86,14 @@ optional_text_array(FunctionCallInfo fcinfo, int n, const char *name)
 	return out;
 }
 
+std::vector<std::string>
+required_text_array(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		null_argument(name);
+	return optional_text_array(fcinfo, n, name);
+}
+
 bool
 required_bool(FunctionCallInfo fcinfo, int n, const char *name)
 {

@@ -16,6 +16,7 @@ namespace pfm::pg {
 std::string required_text(FunctionCallInfo fcinfo, int n, const char *name);
 std::optional<std::string> optional_text(FunctionCallInfo fcinfo, int n);
 std::vector<std::string> optional_text_array(FunctionCallInfo fcinfo, int n, const char *name);
+std::vector<std::string> required_text_array(FunctionCallInfo fcinfo, int n, const char *name);
 bool required_bool(FunctionCallInfo fcinfo, int n, const char *name);
 int required_int(FunctionCallInfo fcinfo, int n, const char *name);
 

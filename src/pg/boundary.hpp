@@ -19,6 +19,7 @@
 // (scripts/check-includes.sh fails the build when a file includes one after it.)
 // Everything the glue's headers use is included here, so no header of src/pg pulls one in
 // after a file has included this one.
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>

@@ -4,11 +4,13 @@
 
 #include "pg/catalog.hpp"
 
+#include "core/migration_file.hpp"
 #include "core/sql_text.hpp"
 #include "core/text.hpp"
 #include "pg/boundary.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "miscadmin.h"
 }
 
@@ -82,6 +84,12 @@ const RevisionColumn revision_columns[] = {
 	 [](const StoredRevision &r) { return text_param(r.downgrade); }, "downgrade",
 	 [](const StoredRevision &r) -> std::optional<std::string> {
 		 return r.downgrade ? core::dollar_quoted(*r.downgrade) : std::string("NULL");
+	 }},
+	{"transactional", "transactional", true, CatalogVersion::v0_2_0,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.transactional = row.boolean(c); },
+	 [](const StoredRevision &r) { return bool_param(r.revision.transactional); }, "transactional",
+	 [](const StoredRevision &r) -> std::optional<std::string> {
+		 return r.revision.transactional ? std::nullopt : std::optional<std::string>("false");
 	 }},
 	// Computed by the server; read only.
 	{"checksum", nullptr, true, CatalogVersion::v0_1_0,
@@ -198,6 +206,8 @@ version_from_text(const Text &text)
 	// Released versions in order; a version this library does not know is newer than it.
 	if (*text == "0.1.0")
 		return CatalogVersion::v0_1_0;
+	if (*text == "0.2.0")
+		return CatalogVersion::v0_2_0;
 	return newest_catalog;
 }
 
@@ -232,16 +242,84 @@ read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
 }
 
+// ---- the file overlay of pfm_preview() -----------------------------------------------------
+
+struct OverlayState {
+	std::unordered_map<std::string, StoredRevision> by_id;
+	std::vector<std::string> missing;
+	StatePtr state;
+	SubTransactionId set_in = InvalidSubTransactionId;
+};
+std::unique_ptr<OverlayState> overlay;
+
 }  // namespace
+
+void
+set_file_overlay(Spi &spi, FileOverlay files)
+{
+	auto o = std::make_unique<OverlayState>();
+	std::vector<core::Revision> graph_revisions;
+	graph_revisions.reserve(files.revisions.size());
+	for (StoredRevision &r : files.revisions) {
+		graph_revisions.push_back(r.revision);
+		std::string id = r.revision.id;
+		o->by_id.emplace(std::move(id), std::move(r));
+	}
+	CatalogVersion version = read_catalog_version(spi, true);
+	o->state = std::make_shared<const CatalogState>(
+		CatalogState{core::RevisionGraph(std::move(graph_revisions)), read_applied(spi, true), version});
+	o->missing = std::move(files.missing);
+	o->set_in = pg_call([] { return GetCurrentSubTransactionId(); });
+	overlay = std::move(o);
+}
+
+bool
+file_overlay_active()
+{
+	return overlay != nullptr;
+}
+
+std::vector<std::string>
+file_overlay_missing()
+{
+	return overlay ? overlay->missing : std::vector<std::string>{};
+}
+
+void
+file_overlay_transaction_end()
+{
+	overlay.reset();
+}
+
+void
+file_overlay_subtransaction_end(bool aborted, unsigned subtransaction, unsigned parent)
+{
+	if (!overlay || overlay->set_in != subtransaction)
+		return;
+	if (aborted)
+		overlay.reset();
+	else
+		overlay->set_in = parent;
+}
 
 // ---- public functions ---------------------------------------------------------------------
 
 bool
 StoredRevision::same_content(const StoredRevision &other) const
 {
+	// Bodies that differ only in blank lines and spaces at either end are the same
+	// registration (a file converted to another layout keeps its checksum as registered).
+	auto normalized = [](const StoredRevision &r) {
+		StoredRevision n = r;
+		n.upgrade = std::string(core::trim_blank_edges(r.upgrade));
+		if (r.downgrade)
+			n.downgrade = std::string(core::trim_blank_edges(*r.downgrade));
+		return n;
+	};
+	const StoredRevision a = normalized(*this), b = normalized(other);
 	const RevisionSql &sql = revision_sql(newest_catalog);
 	for (const RevisionColumn *col : sql.written_columns)
-		if (!same_param(col->write(*this), col->write(other)))
+		if (!same_param(col->write(a), col->write(b)))
 			return false;
 	return true;
 }
@@ -277,6 +355,8 @@ read_catalog_version(Spi &spi, bool read_only)
 StatePtr
 read_catalog_state(Spi &spi, bool read_only)
 {
+	if (overlay)
+		return overlay->state;
 	// Every statement that changes revisions or applied creates a new version of this row
 	// (a statement trigger), in the same (sub)transaction: same xmin and generation means
 	// the same catalog content. A transaction that changed the catalog itself always reads
@@ -305,6 +385,17 @@ read_catalog_state(Spi &spi, bool read_only)
 std::vector<StoredRevision>
 read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only)
 {
+	if (overlay) {
+		std::vector<StoredRevision> out;
+		out.reserve(ids.size());
+		for (const std::string &id : ids) {
+			auto it = overlay->by_id.find(id);
+			if (it == overlay->by_id.end())
+				internal_error("revision " + id + " is not in the previewed file set");
+			out.push_back(it->second);
+		}
+		return out;
+	}
 	const RevisionSql &sql = revision_sql(read_catalog_version(spi, read_only));
 	std::uint64_t n = spi.run(sql.select_full, {text_array_param(ids)}, read_only);
 	std::unordered_map<std::string, StoredRevision> by_id;
@@ -350,11 +441,24 @@ update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 }
 
 void
-delete_revision(Spi &spi, const std::string &id)
+delete_revisions(Spi &spi, const std::vector<std::string> &ids)
 {
-	spi.run("WITH d AS (DELETE FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) $1 RETURNING checksum)"
-	        " INSERT INTO pfm_migrate.audit (operation, revision, checksum) SELECT 'unregister', $1, checksum FROM d",
-	        {text_param(id)});
+	spi.run("WITH d AS (DELETE FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) ANY ($1)"
+	        "           RETURNING revision, checksum)"
+	        " INSERT INTO pfm_migrate.audit (operation, revision, checksum)"
+	        " SELECT 'unregister', d.revision, d.checksum FROM d ORDER BY d.revision COLLATE pg_catalog.\"C\"",
+	        {text_array_param(ids)});
+}
+
+std::string
+checksum_of(Spi &spi, const StoredRevision &r)
+{
+	CatalogVersion version = read_catalog_version(spi, true);
+	const char *sql = version >= CatalogVersion::v0_2_0
+	                      ? "SELECT pfm_migrate.revision_checksum($1, $2, $3)"
+	                      : "SELECT pfm_migrate.body_checksum($1, $2), $3";
+	spi.run(sql, {text_param(r.upgrade), text_param(r.downgrade), bool_param(r.revision.transactional)}, true);
+	return spi.row(0).text_or(1, "");
 }
 
 std::vector<RegisterArgument>

@@ -21,8 +21,8 @@ namespace pfm::pg {
 
 // The extension version whose SQL objects are installed in this database: the library
 // serves every released one until ALTER EXTENSION pfm_migrate UPDATE runs.
-enum class CatalogVersion : int { v0_1_0 = 100 };
-constexpr CatalogVersion newest_catalog = CatalogVersion::v0_1_0;
+enum class CatalogVersion : int { v0_1_0 = 100, v0_2_0 = 200 };
+constexpr CatalogVersion newest_catalog = CatalogVersion::v0_2_0;
 
 CatalogVersion read_catalog_version(Spi &spi, bool read_only);
 
@@ -32,7 +32,8 @@ struct StoredRevision {
 	std::string upgrade;
 	Text downgrade;           // nullopt = irreversible
 
-	// Same registered content (what pfm_register compares; the checksum is the server's).
+	// Same registered content (what pfm_register compares; the checksum is the server's);
+	// blank lines and spaces at the ends of a body do not count.
 	bool same_content(const StoredRevision &other) const;
 };
 
@@ -52,6 +53,22 @@ using StatePtr = std::shared_ptr<const CatalogState>;
 // reuses it while pfm_migrate.catalog_generation shows the same row version.
 StatePtr read_catalog_state(Spi &spi, bool read_only);
 
+// pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
+// registered revisions sees `revisions` instead of the catalog's (the file set as if it
+// had been loaded), and pfm_check() reports `missing` (applied revisions with no file).
+// Nothing is written; state-changing calls refuse to run meanwhile.
+struct FileOverlay {
+	std::vector<StoredRevision> revisions;
+	std::vector<std::string> missing;
+};
+void set_file_overlay(Spi &spi, FileOverlay overlay);
+bool file_overlay_active();
+std::vector<std::string> file_overlay_missing();
+// Transaction callbacks (src/module.cpp): the overlay ends with the transaction, or with
+// the subtransaction that set it when that one aborts.
+void file_overlay_transaction_end();
+void file_overlay_subtransaction_end(bool aborted, unsigned subtransaction, unsigned parent);
+
 // Full rows (bodies included) of these revisions, in the order asked; a revision that is
 // not registered (any more) is an error naming it, never an empty value.
 std::vector<StoredRevision> read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only);
@@ -60,8 +77,10 @@ std::optional<StoredRevision> read_revision(Spi &spi, const std::string &id, boo
 // Writes a revision (pfm_register); each returns the checksum the server computed.
 std::string insert_revision(Spi &spi, CatalogVersion version, const StoredRevision &r);
 std::string update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r);
-// Removes an unregistered-to-be revision and writes its audit row (pfm_unregister).
-void delete_revision(Spi &spi, const std::string &id);
+// Removes unapplied revisions and writes their audit rows (pfm_unregister, loading files).
+void delete_revisions(Spi &spi, const std::vector<std::string> &ids);
+// The checksum the server would compute for r's bodies.
+std::string checksum_of(Spi &spi, const StoredRevision &r);
 
 // One named argument of a pfm_register call that reproduces r (offline scripts); arguments
 // at their default are left out, so the call also runs against older catalogs.

@@ -40,6 +40,11 @@ require_writable(const char *function_name)
 		throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
 		               std::string(function_name) + "() cannot be called from inside a migration body",
 		               {}, "Migration bodies are plain SQL; move the call out of the revision.");
+	if (file_overlay_active())
+		throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+		               std::string(function_name) + "() cannot run after pfm_preview() in the same transaction",
+		               "pfm_preview() shows the migration files without loading them.",
+		               "Use pfm_load() to register the files, in a transaction of its own.");
 	bool standby = pg_call([] { return RecoveryInProgress(); });
 	if (standby)
 		throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,

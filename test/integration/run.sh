@@ -7,7 +7,7 @@
 # (its log file) when the LOG-line check is to run.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
-pfm_ensure_deps
+pfm_ensure_deps --tests
 passed=0 failed=0
 check() { # check DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then
@@ -79,7 +79,9 @@ check "a restored database migrates on" "4" "$(q pfm_it_c -c "SET client_min_mes
 # 3. a failed call leaves a LOG line naming who tried what.
 q pfm_it_a -c "SELECT pfm_register('bad', 'g4', 'SELECT 1/0', 'SELECT 1', 'divides by zero')" >/dev/null
 q pfm_it_a -c "SET application_name = 'it-log-check'" -c "SELECT * FROM pfm_upgrade('bad')" >/dev/null 2>&1 || true
-if [ -n "${PFM_SERVER_LOG:-}" ]; then
+if [ -z "${PFM_SERVER_LOG:-}" ]; then
+	check "PFM_SERVER_LOG names the server log (the LOG-line checks need it)" "set" "unset"
+else
 	sleep 0.2
 	check "a failed call writes a LOG line" "1" \
 		"$(grep -c "pfm_migrate: pfm_upgrade('bad') by user \"$PGUSER\".*failed: division by zero" "$PFM_SERVER_LOG" | head -1 | sed 's/^[1-9][0-9]*$/1/')"

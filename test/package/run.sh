@@ -23,7 +23,7 @@ if [ -n "$skip_reason" ]; then
 	echo "package: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-pfm_ensure_deps
+pfm_ensure_deps --tests
 
 passed=0 failed=0
 pass() { echo "ok - $1"; passed=$((passed + 1)); }

@@ -1,5 +1,5 @@
 \ir setup.inc
-SELECT plan(18);
+SELECT plan(20);
 
 SELECT pg_temp.register_chain();
 SELECT is((SELECT count(*)::int FROM pfm_upgrade('0002')), 2, 'two applied');
@@ -40,6 +40,8 @@ SELECT results_eq('SELECT version_num FROM pfm_migrate.version', $$VALUES ('0003
 
 -- the audit log is append-only and records who
 SELECT throws_ok($$DELETE FROM pfm_migrate.audit$$, '42501', NULL, 'audit rows cannot be deleted');
+SELECT throws_ok($$UPDATE pfm_migrate.audit SET revision = 'x'$$, '42501', NULL, 'audit rows cannot be updated');
+SELECT throws_ok($$TRUNCATE pfm_migrate.audit$$, '42501', NULL, 'the audit log cannot be truncated');
 SELECT is((SELECT count(DISTINCT (backend_pid, transaction_id, "current_user", "session_user"))::int
              FROM pfm_migrate.audit WHERE operation = 'upgrade'), 1, 'audit rows carry pid, xid and users');
 

@@ -1,6 +1,6 @@
 \ir setup.inc
 -- Every function with NULL, empty and garbage arguments: an error with a SQLSTATE, never a crash.
-SELECT plan(36);
+SELECT plan(46);
 SELECT pg_temp.register_chain();
 
 CREATE FUNCTION pg_temp.errs(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -11,21 +11,32 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE;
 END $$;
 
-SELECT isnt(pg_temp.errs(c), 'XX000', 'no internal error: ' || c) FROM unnest(ARRAY[
-  $$SELECT pfm_register(NULL)$$, $$SELECT pfm_register('')$$, $$SELECT pfm_register('a', '')$$,
-  $$SELECT pfm_register('a', ',')$$, $$SELECT pfm_register('a', 'b,,c')$$, $$SELECT pfm_register('a', branch_labels => ARRAY[NULL])$$,
-  $$SELECT pfm_register('a', depends_on => ARRAY['']::text[])$$, $$SELECT pfm_register(E'\\x01')$$,
-  $$SELECT pfm_revision(NULL, NULL)$$, $$SELECT pfm_revision('', '')$$, $$SELECT pfm_merge(NULL)$$, $$SELECT pfm_merge('')$$,
-  $$SELECT pfm_merge('0001')$$, $$SELECT pfm_merge('0001,0001')$$, $$SELECT pfm_unregister(NULL)$$, $$SELECT pfm_unregister('')$$,
-  $$SELECT * FROM pfm_upgrade(NULL::text)$$, $$SELECT * FROM pfm_upgrade('@')$$, $$SELECT * FROM pfm_upgrade('a@@b')$$,
-  $$SELECT * FROM pfm_upgrade('+')$$, $$SELECT * FROM pfm_upgrade('+99999999999999999999')$$,
-  $$SELECT * FROM pfm_upgrade(2147483647)$$, $$SELECT * FROM pfm_downgrade(-2147483648)$$,
-  $$SELECT * FROM pfm_downgrade(NULL::text)$$, $$SELECT * FROM pfm_downgrade('@head')$$,
-  $$SELECT * FROM pfm_downgrade('0001@-9')$$, $$SELECT pfm_stamp(NULL)$$, $$SELECT pfm_stamp('')$$,
-  $$SELECT pfm_stamp('head@head')$$, $$SELECT pfm_upgrade_sql(NULL)$$, $$SELECT pfm_downgrade_sql('')$$,
-  $$SELECT pfm_migrate.record_step(NULL, NULL)$$, $$SELECT pfm_migrate.record_step('0001', 'sideways')$$,
-  $$SELECT pfm_migrate.offline_begin('nonsense')$$
-]) AS c;
+-- Each call fails with the SQLSTATE that says what is wrong with it (never XX000, never success).
+SELECT is(pg_temp.errs(c), code, code || ': ' || c) FROM (VALUES
+  ($$SELECT pfm_register(NULL)$$, '22004'), ($$SELECT pfm_register('')$$, '22023'), ($$SELECT pfm_register('a', '')$$, '22023'),
+  ($$SELECT pfm_register('a', ',')$$, '22023'), ($$SELECT pfm_register('a', 'b,,c')$$, '22023'),
+  ($$SELECT pfm_register('a', branch_labels => ARRAY[NULL])$$, '22004'),
+  ($$SELECT pfm_register('a', depends_on => ARRAY['']::text[])$$, '22023'), ($$SELECT pfm_register(E'\\x01')$$, '22023'),
+  ($$SELECT pfm_revision(NULL, NULL)$$, '22004'), ($$SELECT pfm_revision('', '')$$, '22023'), ($$SELECT pfm_merge(NULL)$$, '22004'),
+  ($$SELECT pfm_merge('')$$, '22023'), ($$SELECT pfm_merge('0001')$$, '22023'), ($$SELECT pfm_merge('0001,0001')$$, '22023'),
+  ($$SELECT pfm_unregister(NULL)$$, '22004'), ($$SELECT pfm_unregister('')$$, '22023'),
+  ($$SELECT * FROM pfm_upgrade(NULL::text)$$, '22004'), ($$SELECT * FROM pfm_upgrade('@')$$, '22023'),
+  ($$SELECT * FROM pfm_upgrade('a@@b')$$, '22023'), ($$SELECT * FROM pfm_upgrade('+')$$, '22023'),
+  ($$SELECT * FROM pfm_upgrade('+99999999999999999999')$$, '22023'), ($$SELECT * FROM pfm_upgrade(2147483647)$$, '22023'),
+  ($$SELECT * FROM pfm_downgrade(-2147483648)$$, '22023'), ($$SELECT * FROM pfm_downgrade(NULL::text)$$, '22004'),
+  ($$SELECT * FROM pfm_downgrade('@head')$$, '22023'), ($$SELECT * FROM pfm_downgrade('0001@-9')$$, '22023'),
+  ($$SELECT pfm_stamp(NULL)$$, '22004'), ($$SELECT pfm_stamp('')$$, '22023'), ($$SELECT pfm_stamp('head@head')$$, '42704'),
+  ($$SELECT pfm_upgrade_sql(NULL)$$, '22004'), ($$SELECT pfm_downgrade_sql('')$$, '22023'),
+  ($$SELECT pfm_migrate.record_step(NULL, NULL)$$, '22004'), ($$SELECT pfm_migrate.record_step('0001', 'sideways')$$, '22023'),
+  ($$SELECT pfm_migrate.offline_begin('nonsense')$$, '55000'),
+  ($$SELECT * FROM pfm_load(NULL, NULL)$$, '22004'), ($$SELECT * FROM pfm_load(ARRAY['a'], ARRAY[]::text[])$$, '22023'),
+  ($$SELECT * FROM pfm_load(ARRAY['a'], ARRAY[NULL])$$, '22004'), ($$SELECT * FROM pfm_load(ARRAY['a'], ARRAY[''])$$, '22023'),
+  ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY['SELECT pfm_register(1)'])$$, '22023'),
+  ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY['SELECT pfm_register(revision => ''x'', revision => ''y'')'])$$, '22023'),
+  ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY['SELECT 1; COMMIT'])$$, '22023'),
+  ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY[E'-- pfm:revision \\x01\n-- pfm:parents base\n-- pfm:upgrade\n-- pfm:downgrade'])$$, '22023'),
+  ($$SELECT pfm_migration_file(NULL, NULL)$$, '22004'), ($$SELECT pfm_migration_file('a', 'garbage')$$, '42601')
+) AS t(c, code);
 
 SELECT is(pg_temp.errs($$SELECT pfm_register('x' || repeat('y', 63), upgrade => repeat('SELECT 1;', 200000))$$), 'ok',
   'a large body (1.8 MB) is accepted');

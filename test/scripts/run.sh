@@ -47,7 +47,7 @@ out_has() {
 }
 
 # ---- a throwaway cluster ----------------------------------------------------
-pfm_ensure_deps
+pfm_ensure_deps --tests
 [ "${PFM_SKIP_BUILD:-0}" = 1 ] || pfm_build_install
 WORK=$(pfm_tmpdir)
 SOCK=$WORK/run
@@ -66,7 +66,23 @@ newdb() { q postgres "CREATE DATABASE $1" >/dev/null; }
 url() { printf 'postgresql://%s@/%s?host=%s' "${2:-postgres}" "$1" "$SOCK"; }
 has_table() { [ "$(q "$1" "SELECT to_regclass('$2') IS NOT NULL")" = t ]; }
 # A writable copy of the example migrations.
-copy_examples() { mkdir -p "$1" && cp "$EXAMPLES"/*.sql "$1"/; }
+# (Only the files git tracks: a stray file someone wrote there is not part of the examples.)
+copy_examples() {
+	mkdir -p "$1"
+	local f
+	while IFS= read -r f; do cp "$PFM_ROOT/$f" "$1"/; done < <(git -C "$PFM_ROOT" ls-files 'examples/pfm/migrations/*.sql')
+}
+# mig FILE REVISION PARENTS MESSAGE UPGRADE [DOWNGRADE]: writes a migration file (PARENTS
+# "base" for a root; no DOWNGRADE: irreversible).
+mig() {
+	{
+		printf -- '-- pfm:revision %s\n-- pfm:parents %s\n-- pfm:message %s\n\n-- pfm:upgrade\n%s\n\n' "$2" "$3" "$4" "$5"
+		if [ $# -ge 6 ]; then printf -- '-- pfm:downgrade\n%s\n' "$6"; else printf -- '-- pfm:downgrade irreversible\n'; fi
+	} >"$1"
+}
+# The database as pg_dump sees it (schema and data, catalog included), for "changes nothing".
+# (pg_dump's \restrict lines carry a random key.)
+dump_of() { pg_dump -h "$SOCK" -U postgres --no-comments "$1" | grep -Ev -e '^-- Dumped' -e '^\\(un)?restrict '; }
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(converter deploy dev adopt)

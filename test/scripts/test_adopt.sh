@@ -73,9 +73,11 @@ pfm_graph=$(q legacy "SELECT h.revision || '|' || coalesce(h.down_revision, '') 
 is "$pfm_graph" "$alembic_graph" "adopt: revisions, parents, branch labels and depends_on equal Alembic's"
 is "$(q legacy "SELECT string_agg(h, ',' ORDER BY h) FROM pfm_heads() h")" 0005 "adopt: one head, as Alembic has"
 
+before_again=$(dump_of legacy)
 run "$ADOPT"
 rc_is 0 "adopt again: exit 0"
-out_has "already adopted" "adopt again: says so, changes nothing"
+out_has "already adopted" "adopt again: says so"
+is "$(dump_of legacy)" "$before_again" "adopt again: changes nothing"
 
 run "$DEPLOY" plan
 out_has "plan: 2 step(s) to head" "after adoption, deploy plan has only the merge and 0005"
@@ -83,6 +85,10 @@ run "$DEPLOY" migrate
 rc_is 0 "after adoption, deploy migrate: exit 0"
 is "$(q legacy "SELECT string_agg(revision, ',' ORDER BY id) FROM pfm_migrate.audit WHERE operation = 'upgrade'")" 0004,0005 \
 	"after adoption, deploy ran only the two new revisions"
+run "$ADOPT"
+rc_is 0 "adopt re-run after a deploy: exit 0"
+out_has "already adopted (every alembic_version row was stamped); deployed since: pfm_current() is 0005" \
+	"adopt re-run after a deploy: says what happened"
 
 # The same end state as Alembic reaching head by itself.
 newdb alembic_full

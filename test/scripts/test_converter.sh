@@ -11,16 +11,18 @@ rc_is 0 "converter: the fixture project converts"
 is "$(cd "$C/out" && ls | tr '\n' ' ')" \
 	"0001_initial_schema.sql 0002_add_mfa_sessions.sql 0003_add_user_preferences.sql 0004_merge_audit_branch.sql 0005_add_users_preferences_column.sql b7c1d2e3f4a5_create_login_audit.sql c8d9e0f1a2b3_audit_user_logins.sql " \
 	"converter: one .sql file per Alembic file, same names"
-is "$(grep -c 'SELECT pfm_register(' "$C"/out/*.sql | grep -vc ':1$')" 0 "converter: each file is one pfm_register call"
-check "converter: tuple down_revision becomes a merge 'a,b'" grep -qF "down_revision => '0003,c8d9e0f1a2b3'" "$C/out/0004_merge_audit_branch.sql"
-check "converter: an empty merge keeps empty bodies" grep -qF "upgrade       => ''," "$C/out/0004_merge_audit_branch.sql"
-check "converter: branch_labels kept" grep -qF "branch_labels => ARRAY['audit']" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
-check "converter: a root has down_revision NULL" grep -qF "down_revision => NULL" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
-check "converter: depends_on kept (annotated assignments read too)" grep -qF "depends_on    => ARRAY['0001']" "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
-check "converter: message = first docstring line" grep -qF "message       => 'Add user preferences table'" "$C/out/0003_add_user_preferences.sql"
+is "$(grep -c '^-- pfm:upgrade$' "$C"/out/*.sql | grep -vc ':1$')$(grep -l 'pfm_register' "$C"/out/*.sql | wc -l)" 00 \
+	"converter: each file is in the migration file format (one upgrade section, no pfm_register call)"
+check "converter: tuple down_revision becomes a merge" grep -qxF -- "-- pfm:parents 0003, c8d9e0f1a2b3" "$C/out/0004_merge_audit_branch.sql"
+check "converter: an empty merge keeps an empty, reversible downgrade" \
+	bash -c "tail -2 '$C/out/0004_merge_audit_branch.sql' | grep -qxF -- '-- pfm:downgrade'"
+check "converter: branch_labels kept" grep -qxF -- "-- pfm:branch-labels audit" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
+check "converter: a root's parent is base" grep -qxF -- "-- pfm:parents base" "$C/out/b7c1d2e3f4a5_create_login_audit.sql"
+check "converter: depends_on kept (annotated assignments read too)" grep -qxF -- "-- pfm:depends-on 0001" "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
+check "converter: message = first docstring line" grep -qxF -- "-- pfm:message Add user preferences table" "$C/out/0003_add_user_preferences.sql"
 check "converter: a module-level SQL constant is resolved" grep -qF "CREATE TABLE mfa_sessions (" "$C/out/0002_add_mfa_sessions.sql"
 check "converter: sa.text() SQL is kept" grep -qF "SET preferences = '{\"theme\": \"light\", \"notifications\": true}'::jsonb" "$C/out/0005_add_users_preferences_column.sql"
-check "converter: a \$\$ function body survives (dollar-quoted with \$up\$)" grep -qF 'CREATE FUNCTION audit_login() RETURNS trigger LANGUAGE plpgsql AS $$' "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
+check "converter: a \$\$ function body survives as written" grep -qF 'CREATE FUNCTION audit_login() RETURNS trigger LANGUAGE plpgsql AS $$' "$C/out/c8d9e0f1a2b3_audit_user_logins.sql"
 check "converter: statements are ;-terminated" grep -qxF 'DROP TABLE IF EXISTS mfa_sessions;' "$C/out/0002_add_mfa_sessions.sql"
 
 run python3 "$CONV" "$VERSIONS" "$C/out"
@@ -74,7 +76,7 @@ def downgrade():
     raise NotImplementedError('one way')"
 rc_is 0 "converter: escaped colons, casts and times are accepted"
 check "converter: text()'s \\: unescaped" grep -qF "UPDATE t SET a = 'x:y', b = '12:30'::time, c = c::text;" "$C/case/out/escaped.sql"
-check "converter: a downgrade() that raises is irreversible (NULL)" grep -qF "downgrade     => NULL" "$C/case/out/escaped.sql"
+check "converter: a downgrade() that raises is irreversible" grep -qxF -- "-- pfm:downgrade irreversible" "$C/case/out/escaped.sql"
 conv_case getbind "$HEAD
 def upgrade():
     op.get_bind().execute('SELECT 1')"
@@ -93,9 +95,14 @@ revision = 'q1'
 down_revision = 'a1'
 def upgrade():
     op.execute(\"SELECT '\$up\$'\")"
-rc_is 0 "converter: quotes and \$up\$ inside the SQL are handled"
-check "converter: message quote doubled" grep -qF "message       => 'It''s a \$up\$ test'" "$C/case/out/quote.sql"
-check "converter: dollar tag chosen not to clash" grep -qF "upgrade       => \$up1\$" "$C/case/out/quote.sql"
+rc_is 0 "converter: quotes and dollar signs inside the SQL are handled"
+check "converter: the message is kept as written" grep -qxF -- "-- pfm:message It's a \$up\$ test" "$C/case/out/quote.sql"
+check "converter: the SQL is kept as written" grep -qxF -- "SELECT '\$up\$';" "$C/case/out/quote.sql"
+conv_case marker "$HEAD
+def upgrade():
+    op.execute('SELECT 1;\\n-- pfm:downgrade\\nDROP TABLE users')"
+rc_is 1 "converter: SQL with a line the file format would read as a marker is refused"
+out_has "reads like a -- pfm: header or marker" "converter: ... saying why"
 conv_case norev "\"\"\"x\"\"\"
 down_revision = None
 def upgrade():

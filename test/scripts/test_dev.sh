@@ -7,6 +7,8 @@ copy_examples "$V/migrations"
 export PFM_DEV_DIR=$V/cluster MIGRATIONS_DIR=$V/migrations
 # shellcheck disable=SC2034 # stopped by run.sh's cleanup
 DEV_STOP=$PFM_DEV_DIR/data
+# The path migrate-create or merge printed (its notes go to stderr, before it).
+created_file() { grep -E '^/.*\.sql$' <<<"$OUT" | tail -1; }
 dq() { psql -X -At -v ON_ERROR_STOP=1 -h "$PFM_DEV_DIR/run" -U postgres -d pfm_dev -c "$1"; }
 
 run "$DEV" migrate
@@ -24,32 +26,34 @@ rc_is 0 "dev migrate again: a no-op, exit 0"
 run "$DEV" migrate-create "Add user preferences table"
 rc_is 0 "dev migrate-create: exit 0"
 new1=$MIGRATIONS_DIR/0005_add_user_preferences_table.sql
-is "$OUT" "$new1" "dev migrate-create: prints the path of the next NNNN_slug.sql"
-id1=$(sed -n "s/^    revision      => '\(.*\)',$/\1/p" "$new1")
+is "$(created_file)" "$new1" "dev migrate-create: prints the path of the next NNNN_slug.sql"
+id1=$(sed -n 's/^-- pfm:revision //p' "$new1")
 check "dev migrate-create: a fresh 12-hex revision id" grep -Eq '^[0-9a-f]{12}$' <<<"$id1"
-check "dev migrate-create: the current head is the parent" grep -qF "down_revision => '0004'," "$new1"
-check "dev migrate-create: the message is kept" grep -qF "message       => 'Add user preferences table'," "$new1"
+check "dev migrate-create: the head of the files is the parent" grep -qxF -- "-- pfm:parents 0004" "$new1"
+check "dev migrate-create: the message is kept" grep -qxF -- "-- pfm:message Add user preferences table" "$new1"
 
 run "$DEV" migrate
 rc_is 0 "dev migrate: applies the new file as written (comment-only bodies)"
 is "$(dq "SELECT pfm_current()")" "$id1" "dev migrate: at the new revision"
 
 run "$DEV" migrate-create "Add user's theme index"
-new2=$OUT
-id2=$(sed -n "s/^    revision      => '\(.*\)',$/\1/p" "$new2")
+new2=$(created_file)
+id2=$(sed -n 's/^-- pfm:revision //p' "$new2")
 is "${new2##*/}" 0006_add_user_s_theme_index.sql "dev migrate-create: numbered after the last file, slugged"
-check "dev migrate-create: parent is the previous new revision" grep -qF "down_revision => '$id1'," "$new2"
+check "dev migrate-create: parent is the previous new revision" grep -qxF -- "-- pfm:parents $id1" "$new2"
 sed -i 's/^-- the upgrade SQL$/CREATE INDEX user_preferences_theme_idx ON user_preferences (theme);/;
         s/^-- the downgrade SQL.*$/DROP INDEX user_preferences_theme_idx;/' "$new2"
 run "$DEV" migrate-status
-rc_is 0 "dev migrate-status: exit 0"
+rc_is 3 "dev migrate-status: exit 3 when it prints unhealthy"
+check "dev migrate-status: ... and prints unhealthy" grep -qx "unhealthy" <<<"$OUT"
 out_has "pending:  1" "dev migrate-status: the unapplied file is pending"
 out_has "$id2" "dev migrate-status: shows history with the new file"
 run "$DEV" migrate
 is "$(dq "SELECT pfm_current()")/$(dq "SELECT count(*) FROM pg_indexes WHERE indexname = 'user_preferences_theme_idx'")" "$id2/1" \
 	"dev migrate: applies the edited new file"
 run "$DEV" migrate-status
-out_has "healthy" "dev migrate-status: healthy at head"
+rc_is 0 "dev migrate-status: exit 0 at head"
+check "dev migrate-status: healthy at head" grep -qx "healthy" <<<"$OUT"
 
 run "$DEV" history
 rc_is 0 "dev history: exit 0"
@@ -86,6 +90,93 @@ check "dev stop: the cluster is down" test ! -f "$PFM_DEV_DIR/data/postmaster.pi
 run "$DEV" history
 rc_is 0 "dev history after stop: the cluster starts on demand"
 
+# Switching branches: files of revisions registered but never applied go away; migrate-create
+# never builds on a revision without a file; stamp and merge from the scripts.
+mkdir -p "$V/branch"
+mig "$MIGRATIONS_DIR/0007_feature_a.sql" fa01 "$id2" "Feature A" 'CREATE TABLE feature_a (id int);' 'DROP TABLE feature_a;'
+run "$DEV" migrate
+is "$(dq "SELECT pfm_current()")" fa01 "dev migrate: the feature branch's revision is applied"
+run "$DEV" downgrade
+mv "$MIGRATIONS_DIR/0007_feature_a.sql" "$V/branch/"
+run "$DEV" migrate-create "On main again"
+new3=$(created_file)
+check "dev migrate-create after a branch switch: the parent has a file" grep -qxF -- "-- pfm:parents $id2" "$new3"
+rm "$new3"
+run "$DEV" migrate
+out_has "removed revision fa01: no migration file declares it" "dev migrate after a branch switch: names what it unregisters"
+is "$(dq "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = 'fa01'")" 0 \
+	"dev migrate after a branch switch: the switched-away revision (unapplied, no file) is no longer registered"
+mv "$V/branch/0007_feature_a.sql" "$MIGRATIONS_DIR/"
+run "$DEV" migrate
+mv "$MIGRATIONS_DIR/0007_feature_a.sql" "$V/branch/"
+run "$DEV" migrate-create "On main with feature A applied"
+rc_is 2 "dev migrate-create: refuses when the head is applied but has no file"
+out_has "head fa01 has no migration file" "dev migrate-create: ... naming it"
+mv "$V/branch/0007_feature_a.sql" "$MIGRATIONS_DIR/"
+run "$DEV" downgrade
+rm "$MIGRATIONS_DIR/0007_feature_a.sql"
+
+mig "$MIGRATIONS_DIR/0007_side_a.sql" sa01 "$id2" "Side A" 'SELECT 1;' 'SELECT 1;'
+mig "$MIGRATIONS_DIR/0008_side_b.sql" sb01 "$id2" "Side B" 'SELECT 2;' 'SELECT 2;'
+run "$DEV" merge
+rc_is 0 "dev merge: exit 0"
+merge_file=$(created_file)
+check "dev merge: parents are the two heads" grep -qxF -- "-- pfm:parents sa01, sb01" "$merge_file"
+check "dev merge: reversible (an empty downgrade, not irreversible)" bash -c "tail -1 '$merge_file' | grep -qxF -- '-- pfm:downgrade'"
+run "$DEV" migrate
+merge_id=$(sed -n 's/^-- pfm:revision //p' "$merge_file")
+is "$(dq "SELECT pfm_current()")" "$merge_id" "dev migrate: through both sides to the merge"
+run "$DEV" downgrade "$id2"
+rc_is 0 "dev downgrade through the merge: exit 0"
+run "$DEV" stamp "$merge_id"
+rc_is 0 "dev stamp: exit 0"
+is "$(dq "SELECT pfm_current() || ' ' || count(*) FILTER (WHERE stamped) FROM pfm_migrate.applied")" "$merge_id 3" \
+	"dev stamp: marked as applied without running anything"
+run "$DEV" downgrade "$id2"
+rm "$merge_file" "$MIGRATIONS_DIR/0007_side_a.sql" "$MIGRATIONS_DIR/0008_side_b.sql"
+
+# Read-only commands change nothing, whatever the files hold.
+snapshot=$(pg_dump -h "$PFM_DEV_DIR/run" -U postgres --no-comments pfm_dev | grep -Ev '^-- Dumped|^\\(un)?restrict ')
+for hostile in 'COMMIT;' 'CREATE TABLE hostile_t (i int);' "\\! touch $V/pwned" \
+	"SELECT pfm_register('h1', '$id2', 'SELECT 1', 'SELECT 1'); DROP TABLE users;" \
+	"-- pfm:revision h1
+-- pfm:parents $id2
+-- pfm:upgrade
+SELECT 1;
+-- pfm:downgrade
+SELECT 1;
+\\! touch $V/pwned"; do
+	printf '%s\n' "$hostile" >"$MIGRATIONS_DIR/0099_hostile.sql"
+	for cmd in migrate-status history; do run "$DEV" $cmd; done
+	run env MIGRATIONS_DIR="$MIGRATIONS_DIR" "$SCRIPTS/deploy.sh" plan
+done
+rm "$MIGRATIONS_DIR/0099_hostile.sql"
+is "$(pg_dump -h "$PFM_DEV_DIR/run" -U postgres --no-comments pfm_dev | grep -Ev '^-- Dumped|^\\(un)?restrict ')" "$snapshot" \
+	"dev migrate-status, history and deploy plan with hostile files: the database is byte-for-byte the same"
+check "... and nothing in a file ran on this machine either" test ! -e "$V/pwned"
+
+# convert-files: a 0.1.0-style pfm_register file becomes the file format, same registration.
+cat >"$MIGRATIONS_DIR/0007_legacy.sql" <<'EOF'
+-- A file written for 0.1.0
+SELECT pfm_register(revision => 'lg01', down_revision => 'PARENT', message => 'Legacy file',
+    upgrade => $up$
+CREATE TABLE legacy_t (id int);
+$up$, downgrade => $down$DROP TABLE legacy_t$down$);
+EOF
+sed -i "s/PARENT/$id2/" "$MIGRATIONS_DIR/0007_legacy.sql"
+run "$DEV" migrate
+is "$(dq "SELECT pfm_current()")$(dq "SELECT to_regclass('legacy_t') IS NOT NULL")" lg01t "dev migrate: a 0.1.0-style file still loads (read, not run)"
+run "$DEV" convert-files
+rc_is 0 "dev convert-files: exit 0"
+check "dev convert-files: the file is in the file format now" grep -qxF -- "-- pfm:revision lg01" "$MIGRATIONS_DIR/0007_legacy.sql"
+check "dev convert-files: ... keeping its comment" grep -qxF -- "-- A file written for 0.1.0" "$MIGRATIONS_DIR/0007_legacy.sql"
+run "$DEV" migrate
+rc_is 0 "dev migrate after converting an applied file: the same registration, no edit refused"
+is "$(dq "SELECT count(*) FROM pfm_migrate.audit WHERE revision = 'lg01' AND operation = 'replace'")" 0 \
+	"dev migrate after converting: nothing replaced"
+run "$DEV" downgrade
+rm "$MIGRATIONS_DIR/0007_legacy.sql"
+
 # Which migrations: the example project from the repository root, an error elsewhere.
 run env -u MIGRATIONS_DIR PFM_DEV_DB=pfm_examples bash -c "cd '$PFM_ROOT' && '$DEV' migrate"
 rc_is 0 "dev migrate from the repository root without MIGRATIONS_DIR: exit 0"
@@ -94,6 +185,10 @@ mkdir -p "$V/elsewhere"
 run env -u MIGRATIONS_DIR bash -c "cd '$V/elsewhere' && '$DEV' migrate"
 rc_is 1 "dev migrate elsewhere without ./migrations: exit 1"
 out_has "no migrations directory" "dev migrate elsewhere: says why"
+run env -u MIGRATIONS_DIR PFM_DEV_DB=pfm_new bash -c "cd '$V/elsewhere' && '$DEV' migrate-create 'First revision'"
+rc_is 0 "dev migrate-create in a new project: exit 0"
+is "$(created_file)" "$V/elsewhere/migrations/0001_first_revision.sql" "dev migrate-create in a new project: creates ./migrations"
+check "dev migrate-create in a new project: a root" grep -qxF -- "-- pfm:parents base" "$V/elsewhere/migrations/0001_first_revision.sql"
 run "$DEV" frobnicate
 rc_is 1 "dev: an unknown command is exit 1"
 

@@ -1,12 +1,9 @@
 -- Initial schema: users, sessions, MFA tables
---
--- Revision ID: 0001
--- Revises: (base)
-SELECT pfm_register(
-    revision      => '0001',
-    down_revision => NULL,
-    message       => 'Initial schema',
-    upgrade       => $up$
+-- pfm:revision 0001
+-- pfm:parents base
+-- pfm:message Initial schema
+
+-- pfm:upgrade
 CREATE TABLE users (
     id             UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     email          VARCHAR(255) NOT NULL,
@@ -56,11 +53,9 @@ CREATE TABLE mfa_backup_codes (
     created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     UNIQUE (user_id, code_hash)
 );
-$up$,
-    downgrade     => $down$
+
+-- pfm:downgrade
 DROP TABLE IF EXISTS mfa_backup_codes;
 DROP TABLE IF EXISTS mfa_methods;
 DROP TABLE IF EXISTS sessions;
 DROP TABLE IF EXISTS users;
-$down$
-);

@@ -1,12 +1,9 @@
 -- MFA session tracking: one row per MFA challenge issued to a login session.
---
--- Revision ID: 0002
--- Revises: 0001
-SELECT pfm_register(
-    revision      => '0002',
-    down_revision => '0001',
-    message       => 'Add MFA sessions',
-    upgrade       => $up$
+-- pfm:revision 0002
+-- pfm:parents 0001
+-- pfm:message Add MFA sessions
+
+-- pfm:upgrade
 CREATE TABLE mfa_sessions (
     id             UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     session_id     UUID NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -24,9 +21,7 @@ CREATE INDEX mfa_sessions_session_id_idx ON mfa_sessions (session_id);
 CREATE INDEX mfa_sessions_user_id_idx ON mfa_sessions (user_id);
 
 ALTER TABLE sessions ADD COLUMN mfa_verified BOOLEAN NOT NULL DEFAULT FALSE;
-$up$,
-    downgrade     => $down$
+
+-- pfm:downgrade
 ALTER TABLE sessions DROP COLUMN IF EXISTS mfa_verified;
 DROP TABLE IF EXISTS mfa_sessions;
-$down$
-);

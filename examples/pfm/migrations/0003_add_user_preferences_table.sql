@@ -1,12 +1,9 @@
 -- Add user preferences table (the migrations guide's example, verbatim).
---
--- Revision ID: 0003
--- Revises: 0002
-SELECT pfm_register(
-    revision      => '0003',
-    down_revision => '0002',
-    message       => 'Add user preferences table',
-    upgrade       => $up$
+-- pfm:revision 0003
+-- pfm:parents 0002
+-- pfm:message Add user preferences table
+
+-- pfm:upgrade
 CREATE TABLE user_preferences (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -15,8 +12,6 @@ CREATE TABLE user_preferences (
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 )
-$up$,
-    downgrade     => $down$
+
+-- pfm:downgrade
 DROP TABLE IF EXISTS user_preferences
-$down$
-);

@@ -1,13 +1,10 @@
 -- Data migration (the migrations guide's example): add a JSONB column and
 -- fill it for existing rows. The downgrade loses the column's data.
---
--- Revision ID: 0004
--- Revises: 0003
-SELECT pfm_register(
-    revision      => '0004',
-    down_revision => '0003',
-    message       => 'Add preferences column to users',
-    upgrade       => $up$
+-- pfm:revision 0004
+-- pfm:parents 0003
+-- pfm:message Add preferences column to users
+
+-- pfm:upgrade
 -- Add new column
 ALTER TABLE users ADD COLUMN preferences JSONB;
 
@@ -15,9 +12,7 @@ ALTER TABLE users ADD COLUMN preferences JSONB;
 UPDATE users
 SET preferences = '{"theme": "light", "notifications": true}'::jsonb
 WHERE preferences IS NULL;
-$up$,
-    downgrade     => $down$
+
+-- pfm:downgrade
 -- Remove column (data will be lost)
 ALTER TABLE users DROP COLUMN preferences;
-$down$
-);

@@ -1,0 +1,46 @@
+-- pfm_migrate 0.1.0 -> 0.2.0: production deploys on live databases.
+-- A fresh install of 0.2.0 is the 0.1.0 script followed by this one.
+\echo Use "ALTER EXTENSION pfm_migrate UPDATE" to load this file. \quit
+
+-- ---- revisions that cannot run in a transaction ----------------------------------------
+-- The flag is part of the checksum, like the bodies: changing it on an applied revision is
+-- refused, and a direct UPDATE of it shows up as drift. Transactional revisions keep the
+-- checksum they had at 0.1.0.
+CREATE FUNCTION pfm_migrate.revision_checksum(upgrade text, downgrade text, transactional boolean) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN $3 THEN pfm_migrate.body_checksum($1, $2)
+            ELSE pg_catalog.md5(pfm_migrate.body_checksum($1, $2) OPERATOR(pg_catalog.||) pg_catalog.chr(31)
+                                OPERATOR(pg_catalog.||) 'non-transactional') END
+$$;
+REVOKE ALL ON FUNCTION pfm_migrate.revision_checksum(text, text, boolean) FROM PUBLIC;
+
+ALTER TABLE pfm_migrate.revisions ADD COLUMN transactional boolean NOT NULL DEFAULT true;
+ALTER TABLE pfm_migrate.revisions DROP COLUMN checksum;
+ALTER TABLE pfm_migrate.revisions ADD COLUMN checksum text
+	GENERATED ALWAYS AS (pfm_migrate.revision_checksum(upgrade, downgrade, transactional)) STORED;
+
+DROP FUNCTION @extschema@.pfm_register(text, text, text, text, text, text[], text[]);
+CREATE FUNCTION @extschema@.pfm_register(revision text, down_revision text DEFAULT NULL,
+	upgrade text DEFAULT '', downgrade text DEFAULT NULL, message text DEFAULT NULL,
+	branch_labels text[] DEFAULT NULL, depends_on text[] DEFAULT NULL, transactional boolean DEFAULT true)
+RETURNS text AS 'MODULE_PATHNAME', 'pfm_register' LANGUAGE C VOLATILE;
+
+-- ---- migration files are data ------------------------------------------------------------
+-- The scripts hand each file's name and content to the server, which reads them (never
+-- runs them) and makes the registered revisions exactly the files'.
+CREATE FUNCTION @extschema@.pfm_load(files text[], contents text[])
+RETURNS TABLE(revision text, file text, action text)
+AS 'MODULE_PATHNAME', 'pfm_load' LANGUAGE C VOLATILE;
+
+-- The same answer, changing nothing: for the rest of the transaction the read-only
+-- functions see the files as if loaded (works in a read-only transaction and on a standby).
+CREATE FUNCTION @extschema@.pfm_preview(files text[], contents text[])
+RETURNS TABLE(revision text, file text, action text)
+AS 'MODULE_PATHNAME', 'pfm_preview' LANGUAGE C VOLATILE;
+
+-- A migration file rewritten in the 0.2.0 file format (converts 0.1.0-style files).
+CREATE FUNCTION @extschema@.pfm_migration_file(file text, content text)
+RETURNS text AS 'MODULE_PATHNAME', 'pfm_migration_file' LANGUAGE C IMMUTABLE;
+
+-- The catalog changed shape: no backend may reuse a graph it read before.
+UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;

@@ -27,8 +27,11 @@ struct StampPlan {
 	std::vector<std::string> heads_after;
 };
 
-// Every plan function first validates the graph (RevisionGraph::validate) and the state
-// (check_state), then resolves the target, and throws core::Error on any problem.
+// Every plan function first refuses a graph with a cycle or a duplicate branch label, and
+// checks the state (check_state), then resolves the target, and throws core::Error on any
+// problem. A dangling reference (a parent or depends_on that is neither a registered id nor,
+// for depends_on, a branch label) only refuses the plans it touches: a plan whose steps
+// (or stamp marks) or whose target's ancestry contain the revision holding it.
 // `applied` is the applied set as recorded (ancestor-closed in a sound database).
 
 // pfm_upgrade(target): target grammar of SPEC §3. An absolute target already reached
@@ -41,6 +44,14 @@ Plan plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevisio
 
 // pfm_stamp(target), like `alembic stamp`: no body runs.
 StampPlan plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target);
+
+// pfm_stamp(target, purge => true), like `alembic stamp --purge`: forgets every recorded
+// applied revision first (unmark lists them all, registered ones newest first, then ids that
+// are not registered, sorted), then stamps the target from base (mark = the target's whole
+// ancestry, in upgrade order). The recorded state is never checked: it may name revisions
+// that no longer exist or whose bodies changed; that is what purge is for.
+StampPlan plan_stamp_purge(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied,
+                           const std::string &target);
 
 // State checks shared by all plans: applied revisions missing from the catalog
 // (unknown_applied) and drift (checksum as applied != registered checksum).

@@ -240,6 +240,11 @@ Resolver::walk(int start, long long steps, const std::vector<char> *lin) const
 				cands = g_.vheads;
 				where = "There are several heads";
 			} else {
+				// A missing parent would be a candidate: the walk cannot go on.
+				if (g_.dangling[static_cast<std::size_t>(cur)] & kDanglingParent) {
+					std::vector<int> here{cur};
+					g_.refuse_dangling({&here});
+				}
 				cands.assign(g_.parents_begin(cur), g_.parents_end(cur));
 				where = "Revision " + g_.id(cur) + " has several parents";
 			}

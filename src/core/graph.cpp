@@ -74,6 +74,83 @@ RevisionGraph::Impl::ids_of(const std::vector<int> &nodes) const
 
 namespace {
 
+using Impl = RevisionGraph::Impl;
+
+// A revision Alembic's label walk (_add_branches) passes: not a merge point, not a real
+// branch point (children + dependants <= 1).
+bool
+on_plain_line(const Impl &g, int v)
+{
+	return g.n_parents[static_cast<std::size_t>(v)] <= 1 && g.up.degree(v) <= 1;
+}
+
+// Does the line of single children above v (v included) consist of plain revisions only?
+bool
+plain_line_above(const Impl &g, int v)
+{
+	for (;;) {
+		if (!on_plain_line(g, v))
+			return false;
+		if (g.n_children[static_cast<std::size_t>(v)] == 0)
+			return true;
+		v = *g.children_begin(v);
+	}
+}
+
+}  // namespace
+
+std::vector<char>
+RevisionGraph::Impl::label_members(int x) const
+{
+	std::vector<char> members = reach({x}, Edges::children);
+	if (!plain_line_above(*this, x))
+		return members;
+	for (int v = x; n_parents[static_cast<std::size_t>(v)] == 1;) {
+		v = *parents_begin(v);
+		if (!on_plain_line(*this, v))
+			break;
+		members[static_cast<std::size_t>(v)] = 1;
+	}
+	return members;
+}
+
+std::vector<std::string>
+RevisionGraph::Impl::branch_names(int v) const
+{
+	std::vector<std::string> names;
+	auto add_declared = [&](int w) {
+		for (const std::string &label : revs[static_cast<std::size_t>(w)].branch_labels) {
+			auto it = by_label.find(std::string_view(label));
+			if (it != by_label.end() && it->second == w)
+				names.push_back(label);
+		}
+	};
+	std::vector<int> ancestors;
+	reach({v}, Edges::parents, [](int) { return true; }, &ancestors);
+	for (int w : ancestors)
+		add_declared(w);
+	// Labels declared above v on its line come down to v if the whole line is plain.
+	std::size_t inherited = names.size();
+	bool plain = true;
+	for (int w = v;;) {
+		if (!on_plain_line(*this, w)) {
+			plain = false;
+			break;
+		}
+		if (n_children[static_cast<std::size_t>(w)] == 0)
+			break;
+		w = *children_begin(w);
+		add_declared(w);
+	}
+	if (!plain)
+		names.resize(inherited);
+	std::sort(names.begin(), names.end());
+	names.erase(std::unique(names.begin(), names.end()), names.end());
+	return names;
+}
+
+namespace {
+
 // Branch labels first: depends_on may name one. Each label goes to its first owner in id
 // order; a label that is also an id stays out (find_revision_problems reports both cases).
 void

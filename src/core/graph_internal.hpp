@@ -215,6 +215,15 @@ struct RevisionGraph::Impl {
 		return reach(sources, edges, [](int) { return true; });
 	}
 
+	// Alembic's branch names (Revision.branch_labels after RevisionMap._add_branches): a label
+	// declared on x names x, its descendants through parent edges, and -- when x's descendants
+	// form one line without a merge or a real branch point (children + dependants > 1) -- the
+	// revisions below x down to the previous merge or real branch point.
+	// label_members(x): the revisions carrying x's declared labels. Linear.
+	std::vector<char> label_members(int x) const;
+	// branch_names(v): every label v carries, sorted. Linear in v's ancestry.
+	std::vector<std::string> branch_names(int v) const;
+
 	// Members of `list` (marked in `mark`) that no other member names as parent or
 	// dependency: the version rows of an applied set. Sorted by id.
 	std::vector<int> heads_of(const std::vector<char> &mark, const std::vector<int> &list) const;

@@ -19,8 +19,6 @@
 //    to it (Alembic may drop the head of an unrelated branch).
 //  - Ids may contain '-': a text that is a registered id or label is never read as rev-N.
 //  - Relative targets are refused by stamp (as in Alembic) with invalid_argument.
-//  - Merge of 'heads' takes every head (revision without child), as `head` counts them;
-//    Alembic's merge takes the "real" heads, leaving a depended-upon head unmerged.
 #include <algorithm>
 
 #include "core/planner.hpp"
@@ -119,36 +117,6 @@ walked_too_far(const Target &t)
 	             "Target " + quoted(t.text) + " goes past the end of the revision graph.", {});
 }
 
-// Where +N / label@+N starts: the single current head (on the branch); with no current head
-// on the branch, the tips of the applied revisions on it (empty: from its base).
-std::vector<int>
-upward_walk_start(const PlanContext &c, const std::vector<char> *lin)
-{
-	const Impl &g = c.g;
-	const AppliedSet &s = c.s;
-	if (!lin)
-		return s.heads;
-	std::vector<int> start;
-	for (int h : s.heads)
-		if ((*lin)[u(h)])
-			start.push_back(h);
-	if (!start.empty())
-		return start;
-	std::vector<char> active(g.revs.size(), 0);
-	for (int v : s.list)
-		if ((*lin)[u(v)])
-			active[u(v)] = 1;
-	std::vector<char> below(g.revs.size(), 0);
-	for (int v : s.list)
-		if (active[u(v)])
-			for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-				below[u(*d)] = 1;
-	for (int v : s.list)
-		if (active[u(v)] && !below[u(v)])
-			start.push_back(v);
-	return start;
-}
-
 // The revisions an upgrade must reach (Alembic _parse_upgrade_target).
 std::vector<int>
 upgrade_targets(const PlanContext &c)
@@ -165,7 +133,7 @@ upgrade_targets(const PlanContext &c)
 		if (t.symbol.empty()) {
 			// +N / label@+N: walk up from the single current head (on the branch).
 			const std::vector<char> *lin = branch >= 0 ? &r.branch_lineage(branch) : nullptr;
-			std::vector<int> start = upward_walk_start(c, lin);
+			std::vector<int> start = r.upward_start(c.s.heads, c.s.list, lin);
 			if (start.size() > 1) {
 				std::vector<std::string> ids = g.sorted_ids(start);
 				throw Error(ErrorKind::invalid_target, "ambiguous upgrade from multiple current revisions",
@@ -693,58 +661,6 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 		if (!g.revs[u(v)].has_downgrade)
 			out.push_back({"notice", g.id(v), "revision " + quoted(g.id(v)) + " has no downgrade body and cannot be downgraded"});
 	return out;
-}
-
-std::vector<std::string>
-resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions)
-{
-	const Impl &g = graph.impl();
-	g.refuse_global_problems();  // a dangling reference elsewhere does not stop authoring
-	std::vector<int> parents;
-	std::vector<char> seen(g.revs.size(), 0);
-	for (const std::string &item : split_revision_list(revisions)) {
-		if (item.empty())
-			throw Error(ErrorKind::invalid_argument, "empty revision in merge list " + quoted(revisions), {},
-			            "List the revisions to merge separated by commas, or use 'heads'.");
-		Target t = detail::parse_target(g, item);
-		if (t.kind == Target::Kind::relative)
-			throw Error(ErrorKind::invalid_argument, "relative target " + quoted(item) + " cannot be merged", {},
-			            "List the revisions to merge separated by commas, or use 'heads'.");
-		Resolver r(g, t);
-		std::vector<int> found;
-		if (t.kind == Target::Kind::heads && !t.has_label)
-			found = g.vheads;  // every head `head` complains about (Alembic merges only the real heads)
-		else if (t.kind != Target::Kind::base)
-			found = r.resolve_symbol(t.symbol, r.target_branch(), t.label);
-		for (int v : found)
-			if (!seen[u(v)]) {
-				seen[u(v)] = 1;
-				parents.push_back(v);
-			}
-	}
-	if (parents.size() < 2)
-		throw Error(ErrorKind::invalid_argument, "a merge needs at least two distinct revisions",
-		            quoted(revisions) + " resolves to " + (parents.empty() ? std::string("no revision") : join(g.ids_of(parents))) +
-		                ".",
-		            {});
-	return g.ids_of(parents);
-}
-
-std::string
-parent_for_new_revision(const RevisionGraph &graph)
-{
-	const Impl &g = graph.impl();
-	g.refuse_global_problems();
-	if (g.vheads.empty())
-		return {};
-	if (g.vheads.size() > 1) {
-		std::vector<std::string> ids = g.ids_of(g.vheads);
-		throw Error(ErrorKind::multiple_heads,
-		            "multiple heads are present; please specify the head revision on which the new revision should be "
-		            "based, or perform a merge",
-		            "Heads: " + join(ids) + ".", "Use pfm_merge('heads') to merge them.", ids);
-	}
-	return g.id(g.vheads.front());
 }
 
 }  // namespace pfm::core

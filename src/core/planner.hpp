@@ -73,4 +73,33 @@ std::vector<std::string> resolve_merge_parents(const RevisionGraph &graph, const
 // throws multiple_heads with Alembic's wording for `revision` when there are several.
 std::string parent_for_new_revision(const RevisionGraph &graph);
 
+// `alembic revision --head H --splice --branch-label L --depends-on D --rev-id R`.
+struct NewRevisionRequest {
+	std::string rev_id;                      // required: the glue generates one when the user gives none
+	std::string head = "head";               // head, heads (a merge of every real head), base (a new root), an id,
+	                                         // a prefix, a label, label@head, rev@head
+	bool splice = false;                     // allow a parent that already has children
+	std::vector<std::string> branch_labels;  // labels of the new revision
+	std::vector<std::string> depends_on;     // revisions or branch labels it depends on (any absolute target)
+};
+
+// What the new revision records.
+struct NewRevisionPlan {
+	std::string id;
+	std::vector<std::string> parents;        // down_revision(s); empty = a new base
+	std::vector<std::string> depends_on;     // a branch label as written, anything else as the id it resolves to
+	std::vector<std::string> branch_labels;
+};
+
+// The parent selection and validation of `alembic revision` (ScriptDirectory.generate_revision),
+// with its errors: an invalid or taken rev_id (invalid_argument), several heads for head
+// (multiple_heads, "multiple heads are present; please specify the head revision on which the
+// new revision should be based, or perform a merge"), a parent that is not a head without
+// splice (invalid_target, "revision X is not a head revision; please specify --splice to create
+// a new branch from this revision"), an unknown head or dependency (unknown_revision), a branch
+// label already used as a label or id (duplicate_label, "branch name 'L' in revision R already
+// used by revision X"). Refuses a graph with a cycle or a duplicate label; a dangling reference
+// elsewhere does not matter.
+NewRevisionPlan plan_new_revision(const RevisionGraph &graph, const NewRevisionRequest &request);
+
 }  // namespace pfm::core

@@ -3,9 +3,11 @@
 // it: inclusive, no implicit base, walks that stop at the end of the graph).
 //
 // Where history differs from Alembic (test/differential/alembic_diff.py classes):
-//  - a start of -N / label@-N whose walk reaches base on some head starts at base (Alembic
-//    refuses with a range error when the walk lands exactly on base, and with "can't locate
-//    'heads'" when it passes base and the end is not a plain revision);
+//  - a start of -N / label@-N whose walk reaches base on some head counts N below the end
+//    when the end is one plain revision (Alembic's fallback), else starts at base; Alembic
+//    takes that fallback only when its first head passes base, and otherwise refuses (a range
+//    error when a walk lands exactly on base, "can't locate 'heads'" for an end that is not a
+//    revision) or fails (AssertionError);
 //  - ends that overlap (label@heads where one head depends on another) are taken together, as
 //    upgrades do (Alembic: "overlaps with other requested revisions");
 //  - where Alembic fails internally (rev-N down to base as the end, a start of rev@x for a
@@ -224,23 +226,24 @@ history_range(const RevisionGraph &graph, const std::vector<AppliedRevision> &ap
 			heads.erase(std::remove_if(heads.begin(), heads.end(), [&members](int h) { return !members[u(h)]; }),
 			            heads.end());
 		}
+		bool reaches_base = false;
 		for (int h : heads) {
-			int pos = lr.walk(h, -lower.steps, nullptr, true);
-			if (pos < 0) {
-				starts.clear();
-				int end = -1;
-				if (end_current && cur.size() == 1)
-					end = cur.front();
-				else if (!end_current && upper.kind == Target::Kind::literal && !upper.has_label)
-					end = ur.get_revision(upper.symbol, -1, {});
-				if (end >= 0 && (!lower.has_label || lr.lineage({end}, false)[u(lr.branch(lower.label))])) {
-					pos = lr.walk(end, -lower.steps, nullptr, true);
-					if (pos >= 0)
-						starts.push_back(pos);
-				}
-				break;
-			}
+			int pos = lr.walk(h, -lower.steps, nullptr, true);  // every walk: any may be ambiguous
+			reaches_base = reaches_base || pos < 0;
 			starts.push_back(pos);  // two heads N above one revision name it twice, as in Alembic
+		}
+		if (reaches_base) {
+			starts.clear();
+			int end = -1;
+			if (end_current && cur.size() == 1)
+				end = cur.front();
+			else if (!end_current && upper.kind == Target::Kind::literal && !upper.has_label)
+				end = ur.get_revision(upper.symbol, -1, {});
+			if (end >= 0 && (!lower.has_label || lr.lineage({end}, false)[u(lr.branch(lower.label))])) {
+				int pos = lr.walk(end, -lower.steps, nullptr, true);
+				if (pos >= 0)
+					starts.push_back(pos);
+			}
 		}
 	}
 

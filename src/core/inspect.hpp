@@ -55,7 +55,8 @@ std::vector<std::string> list_heads(const RevisionGraph &graph, bool resolve_dep
 // prefix, a label, label@...), or current (the current heads of `applied`; with nothing
 // applied it means base / heads, as in Alembic). The end may be relative (+N from the start,
 // rev+N, rev-N; walks stop at the end of the graph instead of failing), the start may be -N or
-// label@-N (N below the heads, or below the branch's heads). A start of label@... keeps only the
+// label@-N (N below the heads, or below the branch's heads; where that reaches base, N below
+// the end if the end is one revision, else base). A start of label@... keeps only the
 // ends on that branch. Without ':' an error worded like Alembic's. Refuses a graph with a cycle
 // or a duplicate label, as plans do.
 std::vector<std::string> history_range(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied,

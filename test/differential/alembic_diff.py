@@ -29,6 +29,17 @@ With --sql and --cli together, every SQL result must also equal the core's exact
 (step order, heads, stamp sets; SQLSTATE and message of errors): any difference
 there is a bug in the glue (src/pg, src/api), not in the core.
 
+Besides the moving commands, each step also runs one looking or authoring command (from a
+random stream of its own, so the moving commands stay the same): `heads` with and without
+--resolve-dependencies, `branches`, `show`, `history -r start:end`, `stamp --purge` (from an
+applied set that may name revisions that are not registered) and the parent selection and
+checks of `revision --head --splice --branch-label --depends-on --rev-id`, compared with
+Alembic's RevisionMap / ScriptDirectory / command.history logic. These run against the core
+only (not with --sql). Before the random graphs, the scenarios of alembic_scenarios.py
+(ported from Alembic's own tests) run the same way, each also checked against the expectation
+of the Alembic test it comes from. Half the dependencies on a labelled revision are registered
+by the branch label, as Alembic allows.
+
 Expected differences (SPEC §6 and the core's documented choices) are classified,
 counted and printed, never silently skipped. Each class:
 
@@ -38,8 +49,11 @@ counted and printed, never silently skipped. Each class:
         (AssertionError, KeyError, TypeError...) while planning or while
         maintaining the version rows: `label@-1` at base, `rev+N` past a head,
         `rev-N` down to base as an upgrade target, downgrades through redundant
-        dependency edges. Accepted when we give a typed error or a result that
-        passes the invariants (SPEC §6: "a clear error or the obvious result").
+        dependency edges, a map with a dangling reference (KeyError on every command,
+        where we refuse only the moves that touch it), history ranges that walk to
+        base as their end, `a:b:c` (ValueError). Accepted when we give a typed error or
+        a result that passes the invariants (SPEC §6: "a clear error or the obvious
+        result").
   redundant_version_rows  Alembic's rows after the command hold a revision that is
         an ancestor of another row (issue #789); we compare Alembic's rows reduced
         to the heads of the applied set (SPEC §6: no redundant rows).
@@ -47,8 +61,9 @@ counted and printed, never silently skipped. Each class:
         locate", we say ambiguous_revision listing the candidates (SPEC §6); both err.
   prefix_alias_same_revision  a prefix matching an id and a label of the SAME
         revision: Alembic calls that ambiguous, we resolve it.
-  overlapping_targets  `upgrade label@heads` where one head depends on another:
-        Alembic raises "overlaps with other requested revisions", we upgrade to all.
+  overlapping_targets  `upgrade label@heads` where one head depends on another (and history
+        ranges whose ends or starts are so related): Alembic raises "overlaps with other
+        requested revisions", we take them all.
   downgrade_label_resolution  `downgrade label@X` (X = head, heads, a revision or
         prefix): Alembic resolves X ignoring the label (rpartition), so label@head is
         the global head and label@rev is not checked for membership; we resolve X
@@ -57,6 +72,14 @@ counted and printed, never silently skipped. Each class:
         destinations: Alembic replaces every related head once per destination and
         can lose (or fail to delete) the head of an unrelated branch; we replace, per
         destination, only the heads related to it.
+  history_relative_start_at_base  `history -r -N:end` (or label@-N) where N below some head
+        reaches base: we count N below the end if it is one revision, else start at base;
+        Alembic does that only when its first head passes base, and otherwise refuses with
+        a misleading error (a range error when the walk lands exactly on base, "can't locate
+        'heads'") or fails.
+  duplicate_rev_id  `revision --rev-id X` where X is already a revision (or a label): Alembic
+        only warns "Revision X is present more than once" and writes a second file with the
+        same id; we refuse.
 
 Everything else that differs is a failure: the script exits non-zero.
 """
@@ -249,7 +272,7 @@ class Graph:
         return out
 
     def version_heads(self, applied):
-        named = {d for a in applied for d in self.down[a] if d in applied}
+        named = {d for a in applied for d in self.down.get(a, ()) if d in applied}
         return sorted(set(applied) - named)
 
     def reduce_rows(self, rows):
@@ -938,13 +961,10 @@ def history_start_reaches_base(sd, range_text):
     heads = [rm.get_revision(h) for h in rm._real_heads]
     if label:
         heads = [h for h in heads if label in h.branch_labels]
-    for h in heads:
-        try:
-            if rm._walk(h, steps=-int(rel[1:])) in (None, "base"):
-                return True
-        except Exception:  # noqa: BLE001 -- an ambiguous walk is not this case
-            pass
-    return False
+    try:
+        return any([rm._walk(h, steps=-int(rel[1:])) in (None, "base") for h in heads])
+    except Exception:  # noqa: BLE001 -- an ambiguous walk is not this case
+        return False
 
 
 def prefix_alias_in_cause(g, cause):
@@ -1080,7 +1100,7 @@ def main():
     if inspect and not args.no_scenarios:
         import alembic_scenarios
 
-        scenario_stats = alembic_scenarios.run(core, verbose=args.verbose)
+        scenario_stats = alembic_scenarios.run(core, sys.modules[__name__], verbose=args.verbose)
         failed += scenario_stats["failed"]
 
     for gi in range(args.graphs):

@@ -1,5 +1,6 @@
 // Core planning benchmark: graph build, plan_upgrade('heads') from an empty database,
-// the no-op plan at head, plan_downgrade('base') and check_all, for 1k / 10k / 100k
+// the no-op plan at head, plan_downgrade('base'), check_all, and the looking functions
+// (history_range(':'), show_revisions of a head, graph_dot), for 1k / 10k / 100k
 // revisions on two shapes:
 //   linear    0001 -> 0002 -> ... (one head)
 //   branched  a main stream of forks into 4 short branches (3 revisions each) merged
@@ -11,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/dot.hpp"
 #include "core/graph.hpp"
+#include "core/inspect.hpp"
 #include "core/planner.hpp"
 
 using namespace pfm::core;
@@ -176,6 +179,45 @@ BM_CheckAll(benchmark::State &state)
 }
 
 void
+BM_HistoryAll(benchmark::State &state)
+{
+	std::vector<Revision> revs = shape(state);
+	std::vector<AppliedRevision> applied = all_applied(revs);
+	RevisionGraph g(std::move(revs));
+	for (auto _ : state) {
+		std::vector<std::string> h = history_range(g, applied, "base:current");
+		benchmark::DoNotOptimize(h.data());
+	}
+	label(state);
+}
+
+void
+BM_ShowHead(benchmark::State &state)
+{
+	RevisionGraph g(shape(state));
+	std::string head = g.heads().front();
+	for (auto _ : state) {
+		std::vector<RevisionInfo> s = show_revisions(g, {}, head);  // branch names walk its ancestry
+		benchmark::DoNotOptimize(s.data());
+	}
+	label(state);
+}
+
+void
+BM_GraphDot(benchmark::State &state)
+{
+	std::vector<Revision> revs = shape(state);
+	std::vector<AppliedRevision> applied = all_applied(revs);
+	applied.resize(applied.size() / 2);
+	RevisionGraph g(std::move(revs));
+	for (auto _ : state) {
+		std::string dot = graph_dot(g, applied);
+		benchmark::DoNotOptimize(dot.data());
+	}
+	label(state);
+}
+
+void
 sizes(benchmark::internal::Benchmark *b)
 {
 	for (long shape_kind : {0L, 1L})
@@ -191,5 +233,8 @@ BENCHMARK(BM_UpgradeHeadsFromEmpty)->Apply(sizes);
 BENCHMARK(BM_UpgradeNoOpAtHead)->Apply(sizes);
 BENCHMARK(BM_DowngradeBase)->Apply(sizes);
 BENCHMARK(BM_CheckAll)->Apply(sizes);
+BENCHMARK(BM_HistoryAll)->Apply(sizes);
+BENCHMARK(BM_ShowHead)->Apply(sizes);
+BENCHMARK(BM_GraphDot)->Apply(sizes);
 
 BENCHMARK_MAIN();

@@ -74,6 +74,94 @@ RevisionGraph::Impl::ids_of(const std::vector<int> &nodes) const
 
 namespace {
 
+using Impl = RevisionGraph::Impl;
+
+// A revision Alembic's label walk (_add_branches) passes: not a merge point, not a real
+// branch point (children + dependants <= 1).
+bool
+on_plain_line(const Impl &g, int v)
+{
+	return g.n_parents[static_cast<std::size_t>(v)] <= 1 && g.up.degree(v) <= 1;
+}
+
+// Does the line of single children above v (v included) consist of plain revisions only?
+bool
+plain_line_above(const Impl &g, int v)
+{
+	for (;;) {
+		if (!on_plain_line(g, v))
+			return false;
+		if (g.n_children[static_cast<std::size_t>(v)] == 0)
+			return true;
+		v = *g.children_begin(v);
+	}
+}
+
+}  // namespace
+
+std::vector<char>
+RevisionGraph::Impl::label_members(int x) const
+{
+	std::vector<char> members = reach({x}, Edges::children);
+	if (!plain_line_above(*this, x))
+		return members;
+	for (int v = x; n_parents[static_cast<std::size_t>(v)] == 1;) {
+		v = *parents_begin(v);
+		if (!on_plain_line(*this, v))
+			break;
+		members[static_cast<std::size_t>(v)] = 1;
+	}
+	return members;
+}
+
+std::vector<std::string>
+RevisionGraph::Impl::branch_names(int v) const
+{
+	std::vector<std::string> names;
+	auto add_declared = [&](int w) {
+		for (const std::string &label : revs[static_cast<std::size_t>(w)].branch_labels) {
+			auto it = by_label.find(std::string_view(label));
+			if (it != by_label.end() && it->second == w)
+				names.push_back(label);
+		}
+	};
+	std::vector<int> ancestors;
+	reach({v}, Edges::parents, [](int) { return true; }, &ancestors);
+	for (int w : ancestors)
+		add_declared(w);
+	// Labels declared above v on its line come down to v if the whole line is plain.
+	std::size_t inherited = names.size();
+	bool plain = true;
+	for (int w = v;;) {
+		if (!on_plain_line(*this, w)) {
+			plain = false;
+			break;
+		}
+		if (n_children[static_cast<std::size_t>(w)] == 0)
+			break;
+		w = *children_begin(w);
+		add_declared(w);
+	}
+	if (!plain)
+		names.resize(inherited);
+	std::sort(names.begin(), names.end());
+	names.erase(std::unique(names.begin(), names.end()), names.end());
+	return names;
+}
+
+namespace {
+
+// Branch labels first: depends_on may name one. Each label goes to its first owner in id
+// order; a label that is also an id stays out (find_revision_problems reports both cases).
+void
+index_labels(RevisionGraph::Impl &g)
+{
+	for (int i : g.by_id_order)
+		for (const std::string &label : g.revs[static_cast<std::size_t>(i)].branch_labels)
+			if (g.find(label) < 0)
+				g.by_label.emplace(std::string_view(label), i);
+}
+
 void
 build_edges(RevisionGraph::Impl &g)
 {
@@ -101,7 +189,7 @@ build_edges(RevisionGraph::Impl &g)
 			++g.n_parents[static_cast<std::size_t>(i)];
 		}
 		for (const std::string &d : r.depends_on) {
-			int j = g.find(d);
+			int j = g.find_key(d);  // Alembic _add_depends_on: an id or a branch label
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
 			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)
@@ -148,47 +236,58 @@ build_edges(RevisionGraph::Impl &g)
 void
 find_revision_problems(RevisionGraph::Impl &g)
 {
+	g.dangling.assign(g.revs.size(), 0);
+	auto dangling = [&g](int i, char why, std::string text, std::vector<std::string> revisions) {
+		g.dangling[static_cast<std::size_t>(i)] |= why;
+		g.any_dangling = true;
+		g.problems.push_back({ErrorKind::dangling_reference, g.id(i), std::move(text), std::move(revisions), i});
+	};
 	for (int i : g.by_id_order) {
 		if (!g.suspect[static_cast<std::size_t>(i)])
 			continue;
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
-		// Parents and dependencies are checked alike; only the wording differs.
-		struct EdgeKind {
-			const std::vector<std::string> &targets;
-			const char *self;      // " names itself as parent"
-			const char *dangling;  // " names parent "
-		};
-		for (const EdgeKind &kind : {EdgeKind{r.parents, " names itself as parent", " names parent "},
-		                             EdgeKind{r.depends_on, " depends on itself", " depends on "}}) {
-			for (const std::string &t : kind.targets) {
-				if (t == r.id)
-					g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + kind.self, {r.id}});
-				else if (g.find(t) < 0)
-					g.problems.push_back({ErrorKind::dangling_reference, r.id,
-					                      "revision " + quoted(r.id) + kind.dangling + quoted(t) + " that is not registered",
-					                      {r.id, t}});
-			}
+		for (const std::string &t : r.parents) {
+			if (t == r.id)
+				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " names itself as parent",
+				                      {r.id}, -1});
+			else if (g.find(t) < 0)
+				dangling(i, kDanglingParent,
+				         "revision " + quoted(r.id) + " names parent " + quoted(t) + " that is not registered", {r.id, t});
 		}
-		for (const std::string &label : r.branch_labels) {
+		for (const std::string &t : r.depends_on) {
+			int j = g.find_key(t);
+			if (t == r.id)
+				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " depends on itself",
+				                      {r.id}, -1});
+			else if (j == i)
+				g.problems.push_back({ErrorKind::graph_cycle, r.id,
+				                      "revision " + quoted(r.id) + " depends on its own branch label " + quoted(t), {r.id},
+				                      -1});
+			else if (j < 0)
+				dangling(i, kDanglingDependency,
+				         "revision " + quoted(r.id) + " depends on " + quoted(t) + " that is not registered", {r.id, t});
+		}
+		for (std::size_t k = 0; k < r.branch_labels.size(); ++k) {
+			const std::string &label = r.branch_labels[k];
 			int owner_id = g.find(label);
 			if (owner_id >= 0) {
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
 				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
 				                          " is already used as the id of revision " + quoted(g.id(owner_id)),
-				                      {r.id, g.id(owner_id)}});
+				                      {r.id, g.id(owner_id)}, -1});
 				continue;
 			}
-			auto [it, inserted] = g.by_label.emplace(std::string_view(label), i);
-			if (inserted)
-				continue;
-			if (it->second == i)
-				g.problems.push_back({ErrorKind::duplicate_label, r.id,
-				                      "branch label " + quoted(label) + " is listed twice by revision " + quoted(r.id), {r.id}});
-			else
+			int owner = g.by_label.at(std::string_view(label));
+			if (owner != i)
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
 				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
-				                          " is already used by revision " + quoted(g.id(it->second)),
-				                      {r.id, g.id(it->second)}});
+				                          " is already used by revision " + quoted(g.id(owner)),
+				                      {r.id, g.id(owner)}, -1});
+			else if (std::find(r.branch_labels.begin(), r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k), label) !=
+			         r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k))
+				g.problems.push_back({ErrorKind::duplicate_label, r.id,
+				                      "branch label " + quoted(label) + " is listed twice by revision " + quoted(r.id),
+				                      {r.id}, -1});
 		}
 	}
 }
@@ -253,7 +352,7 @@ find_cycles(RevisionGraph::Impl &g)
 	}
 	std::sort(cycles.begin(), cycles.end());
 	for (auto &c : cycles)
-		g.problems.push_back({ErrorKind::graph_cycle, c.front(), "cycle detected in revisions (" + join(c) + ")", c});
+		g.problems.push_back({ErrorKind::graph_cycle, c.front(), "cycle detected in revisions (" + join(c) + ")", c, -1});
 }
 
 // Global upgrade order: depth-first post-order over down edges, starting from every
@@ -334,6 +433,7 @@ RevisionGraph::RevisionGraph(std::vector<Revision> revisions) : impl_(new Impl)
 		for (int k = 0; k < n; ++k)
 			g.id_rank[static_cast<std::size_t>(g.by_id_order[static_cast<std::size_t>(k)])] = k;
 
+		index_labels(g);
 		build_edges(g);
 		find_revision_problems(g);
 		find_cycles(g);
@@ -409,16 +509,62 @@ RevisionGraph::structural_problems() const
 	return out;
 }
 
+namespace {
+
+Error
+problem_error(const GraphProblem &p, std::string detail, std::string hint = {})
+{
+	return Error(p.kind, p.text, std::move(detail), std::move(hint), p.revisions);
+}
+
+std::string
+problem_count_detail(std::size_t n)
+{
+	return n > 1 ? "The revision graph has " + std::to_string(n) + " structural problems; pfm_check() lists them all."
+	             : std::string();
+}
+
+}  // namespace
+
+void
+RevisionGraph::Impl::refuse_global_problems() const
+{
+	for (const GraphProblem &p : problems)
+		if (p.kind != ErrorKind::dangling_reference)
+			throw problem_error(p, problem_count_detail(problems.size()));
+}
+
+void
+RevisionGraph::Impl::refuse_dangling(std::initializer_list<const std::vector<int> *> lists) const
+{
+	if (!any_dangling)
+		return;
+	std::vector<char> hit;
+	for (const std::vector<int> *list : lists)
+		for (int v : *list)
+			if (dangling[static_cast<std::size_t>(v)]) {
+				if (hit.empty())
+					hit.assign(revs.size(), 0);
+				hit[static_cast<std::size_t>(v)] = 1;
+			}
+	if (hit.empty())
+		return;
+	for (const GraphProblem &p : problems)
+		if (p.kind == ErrorKind::dangling_reference && hit[static_cast<std::size_t>(p.node)])
+			throw problem_error(p,
+			                    "Revision " + p.revision +
+			                        " is part of this move (a step, or in the ancestry of the target); moves that do not "
+			                        "involve it are not blocked.",
+			                    "Register the missing revision, or register " + p.revision +
+			                        " again without the reference. pfm_check() lists every problem.");
+}
+
 void
 RevisionGraph::validate() const
 {
 	if (impl_->problems.empty())
 		return;
-	const GraphProblem &p = impl_->problems.front();
-	std::string detail;
-	if (impl_->problems.size() > 1)
-		detail = "The revision graph has " + std::to_string(impl_->problems.size()) + " structural problems; pfm_check() lists them all.";
-	throw Error(p.kind, p.text, detail, {}, p.revisions);
+	throw problem_error(impl_->problems.front(), problem_count_detail(impl_->problems.size()));
 }
 
 std::vector<std::string>

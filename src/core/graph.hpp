@@ -1,6 +1,9 @@
 // The revision graph: built once from the registered revisions, indexed, linear-time
 // walks. Construction never throws for structural problems, so pfm_check() can list
-// them all; planning calls validate(), which throws the first one as a core::Error.
+// them all. A depends_on entry may name a revision id or a branch label (Alembic
+// resolves it to the revision carrying the label); a parent must be an id. Plans refuse
+// a cycle or a duplicate label always, and a dangling reference only when they touch the
+// revision holding it (planner.hpp); validate() throws the first problem of any kind.
 #pragma once
 
 #include <cstddef>
@@ -33,8 +36,9 @@ public:
 	const std::vector<Revision> &revisions() const;
 	const Revision *find(std::string_view id) const;  // exact id, nullptr if unknown
 
-	// Structural problems: cycles, self-parenting, dangling parents/dependencies,
-	// duplicate branch labels. Empty when the graph is sound.
+	// Structural problems: cycles, self-parenting, dangling parents/dependencies (neither a
+	// registered id nor, for a dependency, a branch label), duplicate branch labels. Empty
+	// when the graph is sound.
 	std::vector<Problem> structural_problems() const;
 	// Throws the first structural problem as Error (graph_cycle, dangling_reference, duplicate_label).
 	void validate() const;

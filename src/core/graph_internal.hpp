@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -97,7 +98,12 @@ struct GraphProblem {
 	std::string revision;
 	std::string text;
 	std::vector<std::string> revisions;
+	int node;  // the revision holding a dangling reference; -1 for other problems
 };
+
+// Why a revision's references are broken (bits of Impl::dangling).
+constexpr char kDanglingParent = 1;
+constexpr char kDanglingDependency = 2;
 
 struct RevisionGraph::Impl {
 	std::vector<Revision> revs;
@@ -105,7 +111,9 @@ struct RevisionGraph::Impl {
 	std::unordered_map<std::string_view, int> by_label;  // label -> first owner (by id order)
 
 	// down(i): registered parents first (declared order, deduplicated), then registered
-	// depends_on that are not also parents. n_parents[i] of them are parents.
+	// depends_on that are not also parents. n_parents[i] of them are parents. A depends_on
+	// entry names a revision id or, as in Alembic, a branch label (the revision carrying it);
+	// a parent must be a revision id.
 	Adjacency down;
 	std::vector<int> n_parents;
 	// up(i): children (revisions naming i as parent) first, then dependants that do not
@@ -126,7 +134,9 @@ struct RevisionGraph::Impl {
 	std::vector<int> bases;       // no declared parent: Alembic `bases`; sorted by id
 
 	std::vector<GraphProblem> problems;
-	std::vector<char> suspect;  // revisions whose references need a second look for problems
+	std::vector<char> suspect;   // revisions whose references need a second look for problems
+	std::vector<char> dangling;  // kDanglingParent / kDanglingDependency bits per revision
+	bool any_dangling = false;
 
 	int size() const { return static_cast<int>(revs.size()); }
 	const std::string &id(int i) const { return revs[static_cast<std::size_t>(i)].id; }
@@ -143,6 +153,13 @@ struct RevisionGraph::Impl {
 		auto it = by_label.find(key);
 		return it == by_label.end() ? -1 : it->second;
 	}
+	// Problems that make every plan meaningless (cycles, duplicate labels): throws the first
+	// one. Dangling references are local and checked per plan by refuse_dangling().
+	void refuse_global_problems() const;
+	// Throws the first dangling-reference problem of a revision in any of the lists: a plan
+	// whose steps or whose target's ancestry contain such a revision cannot be made.
+	void refuse_dangling(std::initializer_list<const std::vector<int> *> lists) const;
+
 	const int *parents_begin(int i) const { return down.begin(i); }
 	const int *parents_end(int i) const { return down.begin(i) + n_parents[static_cast<std::size_t>(i)]; }
 	const int *children_begin(int i) const { return up.begin(i); }
@@ -197,6 +214,15 @@ struct RevisionGraph::Impl {
 	{
 		return reach(sources, edges, [](int) { return true; });
 	}
+
+	// Alembic's branch names (Revision.branch_labels after RevisionMap._add_branches): a label
+	// declared on x names x, its descendants through parent edges, and -- when x's descendants
+	// form one line without a merge or a real branch point (children + dependants > 1) -- the
+	// revisions below x down to the previous merge or real branch point.
+	// label_members(x): the revisions carrying x's declared labels. Linear.
+	std::vector<char> label_members(int x) const;
+	// branch_names(v): every label v carries, sorted. Linear in v's ancestry.
+	std::vector<std::string> branch_names(int v) const;
 
 	// Members of `list` (marked in `mark`) that no other member names as parent or
 	// dependency: the version rows of an applied set. Sorted by id.

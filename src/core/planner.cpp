@@ -19,8 +19,6 @@
 //    to it (Alembic may drop the head of an unrelated branch).
 //  - Ids may contain '-': a text that is a registered id or label is never read as rev-N.
 //  - Relative targets are refused by stamp (as in Alembic) with invalid_argument.
-//  - Merge of 'heads' takes every head (revision without child), as `head` counts them;
-//    Alembic's merge takes the "real" heads, leaving a depended-upon head unmerged.
 #include <algorithm>
 
 #include "core/planner.hpp"
@@ -28,7 +26,6 @@
 
 namespace pfm::core {
 
-using detail::kBase;
 using detail::kBase;
 using detail::kNone;
 using detail::kOverwalk;
@@ -75,8 +72,9 @@ index_applied_set(const Impl &g, const std::vector<AppliedRevision> &applied)
 	return s;
 }
 
-// What every plan starts from: a sound graph (validate() throws its first structural
-// problem), a known and undrifted applied set, the parsed target and its resolver.
+// What every plan starts from: a graph without cycles or duplicate labels (a dangling
+// reference only blocks the plans that touch it: each plan calls refuse_dangling), a known
+// and undrifted applied set, the parsed target and its resolver.
 struct PlanContext {
 	const Impl &g;
 	AppliedSet s;
@@ -84,7 +82,8 @@ struct PlanContext {
 	Resolver r;
 
 	PlanContext(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
-		: g((graph.validate(), graph.impl())), s(index_applied_set(g, applied)), t(detail::parse_target(g, target)),
+		: g((graph.impl().refuse_global_problems(), graph.impl())), s(index_applied_set(g, applied)),
+		  t(detail::parse_target(g, target)),
 		  r(g, t)
 	{
 	}
@@ -118,36 +117,6 @@ walked_too_far(const Target &t)
 	             "Target " + quoted(t.text) + " goes past the end of the revision graph.", {});
 }
 
-// Where +N / label@+N starts: the single current head (on the branch); with no current head
-// on the branch, the tips of the applied revisions on it (empty: from its base).
-std::vector<int>
-upward_walk_start(const PlanContext &c, const std::vector<char> *lin)
-{
-	const Impl &g = c.g;
-	const AppliedSet &s = c.s;
-	if (!lin)
-		return s.heads;
-	std::vector<int> start;
-	for (int h : s.heads)
-		if ((*lin)[u(h)])
-			start.push_back(h);
-	if (!start.empty())
-		return start;
-	std::vector<char> active(g.revs.size(), 0);
-	for (int v : s.list)
-		if ((*lin)[u(v)])
-			active[u(v)] = 1;
-	std::vector<char> below(g.revs.size(), 0);
-	for (int v : s.list)
-		if (active[u(v)])
-			for (const int *d = g.down.begin(v); d != g.down.end(v); ++d)
-				below[u(*d)] = 1;
-	for (int v : s.list)
-		if (active[u(v)] && !below[u(v)])
-			start.push_back(v);
-	return start;
-}
-
 // The revisions an upgrade must reach (Alembic _parse_upgrade_target).
 std::vector<int>
 upgrade_targets(const PlanContext &c)
@@ -164,7 +133,7 @@ upgrade_targets(const PlanContext &c)
 		if (t.symbol.empty()) {
 			// +N / label@+N: walk up from the single current head (on the branch).
 			const std::vector<char> *lin = branch >= 0 ? &r.branch_lineage(branch) : nullptr;
-			std::vector<int> start = upward_walk_start(c, lin);
+			std::vector<int> start = r.upward_start(c.s.heads, c.s.list, lin);
 			if (start.size() > 1) {
 				std::vector<std::string> ids = g.sorted_ids(start);
 				throw Error(ErrorKind::invalid_target, "ambiguous upgrade from multiple current revisions",
@@ -461,6 +430,7 @@ plan_upgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &app
 	// Every unapplied ancestor of the targets (parents and depends_on), inclusive.
 	std::vector<int> reached;
 	g.reach(upgrade_targets(c), Edges::parents_and_deps, [](int) { return true; }, &reached);
+	g.refuse_dangling({&reached});  // the steps are a subset of the target's ancestry
 	std::vector<int> needs;
 	for (int v : reached)
 		if (!c.s.applied[u(v)])
@@ -503,6 +473,12 @@ plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &a
 		            "destination " + c.t.text + " is not a valid downgrade target from current head(s)",
 		            why + " Current heads: " + heads_text(g, s.heads) + ".", {}, {g.id(d.rev)});
 	}
+	if (g.any_dangling) {
+		std::vector<int> kept;  // the target's ancestry
+		if (d.rev >= 0)
+			g.reach({d.rev}, Edges::parents_and_deps, [](int) { return true; }, &kept);
+		g.refuse_dangling({&dropped, &kept});
+	}
 	g.order(dropped, true);
 	refuse_irreversible(c, dropped);
 
@@ -522,21 +498,29 @@ plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &a
 	return plan;
 }
 
-StampPlan
-plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+namespace {
+
+// Destinations of a stamp (Alembic get_revisions(revision)); none = base.
+std::vector<int>
+stamp_destinations(const PlanContext &c)
 {
-	PlanContext c(graph, applied, target);
-	const Impl &g = c.g;
 	const Target &t = c.t;
 	if (t.kind == Target::Kind::relative)
 		throw Error(ErrorKind::invalid_argument, "stamp needs an absolute target, not " + quoted(t.text), {},
 		            "Name the revision, or use head, heads, base or label@head.");
-	// Destinations (Alembic get_revisions(revision)); none = base.
-	std::vector<int> dests;
-	if (t.kind != Target::Kind::base)
-		dests = c.r.resolve_symbol(t.symbol, c.r.target_branch(), t.label);
-	std::vector<char> after = g.reach(stamp_rows(c, dests), Edges::parents_and_deps);
+	if (t.kind == Target::Kind::base)
+		return {};
+	return c.r.resolve_symbol(t.symbol, c.r.target_branch(), t.label);
+}
 
+// The stamp that makes the closure of `rows` the applied set: what to mark (what the
+// applied set lacks) and unmark (what it has beyond), refused when it touches a revision
+// with a dangling reference (marked, unmarked, or needed by a destination).
+StampPlan
+stamp_to(const PlanContext &c, const std::vector<int> &rows, const std::vector<int> &dests)
+{
+	const Impl &g = c.g;
+	std::vector<char> after = g.reach(rows, Edges::parents_and_deps);
 	std::vector<int> mark, unmark, after_list;
 	for (int v = 0; v < g.size(); ++v) {
 		if (after[u(v)]) {
@@ -547,12 +531,66 @@ plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &appli
 			unmark.push_back(v);
 		}
 	}
+	if (g.any_dangling) {
+		std::vector<int> needed;
+		g.reach(dests, Edges::parents_and_deps, [](int) { return true; }, &needed);
+		g.refuse_dangling({&mark, &unmark, &needed});
+	}
 	g.order(mark, false);
 	g.order(unmark, true);
 	StampPlan plan;
 	plan.mark = g.ids_of(mark);
 	plan.unmark = g.ids_of(unmark);
 	plan.heads_after = c.heads_after(after, after_list);
+	return plan;
+}
+
+}  // namespace
+
+StampPlan
+plan_stamp(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+{
+	PlanContext c(graph, applied, target);
+	std::vector<int> dests = stamp_destinations(c);
+	return stamp_to(c, stamp_rows(c, dests), dests);
+}
+
+StampPlan
+plan_stamp_purge(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied, const std::string &target)
+{
+	// Alembic `stamp --purge`: the version table is emptied, then the destinations are
+	// stamped from base, so the recorded state is never read (it may name revisions that no
+	// longer exist, or changed since they were applied).
+	PlanContext c(graph, {}, target);
+	const Impl &g = c.g;
+	std::vector<int> dests = stamp_destinations(c);
+	std::vector<int> rows;
+	std::vector<char> seen(g.revs.size(), 0);
+	for (int v : dests)
+		if (!seen[u(v)]) {
+			seen[u(v)] = 1;
+			rows.push_back(v);
+		}
+	StampPlan plan = stamp_to(c, rows, dests);
+
+	// Forget everything recorded: registered revisions newest first, then unknown ids sorted.
+	std::vector<int> known;
+	std::vector<std::string> unknown;
+	std::fill(seen.begin(), seen.end(), 0);
+	for (const AppliedRevision &a : applied) {
+		int i = g.find(a.id);
+		if (i < 0)
+			unknown.push_back(a.id);
+		else if (!seen[u(i)]) {
+			seen[u(i)] = 1;
+			known.push_back(i);
+		}
+	}
+	g.order(known, true);
+	std::sort(unknown.begin(), unknown.end());
+	unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
+	plan.unmark = g.ids_of(known);
+	plan.unmark.insert(plan.unmark.end(), unknown.begin(), unknown.end());
 	return plan;
 }
 
@@ -623,58 +661,6 @@ check_all(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 		if (!g.revs[u(v)].has_downgrade)
 			out.push_back({"notice", g.id(v), "revision " + quoted(g.id(v)) + " has no downgrade body and cannot be downgraded"});
 	return out;
-}
-
-std::vector<std::string>
-resolve_merge_parents(const RevisionGraph &graph, const std::string &revisions)
-{
-	graph.validate();
-	const Impl &g = graph.impl();
-	std::vector<int> parents;
-	std::vector<char> seen(g.revs.size(), 0);
-	for (const std::string &item : split_revision_list(revisions)) {
-		if (item.empty())
-			throw Error(ErrorKind::invalid_argument, "empty revision in merge list " + quoted(revisions), {},
-			            "List the revisions to merge separated by commas, or use 'heads'.");
-		Target t = detail::parse_target(g, item);
-		if (t.kind == Target::Kind::relative)
-			throw Error(ErrorKind::invalid_argument, "relative target " + quoted(item) + " cannot be merged", {},
-			            "List the revisions to merge separated by commas, or use 'heads'.");
-		Resolver r(g, t);
-		std::vector<int> found;
-		if (t.kind == Target::Kind::heads && !t.has_label)
-			found = g.vheads;  // every head `head` complains about (Alembic merges only the real heads)
-		else if (t.kind != Target::Kind::base)
-			found = r.resolve_symbol(t.symbol, r.target_branch(), t.label);
-		for (int v : found)
-			if (!seen[u(v)]) {
-				seen[u(v)] = 1;
-				parents.push_back(v);
-			}
-	}
-	if (parents.size() < 2)
-		throw Error(ErrorKind::invalid_argument, "a merge needs at least two distinct revisions",
-		            quoted(revisions) + " resolves to " + (parents.empty() ? std::string("no revision") : join(g.ids_of(parents))) +
-		                ".",
-		            {});
-	return g.ids_of(parents);
-}
-
-std::string
-parent_for_new_revision(const RevisionGraph &graph)
-{
-	graph.validate();
-	const Impl &g = graph.impl();
-	if (g.vheads.empty())
-		return {};
-	if (g.vheads.size() > 1) {
-		std::vector<std::string> ids = g.ids_of(g.vheads);
-		throw Error(ErrorKind::multiple_heads,
-		            "multiple heads are present; please specify the head revision on which the new revision should be "
-		            "based, or perform a merge",
-		            "Heads: " + join(ids) + ".", "Use pfm_merge('heads') to merge them.", ids);
-	}
-	return g.id(g.vheads.front());
 }
 
 }  // namespace pfm::core

@@ -49,9 +49,16 @@ public:
 	std::vector<int> resolve_symbol(std::string_view symbol, int branch_rev, std::string_view branch_text) const;
 	// Alembic get_revision: one revision or kNone; several -> multiple_heads.
 	int get_revision(std::string_view symbol, int branch_rev, std::string_view branch_text) const;
-	// Alembic _walk with no_overwalk: kOverwalk when the walk leaves the graph; throws
-	// invalid_target "ambiguous walk". `lineage` (may be null) filters upward candidates.
-	int walk(int start, long long steps, const std::vector<char> *lineage) const;
+	// Alembic _walk: with no_overwalk (the default) kOverwalk when the walk leaves the graph,
+	// without it (clamp) the last position reached; throws invalid_target "ambiguous walk".
+	// `lineage` (may be null) filters upward candidates.
+	int walk(int start, long long steps, const std::vector<char> *lineage, bool clamp = false) const;
+	// Where +N / label@+N starts from a state (`heads` its version heads, `list` its
+	// revisions): the single current head (on the branch); with no current head on the branch,
+	// the tips of the state's revisions on it (empty: from its base). Alembic
+	// _parse_upgrade_target's start_revs.
+	std::vector<int> upward_start(const std::vector<int> &heads, const std::vector<int> &list,
+	                              const std::vector<char> *lineage) const;
 
 	// Revisions sharing lineage (ancestor, descendant or self) with any source; parent
 	// edges only, or parents + depends_on.

@@ -214,8 +214,34 @@ Resolver::get_revision(std::string_view symbol, int branch_rev, std::string_view
 	return r.empty() ? kNone : r.front();
 }
 
+std::vector<int>
+Resolver::upward_start(const std::vector<int> &heads, const std::vector<int> &list, const std::vector<char> *lin) const
+{
+	if (!lin)
+		return heads;
+	std::vector<int> start;
+	for (int h : heads)
+		if ((*lin)[static_cast<std::size_t>(h)])
+			start.push_back(h);
+	if (!start.empty())
+		return start;
+	std::vector<char> active(g_.revs.size(), 0);
+	for (int v : list)
+		if ((*lin)[static_cast<std::size_t>(v)])
+			active[static_cast<std::size_t>(v)] = 1;
+	std::vector<char> below(g_.revs.size(), 0);
+	for (int v : list)
+		if (active[static_cast<std::size_t>(v)])
+			for (const int *d = g_.down.begin(v); d != g_.down.end(v); ++d)
+				below[static_cast<std::size_t>(*d)] = 1;
+	for (int v : list)
+		if (active[static_cast<std::size_t>(v)] && !below[static_cast<std::size_t>(v)])
+			start.push_back(v);
+	return start;
+}
+
 int
-Resolver::walk(int start, long long steps, const std::vector<char> *lin) const
+Resolver::walk(int start, long long steps, const std::vector<char> *lin, bool clamp) const
 {
 	int cur = start;
 	const long long n = steps < 0 ? -steps : steps;
@@ -240,6 +266,11 @@ Resolver::walk(int start, long long steps, const std::vector<char> *lin) const
 				cands = g_.vheads;
 				where = "There are several heads";
 			} else {
+				// A missing parent would be a candidate: the walk cannot go on.
+				if (g_.dangling[static_cast<std::size_t>(cur)] & kDanglingParent) {
+					std::vector<int> here{cur};
+					g_.refuse_dangling({&here});
+				}
 				cands.assign(g_.parents_begin(cur), g_.parents_end(cur));
 				where = "Revision " + g_.id(cur) + " has several parents";
 			}
@@ -247,7 +278,7 @@ Resolver::walk(int start, long long steps, const std::vector<char> *lin) const
 				cands.push_back(kBase);
 		}
 		if (cands.empty())
-			return kOverwalk;
+			return clamp ? cur : kOverwalk;
 		if (cands.size() > 1) {
 			std::vector<std::string> ids = g_.sorted_ids(cands);
 			throw Error(ErrorKind::invalid_target, "ambiguous walk",

@@ -29,6 +29,17 @@ With --sql and --cli together, every SQL result must also equal the core's exact
 (step order, heads, stamp sets; SQLSTATE and message of errors): any difference
 there is a bug in the glue (src/pg, src/api), not in the core.
 
+Besides the moving commands, each step also runs one looking or authoring command (from a
+random stream of its own, so the moving commands stay the same): `heads` with and without
+--resolve-dependencies, `branches`, `show`, `history -r start:end`, `stamp --purge` (from an
+applied set that may name revisions that are not registered) and the parent selection and
+checks of `revision --head --splice --branch-label --depends-on --rev-id`, compared with
+Alembic's RevisionMap / ScriptDirectory / command.history logic. These run against the core
+only (not with --sql). Before the random graphs, the scenarios of alembic_scenarios.py
+(ported from Alembic's own tests) run the same way, each also checked against the expectation
+of the Alembic test it comes from. Half the dependencies on a labelled revision are registered
+by the branch label, as Alembic allows.
+
 Expected differences (SPEC §6 and the core's documented choices) are classified,
 counted and printed, never silently skipped. Each class:
 
@@ -38,8 +49,11 @@ counted and printed, never silently skipped. Each class:
         (AssertionError, KeyError, TypeError...) while planning or while
         maintaining the version rows: `label@-1` at base, `rev+N` past a head,
         `rev-N` down to base as an upgrade target, downgrades through redundant
-        dependency edges. Accepted when we give a typed error or a result that
-        passes the invariants (SPEC §6: "a clear error or the obvious result").
+        dependency edges, a map with a dangling reference (KeyError on every command,
+        where we refuse only the moves that touch it), history ranges that walk to
+        base as their end, `a:b:c` (ValueError). Accepted when we give a typed error or
+        a result that passes the invariants (SPEC §6: "a clear error or the obvious
+        result").
   redundant_version_rows  Alembic's rows after the command hold a revision that is
         an ancestor of another row (issue #789); we compare Alembic's rows reduced
         to the heads of the applied set (SPEC §6: no redundant rows).
@@ -47,8 +61,9 @@ counted and printed, never silently skipped. Each class:
         locate", we say ambiguous_revision listing the candidates (SPEC §6); both err.
   prefix_alias_same_revision  a prefix matching an id and a label of the SAME
         revision: Alembic calls that ambiguous, we resolve it.
-  overlapping_targets  `upgrade label@heads` where one head depends on another:
-        Alembic raises "overlaps with other requested revisions", we upgrade to all.
+  overlapping_targets  `upgrade label@heads` where one head depends on another (and history
+        ranges whose ends or starts are so related): Alembic raises "overlaps with other
+        requested revisions", we take them all.
   downgrade_label_resolution  `downgrade label@X` (X = head, heads, a revision or
         prefix): Alembic resolves X ignoring the label (rpartition), so label@head is
         the global head and label@rev is not checked for membership; we resolve X
@@ -57,6 +72,14 @@ counted and printed, never silently skipped. Each class:
         destinations: Alembic replaces every related head once per destination and
         can lose (or fail to delete) the head of an unrelated branch; we replace, per
         destination, only the heads related to it.
+  history_relative_start_at_base  `history -r -N:end` (or label@-N) where N below some head
+        reaches base: we count N below the end if it is one revision, else start at base;
+        Alembic does that only when its first head passes base, and otherwise refuses with
+        a misleading error (a range error when the walk lands exactly on base, "can't locate
+        'heads'") or fails.
+  duplicate_rev_id  `revision --rev-id X` where X is already a revision (or a label): Alembic
+        only warns "Revision X is present more than once" and writes a second file with the
+        same id; we refuse.
 
 Everything else that differs is a failure: the script exits non-zero.
 """
@@ -65,6 +88,7 @@ import argparse
 import collections
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -121,16 +145,43 @@ class SetHeadMaintainer(HeadMaintainer):
 
 
 def alembic_script_directory(graph):
+    """Alembic's ScriptDirectory over the graph's revisions (depends_on as registered: ids or
+    branch labels). A map Alembic cannot build (cycle, duplicate label: RevisionError; a
+    dangling reference: KeyError) leaves sd.broken set, and every command then fails with it."""
     revs = []
     for r in graph.revs:
         down = tuple(r.parents) if len(r.parents) > 1 else (r.parents[0] if r.parents else None)
-        deps = tuple(r.deps) if r.deps else None
+        deps = tuple(r.deps_text) if r.deps_text else None
         labels = tuple(r.labels) if r.labels else None
-        revs.append(FakeScript(r.id, down, dependencies=deps, branch_labels=labels))
+        try:
+            revs.append(FakeScript(r.id, down, dependencies=deps, branch_labels=labels))
+        except Exception as e:  # noqa: BLE001 -- LoopDetected at construction
+            sd = object.__new__(ScriptDirectory)
+            sd.broken = e
+            return sd
     sd = object.__new__(ScriptDirectory)
+    sd.revs = revs
+    sd.broken = None
     sd.revision_map = RevisionMap(lambda: revs)
-    sd.revision_map._revision_map  # build now
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            sd.revision_map._revision_map  # build now
+        except Exception as e:  # noqa: BLE001
+            sd.broken = e
     return sd
+
+
+def broken_result(sd):
+    """The AlembicResult of any command on a map Alembic could not build."""
+    from alembic.script.revision import RevisionError
+
+    res = AlembicResult()
+    if isinstance(sd.broken, RevisionError):
+        res.error = ("command", str(sd.broken))
+    else:
+        res.error = ("internal", "%s: %s" % (type(sd.broken).__name__, sd.broken))
+    return res
 
 
 class AlembicResult:
@@ -141,9 +192,12 @@ class AlembicResult:
         self.rows = None  # version rows after the command, or None if maintenance crashed
         self.maintenance_error = None
         self.warned = False
+        self.value = None  # looking/authoring commands: the comparable answer
 
 
 def run_alembic(sd, command, target, heads):
+    if sd.broken is not None:
+        return broken_result(sd)
     res = AlembicResult()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -180,10 +234,11 @@ def run_alembic(sd, command, target, heads):
 
 
 class Rev:
-    def __init__(self, id_, parents, deps, labels):
+    def __init__(self, id_, parents, deps, labels, deps_text=None):
         self.id = id_
         self.parents = parents
-        self.deps = deps
+        self.deps = deps  # resolved revision ids (the model's edges)
+        self.deps_text = deps if deps_text is None else deps_text  # as registered: ids or branch labels
         self.labels = labels
 
 
@@ -191,7 +246,9 @@ class Graph:
     def __init__(self, revs):
         self.revs = revs
         self.by_id = {r.id: r for r in revs}
-        self.down = {r.id: list(dict.fromkeys(r.parents + r.deps)) for r in revs}
+        # registered edges only: a dangling reference is no edge (the core reports it)
+        self.down = {r.id: [d for d in dict.fromkeys(r.parents + r.deps) if d in self.by_id and d != r.id]
+                     for r in revs}
         self.up = collections.defaultdict(list)
         for r in revs:
             for d in self.down[r.id]:
@@ -215,7 +272,7 @@ class Graph:
         return out
 
     def version_heads(self, applied):
-        named = {d for a in applied for d in self.down[a] if d in applied}
+        named = {d for a in applied for d in self.down.get(a, ()) if d in applied}
         return sorted(set(applied) - named)
 
     def reduce_rows(self, rows):
@@ -223,7 +280,10 @@ class Graph:
         return sorted(r for r in rows if not any(r != o and r in self.ancestors(o) for o in rows))
 
 
-def random_graph(rng, index):
+def random_graph(rng, index, label_rng=None):
+    """A random graph from `rng`. With `label_rng` (a stream of its own, so the graphs and
+    commands drawn from `rng` stay the same), half the dependencies on a labelled revision
+    are registered by its branch label, as Alembic allows (issue 16)."""
     n = rng.randint(5, 20)
     # Ids share 2-character prefixes often enough to exercise prefix resolution.
     pool = ["a1", "a1", "b2", "c3", "d4", "e5", "f6", "0a", "9f"]
@@ -269,6 +329,10 @@ def random_graph(rng, index):
         revs.append(Rev(rid, parents, deps, labels))
         anc[rid] = {rid}.union(*(anc[p] for p in parents + deps)) if parents or deps else {rid}
         made.append(rid)
+    if label_rng is not None:
+        by_id = {r.id: r for r in revs}
+        for r in revs:
+            r.deps_text = [by_id[d].labels[0] if by_id[d].labels and label_rng.random() < 0.5 else d for d in r.deps]
     return Graph(revs)
 
 
@@ -347,16 +411,22 @@ class Core:
     def load(self, g):
         lines = ["G"]
         for r in g.revs:
-            lines.append("R %s|%s|%s|%s|" % (r.id, ",".join(r.parents), ",".join(r.deps), ",".join(r.labels)))
+            lines.append("R %s|%s|%s|%s|" % (r.id, ",".join(r.parents), ",".join(r.deps_text), ",".join(r.labels)))
         self.proc.stdin.write("\n".join(lines) + "\n")
 
     def query(self, command, target, applied):
-        self.proc.stdin.write("Q %s|%s|%s\n" % (command, target, ",".join(sorted(applied))))
+        return self.query_line("Q %s|%s|%s" % (command, target, ",".join(sorted(applied))))
+
+    def query_line(self, sent):
+        self.proc.stdin.write(sent + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("pfm_plan_cli exited")
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise RuntimeError("bad reply to %r: %r" % (sent, line))
 
     def close(self):
         self.proc.stdin.close()
@@ -424,7 +494,7 @@ class SqlCore:
                 "SELECT pfm_register(%s, down_revision => %s, upgrade => %s, downgrade => %s, message => %s,"
                 " branch_labels => %s::text[], depends_on => %s::text[])",
                 (r.id, ",".join(r.parents) or None, "SELECT 1;", "SELECT 1;", "rev " + r.id,
-                 list(r.labels) or None, list(r.deps) or None),
+                 list(r.labels) or None, list(r.deps_text) or None),
             )
         self.conn.commit()
 
@@ -698,6 +768,291 @@ def compare(g, command, target, applied, alembic, ours, stats):
     return None, new
 
 
+# --------------------------------------------------------------------------- looking and authoring
+
+# Commands that change no state: `alembic heads [--resolve-dependencies]`, `branches`, `show`,
+# `history -r`, `stamp --purge` (its plan), and the parent selection of `alembic revision`.
+INSPECT_COMMANDS = ("heads", "branches", "show", "history", "stamp_purge", "new_revision")
+
+MULTIPLE_HEADS_FOR_REVISION = ("Multiple heads are present; please specify the head revision on which the new "
+                               "revision should be based, or perform a merge.")
+
+
+def fake_scripts(graph, extra=()):
+    """Fresh FakeScripts for the graph (building a RevisionMap mutates its revisions)."""
+    revs = []
+    for r in list(graph.revs) + list(extra):
+        down = tuple(r.parents) if len(r.parents) > 1 else (r.parents[0] if r.parents else None)
+        revs.append(FakeScript(r.id, down, dependencies=tuple(r.deps_text) or None,
+                               branch_labels=tuple(r.labels) or None))
+    return revs
+
+
+def alembic_history(sd, range_text, heads):
+    """command.history's range handling, then walk_revisions (ids, newest first)."""
+    if ":" not in range_text:
+        raise alembic_util.CommandError("History range requires [start]:[end], [start]:, or :[end]")
+    base, head = range_text.strip().split(":")
+    rev = tuple(heads)
+    if head == "current":
+        head = rev
+    elif base == "current":
+        base = rev
+    return [sc.revision for sc in sd.walk_revisions(base=base or "base", head=head or "heads")]
+
+
+def alembic_show_entry(rev):
+    return {
+        "id": rev.revision,
+        "parents": list(rev._versioned_down_revisions),
+        "depends_on": list(alembic_util.to_tuple(rev.dependencies, default=())),
+        "depends_on_ids": list(rev._resolved_dependencies),
+        "children": sorted(rev.nextrev),
+        "dependants": sorted(rev._all_nextrev - rev.nextrev),
+        "branch_labels": list(rev._orig_branch_labels),
+        "branch_names": sorted(rev.branch_labels),
+        "is_base": rev.is_base,
+        "is_head": rev.is_head,
+        "is_effective_head": rev.is_head and not rev._is_real_head,
+        "is_branch_point": rev.is_branch_point,
+        "is_merge_point": rev.is_merge_point,
+    }
+
+
+def alembic_new_revision(sd, graph, rev_id, head, splice, labels, deps):
+    """ScriptDirectory.generate_revision without the file: its checks, parents and depends_on."""
+    from alembic.script.revision import RevisionError, tuple_rev_as_scalar
+    from alembic.util import not_none
+
+    try:
+        Revision.verify_rev_id(rev_id)
+    except RevisionError as err:
+        raise alembic_util.CommandError(err.args[0]) from err
+    with sd._catch_revision_errors(multiple_heads=MULTIPLE_HEADS_FOR_REVISION):
+        heads = sd.revision_map.get_revisions(head)
+        for h in heads:
+            assert h != "base"
+    if len(set(heads)) != len(heads):
+        raise alembic_util.CommandError("Duplicate head revisions specified")
+    if not splice:
+        for h in heads:
+            if h is not None and not h.is_head:
+                raise alembic_util.CommandError(
+                    "Revision %s is not a head revision; please specify --splice to create a new branch from this "
+                    "revision" % h.revision)
+    resolved = []
+    if deps:
+        with sd._catch_revision_errors():
+            resolved = [dep if dep in rev.branch_labels else rev.revision
+                        for rev, dep in [(not_none(sd.revision_map.get_revision(dep)), dep) for dep in deps]]
+    parents = [h.revision for h in heads if h is not None]
+    new = Rev(rev_id, parents, [], list(labels), deps_text=resolved)
+    try:
+        RevisionMap(lambda: fake_scripts(graph, [new]))._revision_map
+    except RevisionError as err:
+        raise alembic_util.CommandError(err.args[0]) from err
+    return {"parents": sorted(parents), "depends_on": resolved, "labels": list(labels)}
+
+
+def run_alembic_inspect(sd, g, command, arg, heads):
+    """Alembic's answer to a looking/authoring command: AlembicResult with .value set."""
+    if command == "stamp_purge":
+        return run_alembic(sd, "stamp", arg, ())  # --purge: the version table is emptied first
+    if sd.broken is not None:
+        return broken_result(sd)
+    res = AlembicResult()
+    res.value = None
+    rm = sd.revision_map
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if command == "heads":
+                res.value = sorted(rm._real_heads if arg == "resolve" else rm.heads)
+            elif command == "branches":
+                res.value = sorted("%s:%s" % (sc.revision, ",".join(sorted(sc.nextrev)))
+                                   for sc in sd.walk_revisions() if sc.is_branch_point)
+            elif command == "show":
+                revs = sd.get_revisions(tuple(heads) if arg == "current" else arg)
+                res.value = sorted((alembic_show_entry(r) for r in revs if r is not None), key=lambda e: e["id"])
+            elif command == "history":
+                res.value = alembic_history(sd, arg, heads)
+            else:
+                res.value = alembic_new_revision(sd, g, *arg)
+        except alembic_util.CommandError as e:
+            res.error = ("command", str(e))
+            res.cause = str(e.__cause__) if e.__cause__ is not None else None
+        except Exception as e:  # noqa: BLE001
+            res.error = ("internal", "%s: %s" % (type(e).__name__, e))
+        res.warned = [str(w.message) for w in caught]
+    return res
+
+
+def query_inspect(core, command, arg, applied):
+    if command == "new_revision":
+        rev_id, head, splice, labels, deps = arg
+        return core.query_line("Q new_revision|%s|%s|%s|%s|%s" % (rev_id, head, "1" if splice else "", ",".join(labels),
+                                                                 ",".join(deps)))
+    cmd = {"history": "history_range"}.get(command, command)
+    return core.query_line("Q %s|%s|%s" % (cmd, arg, ",".join(sorted(applied))))
+
+
+def ours_inspect_value(command, ours):
+    if command == "show":
+        return sorted(ours["show"], key=lambda e: e["id"])
+    if command == "new_revision":
+        return {"parents": sorted(ours["parents"]), "depends_on": ours["depends_on"], "labels": ours["labels"]}
+    if command == "branches":  # ours newest first, Alembic's in its map order
+        return sorted(ours["result"])
+    return ours["result"]
+
+
+def random_inspect(rng, g, applied):
+    """One looking/authoring command (a stream of its own, so the moving commands stay the same)."""
+    ids = [r.id for r in g.revs]
+    rid = lambda: rng.choice(ids)  # noqa: E731
+    labels = g.labels
+    lab = lambda: rng.choice(labels) if labels else rid()  # noqa: E731
+    prefix = lambda: rng.choice([rid(), rid(), lab()])[: rng.randint(1, 6)]  # noqa: E731
+    k = lambda: rng.randint(1, 4)  # noqa: E731
+    roll = rng.random()
+    if roll < 0.12:
+        return "heads", rng.choice(["", "resolve"])
+    if roll < 0.18:
+        return "branches", ""
+    if roll < 0.36:
+        return "show", rng.choice([rid, rid, prefix, lab, lambda: lab() + "@head", lambda: "heads", lambda: "head",
+                                   lambda: "current", lambda: "base", lambda: rid() + "@head",
+                                   lambda: "%s@%s" % (lab(), rid())])()
+    if roll < 0.66:
+        starts = [lambda: "", lambda: "base", rid, rid, lambda: "current", lambda: "-%d" % k(), lambda: "heads"]
+        ends = [lambda: "", lambda: "heads", lambda: "head", rid, rid, lambda: "current", lambda: "+%d" % k(),
+                lambda: "%s+%d" % (rid(), k()), lambda: "%s-%d" % (rid(), k()), prefix]
+        if labels:
+            starts += [lambda: lab() + "@base", lambda: "%s@-%d" % (lab(), k()), lab]
+            ends += [lambda: lab() + "@head", lab, lambda: "%s@+%d" % (lab(), k())]
+        if rng.random() < 0.03:
+            return "history", rng.choice([rid(), "heads", "a:b:c"])
+        return "history", "%s:%s" % (rng.choice(starts)(), rng.choice(ends)())
+    if roll < 0.80:
+        target = rng.choice([rid, rid, lambda: "heads", lambda: "head", lambda: "base", lab,
+                             lambda: lab() + "@head", lambda: lab() + "@base"])()
+        return "stamp_purge", target
+    rev_id = rng.choice(["n" + "".join(rng.choice("0123456789abcdef") for _ in range(8))] * 6 + [rid(), lab()])
+    head = rng.choice(["head", "head", "heads", "base", rid(), rid(), lab(), lab() + "@head", prefix()])
+    new_labels = rng.choice([[], [], [], ["newlab"], [lab()], ["newlab", "newlab"], [rev_id]])
+    deps = rng.choice([[], [], [rid()], [lab()], [prefix()], [rid(), lab()], ["head"], ["nosuchrev"]])
+    return "new_revision", (rev_id, head, rng.random() < 0.4, new_labels, deps)
+
+
+def phantom_applied(rng, applied):
+    """An applied set that also names revisions that are not registered (a deleted file)."""
+    return set(applied) | {"zz%04x" % rng.randint(0, 0xffff) for _ in range(rng.choice([0, 1, 1, 2]))}
+
+
+def history_start_reaches_base(sd, range_text):
+    """Does the start -N / label@-N of the range walk down to (or past) base from some head?"""
+    if range_text.count(":") != 1:
+        return False
+    start = range_text.strip().split(":")[0]
+    label, _, rel = start.rpartition("@")
+    if not (rel.startswith("-") and rel[1:].isdigit()):
+        return False
+    rm = sd.revision_map
+    heads = [rm.get_revision(h) for h in rm._real_heads]
+    if label:
+        heads = [h for h in heads if label in h.branch_labels]
+    try:
+        return any([rm._walk(h, steps=-int(rel[1:])) in (None, "base") for h in heads])
+    except Exception:  # noqa: BLE001 -- an ambiguous walk is not this case
+        return False
+
+
+def prefix_alias_in_cause(g, cause):
+    """The cause is "Multiple revisions start with 'x'" and every key starting with x names one revision."""
+    m = re.match(r"Multiple revisions start with '([^']*)'", cause or "")
+    if not m:
+        return False
+    text = m.group(1)
+    revs = {r.id for r in g.revs if len(r.id) > 3 and r.id.startswith(text)}
+    revs |= {r.id for r in g.revs for l in r.labels if len(l) > 3 and l.startswith(text)}
+    return len(revs) == 1
+
+
+def classify_inspect_mismatch(g, sd, command, arg, alembic, ours):
+    kind = alembic.error[0] if alembic.error else None
+    if kind == "internal":
+        if ours["ok"] or ours["kind"] not in ("internal", "exception"):
+            return "alembic_internal_error:" + alembic.error[1].split(":")[0]
+        return None
+    cause = alembic.cause or ""
+    if kind == "command" and ours["ok"] and prefix_alias_in_cause(g, cause):
+        return "prefix_alias_same_revision"
+    if command == "history" and ours["ok"]:
+        if kind == "command" and "overlaps with other requested revisions" in cause:
+            return "overlapping_targets"
+        if kind == "command" and history_start_reaches_base(sd, arg):
+            return "history_relative_start_at_base"
+    if (command == "new_revision" and kind is None and not ours["ok"]
+            and any("is present more than once" in w for w in alembic.warned)):
+        return "duplicate_rev_id"
+    return None
+
+
+def compare_inspect(g, sd, command, arg, applied, alembic, ours, stats):
+    """Returns a problem or None."""
+    if alembic.error or not ours["ok"]:
+        if alembic.error and not ours["ok"]:
+            if alembic.cause and "Multiple revisions start with" in alembic.cause:
+                stats["ambiguous_prefix"] += 1
+            if alembic.error[0] == "internal":
+                stats["alembic_internal_error:" + alembic.error[1].split(":")[0]] += 1
+            stats["(both refuse)"] += 1
+            return None
+        cls = classify_inspect_mismatch(g, sd, command, arg, alembic, ours)
+        if cls is None:
+            return "error mismatch: alembic=%s ours=%s" % (
+                alembic.error or "ok: %s" % (alembic.value if command != "stamp_purge" else alembic.rows),
+                "ok: %s" % describe_inspect(command, ours) if ours["ok"] else "%s: %s (%s)" % (
+                    ours["kind"], ours["message"], ours.get("detail", "")))
+        stats[cls] += 1
+        if VERBOSE_CLASSES:
+            print("  [%s] %s %s: alembic=%s ours=%s" % (cls, command, arg, alembic.error or alembic.value,
+                                                      describe_inspect(command, ours)))
+        return None
+    if command == "stamp_purge":
+        if alembic.maintenance_error:
+            stats["alembic_internal_error:" + alembic.maintenance_error.split(":")[0]] += 1
+            return None
+        rows = g.reduce_rows(alembic.rows)
+        if ours["heads"] != rows or sorted(ours["mark"]) != sorted(g.closure(alembic.rows)):
+            return "purge differs: alembic rows=%s ours=%s" % (alembic.rows, describe(ours))
+        if sorted(ours["unmark"]) != sorted(applied):
+            return "purge forgets %s, the applied set is %s" % (ours["unmark"], sorted(applied))
+        if rows != alembic.rows:
+            stats["redundant_version_rows"] += 1
+        stats["(both succeed, same result)"] += 1
+        return None
+    mine = ours_inspect_value(command, ours)
+    theirs = alembic.value
+    if command == "history":
+        if sorted(mine) != sorted(theirs):
+            return "history differs: alembic=%s ours=%s" % (theirs, mine)
+        if mine == theirs:
+            stats["(same history order as alembic)"] += 1
+    elif mine != theirs:
+        return "%s differs: alembic=%s ours=%s" % (command, theirs, mine)
+    stats["(both succeed, same result)"] += 1
+    return None
+
+
+def describe_inspect(command, ours):
+    if not ours["ok"]:
+        return describe(ours)
+    if command == "stamp_purge":
+        return describe(ours)
+    return str(ours_inspect_value(command, ours))
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -714,6 +1069,7 @@ def main():
     ap.add_argument("--steps", type=int, default=6, help="commands per start state")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--show-classes", action="store_true", help="print every expected difference")
+    ap.add_argument("--no-scenarios", action="store_true", help="skip the scenarios ported from Alembic's tests")
     args = ap.parse_args()
     if not args.sql and not args.cli:
         ap.error("--cli is required (or use --sql)")
@@ -730,14 +1086,26 @@ def main():
     sql = SqlCore(args.dbname) if args.sql else None
     stats = collections.Counter()
     commands = passed = failed = 0
+    inspected = inspect_failed = 0
     shown = 0
+    # The looking/authoring commands (heads, branches, show, history, stamp --purge, revision)
+    # run against the core only: the SQL glue is wired to them separately.
+    inspect = core is not None and sql is None
 
     def show_graph(g):
         for r in g.revs:
-            print("    %s parents=%s deps=%s labels=%s" % (r.id, r.parents, r.deps, r.labels))
+            print("    %s parents=%s deps=%s labels=%s" % (r.id, r.parents, r.deps_text, r.labels))
+
+    scenario_stats = None
+    if inspect and not args.no_scenarios:
+        import alembic_scenarios
+
+        scenario_stats = alembic_scenarios.run(core, sys.modules[__name__], verbose=args.verbose)
+        failed += scenario_stats["failed"]
 
     for gi in range(args.graphs):
-        g = random_graph(rng, gi)
+        g = random_graph(rng, gi, random.Random(args.seed * 7919 + gi))
+        irng = random.Random(args.seed * 104729 + gi)
         sd = alembic_script_directory(g)
         if core:
             core.load(g)
@@ -757,6 +1125,20 @@ def main():
                         show_graph(g)
                         print("    " + problem)
             for _ in range(args.steps):
+                if inspect:
+                    inspected += 1
+                    icmd, iarg = random_inspect(irng, g, applied)
+                    state = phantom_applied(irng, applied) if icmd == "stamp_purge" else applied
+                    alembic = run_alembic_inspect(sd, g, icmd, iarg, g.version_heads(applied))
+                    ours = query_inspect(core, icmd, iarg, state)
+                    problem = compare_inspect(g, sd, icmd, iarg, state, alembic, ours, stats)
+                    if problem:
+                        inspect_failed += 1
+                        if shown < 25 or args.verbose:
+                            shown += 1
+                            print("FAIL graph %d: %s %s from heads %s" % (gi, icmd, iarg, g.version_heads(state)))
+                            show_graph(g)
+                            print("    " + problem)
                 command, target = random_command(rng, g)
                 heads = g.version_heads(applied)
                 alembic = run_alembic(sd, command, target, heads)
@@ -802,8 +1184,15 @@ def main():
         print("  %-45s %d" % (k, stats[k]))
     if sql:
         print("mode: sql%s; %.1f s" % (" + cli cross-check" if core else "", time.monotonic() - started))
+    if scenario_stats:
+        print("scenarios from Alembic's tests: %d commands in %d graphs (%d test functions), %d checked against"
+              " Alembic's own expectation: %d failed" % (
+                  scenario_stats["commands"], scenario_stats["graphs"], scenario_stats["tests"],
+                  scenario_stats["expected"], scenario_stats["failed"]))
+    if inspect:
+        print("looking/authoring commands: %d, %d failed" % (inspected, inspect_failed))
     print("%d graphs, %d commands: %d passed, %d failed" % (args.graphs, commands, passed, failed))
-    return 1 if failed else 0
+    return 1 if failed or inspect_failed else 0
 
 
 if __name__ == "__main__":

@@ -4,11 +4,18 @@
 // Input lines (fields separated by '|', lists by ','):
 //   G                                   start a new graph
 //   R id|parents|depends_on|labels|flags  one revision (flags: "irreversible" or empty)
-//   Q command|target|applied            command: upgrade, downgrade, stamp, heads, merge, revision
+//   Q command|target|applied            command: upgrade, downgrade, stamp, stamp_purge, heads
+//                                       (target "resolve": --resolve-dependencies), merge, revision,
+//                                       history (every revision), history_range (target = range),
+//                                       branches, show, check, version_heads
+//   Q new_revision|rev_id|head|splice|labels|depends_on   (splice: "1" or empty)
 // Output: one JSON object per Q line:
 //   {"ok":true,"steps":[...],"heads":[...]}               upgrade / downgrade
-//   {"ok":true,"mark":[...],"unmark":[...],"heads":[...]}  stamp
-//   {"ok":true,"result":[...]}                            heads / merge / revision / history / check
+//   {"ok":true,"mark":[...],"unmark":[...],"heads":[...]}  stamp / stamp_purge
+//   {"ok":true,"result":[...]}                            heads / merge / revision / history /
+//                                                         history_range / check; branches: "id:c1,c2"
+//   {"ok":true,"show":[{"id":...,"parents":[...],...}]}    show
+//   {"ok":true,"parents":[...],"depends_on":[...],"labels":[...]}  new_revision
 //   {"ok":false,"kind":"...","message":"...","detail":"..."}
 #include <iostream>
 #include <memory>
@@ -17,7 +24,9 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/inspect.hpp"
 #include "core/planner.hpp"
+#include "core/text.hpp"
 
 using namespace pfm::core;
 
@@ -88,6 +97,25 @@ list(const std::string &text)
 	return text.empty() ? std::vector<std::string>{} : fields(text, ',');
 }
 
+std::string
+json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+std::string
+json_info(const RevisionInfo &r)
+{
+	return "{\"id\":" + json_string(r.id) + ",\"parents\":" + json_list(r.parents) +
+	       ",\"depends_on\":" + json_list(r.depends_on) + ",\"depends_on_ids\":" + json_list(r.depends_on_ids) +
+	       ",\"children\":" + json_list(r.children) + ",\"dependants\":" + json_list(r.dependants) +
+	       ",\"branch_labels\":" + json_list(r.branch_labels) + ",\"branch_names\":" + json_list(r.branch_names) +
+	       ",\"is_base\":" + json_bool(r.is_base) + ",\"is_head\":" + json_bool(r.is_head) +
+	       ",\"is_effective_head\":" + json_bool(r.is_effective_head) +
+	       ",\"is_branch_point\":" + json_bool(r.is_branch_point) +
+	       ",\"is_merge_point\":" + json_bool(r.is_merge_point) + "}";
+}
+
 }  // namespace
 
 int
@@ -123,7 +151,7 @@ main()
 			return 2;
 		}
 		std::vector<std::string> f = fields(line.substr(2), '|');
-		f.resize(3);
+		f.resize(6);
 		std::vector<AppliedRevision> applied;
 		for (const std::string &id : list(f[2]))
 			applied.push_back({id, "c-" + id});
@@ -137,12 +165,35 @@ main()
 				for (const Step &s : p.steps)
 					steps.push_back(s.revision);
 				std::cout << "{\"ok\":true,\"steps\":" << json_list(steps) << ",\"heads\":" << json_list(p.heads_after) << "}\n";
-			} else if (cmd == "stamp") {
-				StampPlan p = plan_stamp(*graph, applied, f[1]);
+			} else if (cmd == "stamp" || cmd == "stamp_purge") {
+				StampPlan p = cmd == "stamp" ? plan_stamp(*graph, applied, f[1]) : plan_stamp_purge(*graph, applied, f[1]);
 				std::cout << "{\"ok\":true,\"mark\":" << json_list(p.mark) << ",\"unmark\":" << json_list(p.unmark)
 				          << ",\"heads\":" << json_list(p.heads_after) << "}\n";
 			} else if (cmd == "heads") {
-				std::cout << "{\"ok\":true,\"result\":" << json_list(graph->heads()) << "}\n";
+				std::cout << "{\"ok\":true,\"result\":" << json_list(list_heads(*graph, f[1] == "resolve")) << "}\n";
+			} else if (cmd == "history_range") {
+				std::vector<std::string> range = history_range(*graph, applied, f[1]);  // may throw: before any output
+				std::cout << "{\"ok\":true,\"result\":" << json_list(range) << "}\n";
+			} else if (cmd == "branches") {
+				std::vector<std::string> out;
+				for (const BranchPoint &b : branch_points(*graph))
+					out.push_back(b.id + ":" + join(b.children, ","));
+				std::cout << "{\"ok\":true,\"result\":" << json_list(out) << "}\n";
+			} else if (cmd == "show") {
+				std::string out;
+				for (const RevisionInfo &r : show_revisions(*graph, applied, f[1]))
+					out += (out.empty() ? "" : ",") + json_info(r);
+				std::cout << "{\"ok\":true,\"show\":[" << out << "]}\n";
+			} else if (cmd == "new_revision") {
+				NewRevisionRequest req;
+				req.rev_id = f[1];
+				req.head = f[2];
+				req.splice = f[3] == "1";
+				req.branch_labels = list(f[4]);
+				req.depends_on = list(f[5]);
+				NewRevisionPlan p = plan_new_revision(*graph, req);
+				std::cout << "{\"ok\":true,\"parents\":" << json_list(p.parents) << ",\"depends_on\":"
+				          << json_list(p.depends_on) << ",\"labels\":" << json_list(p.branch_labels) << "}\n";
 			} else if (cmd == "version_heads") {
 				std::cout << "{\"ok\":true,\"result\":" << json_list(graph->version_heads(list(f[2]))) << "}\n";
 			} else if (cmd == "history") {

@@ -486,19 +486,95 @@ TEST(State, Drift)
 	EXPECT_NO_THROW(check_state(g, applied({"0001", "0002"})));
 }
 
-TEST(State, BrokenGraphIsRefusedBeforePlanning)
+TEST(State, CyclesAndDuplicateLabelsAreRefusedBeforePlanning)
 {
-	RevisionGraph g = graph({{"a"}, {"b", "zz"}});
+	for (const std::vector<Revision> &revs :
+	     {revisions({{"a"}, {"b", "c"}, {"c", "b"}}), revisions({{"a", "", "", "x"}, {"b", "", "", "x"}})}) {
+		RevisionGraph g(revs);
+		EXPECT_THROW(plan_upgrade(g, {}, "a"), Error);
+		EXPECT_THROW(plan_downgrade(g, {}, "base"), Error);
+		EXPECT_THROW(plan_stamp(g, {}, "base"), Error);
+		EXPECT_THROW(plan_stamp_purge(g, {}, "base"), Error);
+		EXPECT_THROW(parent_for_new_revision(g), Error);
+		EXPECT_THROW(resolve_merge_parents(g, "heads"), Error);
+	}
 	try {
-		plan_upgrade(g, {}, "a");
+		plan_upgrade(graph({{"a"}, {"b", "zz"}, {"c", "c"}}), {}, "a");
 		FAIL();
 	} catch (const Error &e) {
-		EXPECT_EQ(e.kind, ErrorKind::dangling_reference);
-		EXPECT_STREQ(e.what(), "revision 'b' names parent 'zz' that is not registered");
+		EXPECT_EQ(e.kind, ErrorKind::graph_cycle);  // not the dangling parent of b, which a does not need
+		EXPECT_STREQ(e.what(), "revision 'c' names itself as parent");
+		EXPECT_EQ(e.detail, "The revision graph has 2 structural problems; pfm_check() lists them all.");
 	}
-	EXPECT_THROW(plan_downgrade(g, {}, "base"), Error);
-	EXPECT_THROW(plan_stamp(g, {}, "base"), Error);
-	EXPECT_THROW(parent_for_new_revision(g), Error);
+}
+
+// Issue 16: depends_on may name a branch label (Alembic resolves it to the revision that
+// carries the label, script/revision.py _add_depends_on).
+TEST(Dependencies, BranchLabelInDependsOn)
+{
+	RevisionGraph g = graph({{"a1", "", "", "lib"}, {"b1", "", "lib"}});
+	EXPECT_TRUE(g.structural_problems().empty());
+	Plan p = plan_upgrade(g, {}, "heads");
+	EXPECT_EQ(step_ids(p), (Strings{"a1", "b1"}));
+	EXPECT_EQ(p.heads_after, Strings{"b1"});  // a1 is b1's dependency: no version row of its own
+	EXPECT_EQ(step_ids(plan_upgrade(g, {}, "a1")), Strings{"a1"});
+	EXPECT_EQ(step_ids(plan_downgrade(g, applied({"a1", "b1"}), "base")), (Strings{"b1", "a1"}));
+	EXPECT_EQ(step_ids(plan_downgrade(g, applied({"a1", "b1"}), "lib@base")), (Strings{"b1", "a1"}));
+	EXPECT_EQ(plan_stamp(g, {}, "b1").mark, (Strings{"a1", "b1"}));
+	// the same graph with the id instead of the label plans identically
+	RevisionGraph by_id = graph({{"a1", "", "", "lib"}, {"b1", "", "a1"}});
+	EXPECT_EQ(step_ids(plan_upgrade(by_id, {}, "heads")), step_ids(p));
+	// a label the revision carries itself is a self-dependency
+	RevisionGraph self = graph({{"a1", "", "me", "me"}});
+	ASSERT_EQ(self.structural_problems().size(), 1u);
+	EXPECT_EQ(self.structural_problems().front().problem, "revision 'a1' depends on its own branch label 'me'");
+	EXPECT_THROW(plan_upgrade(self, {}, "heads"), Error);
+}
+
+// A dangling reference blocks only the moves that touch the revision holding it.
+TEST(Dependencies, DanglingReferenceBlocksOnlyTheMovesThatNeedIt)
+{
+	// a1 <- a2 (label lib);  b1 <- b2 depends on 'nope';  c1 names the missing parent 'gone'
+	RevisionGraph g = graph({{"a1"}, {"a2", "a1", "", "lib"}, {"b1"}, {"b2", "b1", "nope"}, {"b3", "b2"}, {"c1", "gone"}});
+	const std::string b2_msg = "revision 'b2' depends on 'nope' that is not registered";
+	const std::string c1_msg = "revision 'c1' names parent 'gone' that is not registered";
+	auto refused = [](const std::function<void()> &f, const std::string &message) {
+		try {
+			f();
+			ADD_FAILURE() << "expected " << message;
+		} catch (const Error &e) {
+			EXPECT_EQ(e.kind, ErrorKind::dangling_reference) << e.what();
+			EXPECT_EQ(std::string(e.what()), message);
+			EXPECT_NE(e.detail.find("moves that do not involve it are not blocked"), std::string::npos);
+		}
+	};
+	// untouched: fine
+	EXPECT_EQ(step_ids(plan_upgrade(g, {}, "a2")), (Strings{"a1", "a2"}));
+	EXPECT_EQ(step_ids(plan_upgrade(g, {}, "lib@head")), (Strings{"a1", "a2"}));
+	EXPECT_EQ(step_ids(plan_upgrade(g, {}, "b1")), Strings{"b1"});
+	EXPECT_EQ(step_ids(plan_downgrade(g, applied({"a1", "a2", "b1"}), "base")), (Strings{"a2", "a1", "b1"}));
+	EXPECT_EQ(step_ids(plan_downgrade(g, applied({"a1", "a2", "b1"}), "lib@-1")), Strings{"a2"});
+	EXPECT_EQ(plan_stamp(g, {}, "a2").mark, (Strings{"a1", "a2"}));
+	EXPECT_EQ(plan_stamp_purge(g, applied({"b1"}), "a1").mark, Strings{"a1"});
+	// touched: refused, naming the revision and the missing reference
+	refused([&] { plan_upgrade(g, {}, "b2"); }, b2_msg);
+	refused([&] { plan_upgrade(g, {}, "b3"); }, b2_msg);        // in the target's ancestry
+	refused([&] { plan_upgrade(g, {}, "heads"); }, b2_msg);     // first problem by id
+	refused([&] { plan_upgrade(g, {}, "c1"); }, c1_msg);
+	refused([&] { plan_upgrade(g, applied({"b1"}), "+1"); }, b2_msg);  // walks up into b2
+	refused([&] { plan_upgrade(g, {}, "c1-1"); }, c1_msg);      // cannot walk down past the missing parent
+	refused([&] { plan_stamp(g, {}, "b3"); }, b2_msg);
+	refused([&] { plan_stamp_purge(g, {}, "c1"); }, c1_msg);
+	refused([&] { plan_stamp(g, applied({"b1", "b2"}), "base"); }, b2_msg);  // unmarks b2
+	refused([&] { plan_downgrade(g, applied({"b1", "b2", "b3"}), "b2"); }, b2_msg);  // b2 stays, in the target's ancestry
+	refused([&] { plan_downgrade(g, applied({"b1", "b2", "b3"}), "b1"); }, b2_msg);  // reverts b2
+	// authoring is not a move: a dangling reference elsewhere does not stop it
+	EXPECT_EQ(resolve_merge_parents(g, "a2,b1"), (Strings{"a2", "b1"}));
+	// pfm_check still lists both
+	std::vector<Problem> problems = check_all(g, {});
+	ASSERT_GE(problems.size(), 2u);
+	EXPECT_EQ(problems[0].problem, b2_msg);
+	EXPECT_EQ(problems[1].problem, c1_msg);
 }
 
 TEST(CheckAll, ListsEverything)

@@ -36,6 +36,7 @@ pfm_ensure_deps() {
 		[ -f /usr/include/benchmark/benchmark.h ] || missing+=(libbenchmark-dev)
 		/usr/bin/python3 -c 'import alembic' 2>/dev/null || missing+=(python3-alembic)
 		/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
+		command -v dot >/dev/null || missing+=(graphviz)
 	fi
 	if [ "${#missing[@]}" -gt 0 ]; then
 		pfm_log "installing: ${missing[*]}"

@@ -44,3 +44,46 @@ RETURNS text AS 'MODULE_PATHNAME', 'pfm_migration_file' LANGUAGE C IMMUTABLE;
 
 -- The catalog changed shape: no backend may reuse a graph it read before.
 UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;
+
+-- ---- Alembic parity: show, branches, history ranges, heads, stamp --purge, revision options, graph (issue 16)
+-- Read-only answers (the library serves them from the state one snapshot sees).
+
+-- alembic show: one row per revision the argument names (an id, a prefix, a label, head,
+-- heads, label@head, current).
+CREATE FUNCTION @extschema@.pfm_show(revision text)
+RETURNS TABLE(revision text, parents text[], is_merge_point boolean, is_branch_point boolean, is_head boolean,
+	depends_on text[], branches_into text[], branch_labels text[], branch_names text[], message text,
+	applied boolean, applied_at timestamptz, applied_by name, stamped boolean, drifted boolean,
+	upgrade text, downgrade text, checksum text)
+AS 'MODULE_PATHNAME', 'pfm_show' LANGUAGE C STABLE;
+
+-- alembic branches: every branch point and the revisions it branches into, newest first.
+CREATE FUNCTION @extschema@.pfm_branches()
+RETURNS TABLE(revision text, message text, branches_into text[])
+AS 'MODULE_PATHNAME', 'pfm_branches' LANGUAGE C STABLE;
+
+-- alembic history -r start:end: pfm_history()'s rows for the revisions in the range.
+CREATE FUNCTION @extschema@.pfm_history(range text)
+RETURNS TABLE(revision text, down_revision text, message text, branch_labels text[], is_head boolean,
+	is_current boolean, applied boolean, applied_at timestamptz, applied_by name)
+AS 'MODULE_PATHNAME', 'pfm_history_range' LANGUAGE C STABLE;
+
+-- alembic heads --resolve-dependencies: a head something depends on is not a head.
+CREATE FUNCTION @extschema@.pfm_heads(resolve_dependencies boolean)
+RETURNS SETOF text AS 'MODULE_PATHNAME', 'pfm_heads' LANGUAGE C STABLE;
+
+-- The revision graph and its state as Graphviz DOT (dot -Tsvg renders it).
+CREATE FUNCTION @extschema@.pfm_graph()
+RETURNS text AS 'MODULE_PATHNAME', 'pfm_graph' LANGUAGE C STABLE;
+
+-- alembic stamp --purge: forget every applied revision (registered or not), then stamp.
+DROP FUNCTION @extschema@.pfm_stamp(text);
+CREATE FUNCTION @extschema@.pfm_stamp(target text, purge boolean DEFAULT false)
+RETURNS void AS 'MODULE_PATHNAME', 'pfm_stamp' LANGUAGE C VOLATILE;
+
+-- alembic revision --head --splice --branch-label --depends-on --rev-id.
+DROP FUNCTION @extschema@.pfm_revision(text, text, text);
+CREATE FUNCTION @extschema@.pfm_revision(message text, upgrade text, downgrade text DEFAULT NULL,
+	head text DEFAULT 'head', splice boolean DEFAULT false, branch_label text DEFAULT NULL,
+	depends_on text[] DEFAULT NULL, rev_id text DEFAULT NULL)
+RETURNS text AS 'MODULE_PATHNAME', 'pfm_revision' LANGUAGE C VOLATILE;

@@ -81,19 +81,36 @@ PFM_SQL_FUNCTION(pfm_register)
 	return text_datum(id);
 }
 
+// pfm_revision(message, upgrade, downgrade, head, splice, branch_label, depends_on, rev_id):
+// `alembic revision -m --head --splice --branch-label --depends-on --rev-id`, with Alembic's
+// parent selection and errors (core::plan_new_revision). branch_label may list several
+// labels comma-separated, like down_revision in pfm_register.
 PFM_SQL_FUNCTION(pfm_revision)
 {
 	StoredRevision r;
 	r.revision.message = require_nonempty(fcinfo, 0, "message");
 	r.upgrade = required_text(fcinfo, 1, "upgrade");
 	r.downgrade = optional_text(fcinfo, 2);
-	remember_call("pfm_revision()");
+	core::NewRevisionRequest request;
+	std::optional<std::string> rev_id;
+	if (PG_NARGS() > 3) {  // 0.2.0 (the 0.1.0 declaration has three parameters)
+		request.head = require_nonempty(fcinfo, 3, "head");
+		request.splice = required_bool(fcinfo, 4, "splice");
+		if (auto labels = optional_text(fcinfo, 5))
+			request.branch_labels = core::split_revision_list(*labels);
+		request.depends_on = optional_text_array(fcinfo, 6, "depends_on");
+		rev_id = optional_text(fcinfo, 7);
+	}
+	remember_call(("pfm_revision('" + rev_id.value_or("") + "')").c_str());
 	Spi spi;
 	auto state = lock_and_read_state(spi, "pfm_revision", always_work);
-	std::string parent = core::parent_for_new_revision(state->graph);
-	if (!parent.empty())
-		r.revision.parents = {parent};
-	r.revision.id = fresh_revision_id(state->graph);
+	request.rev_id = rev_id ? *rev_id : fresh_revision_id(state->graph);
+	core::NewRevisionPlan plan = core::plan_new_revision(state->graph, request);
+	r.revision.id = plan.id;
+	r.revision.parents = plan.parents;
+	r.revision.depends_on = plan.depends_on;
+	r.revision.branch_labels = plan.branch_labels;
+	validate(r);
 	std::string id = register_revision(spi, state->version, r);
 	spi.finish();
 	return text_datum(id);

@@ -1,8 +1,9 @@
-// pfm_current, pfm_heads, pfm_history, pfm_status, pfm_check: read-only answers.
+// pfm_current, pfm_heads, pfm_history (all, or a range), pfm_status, pfm_check: read-only answers.
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "core/inspect.hpp"
 #include "core/planner.hpp"
 #include "core/text.hpp"
 #include "pg/args.hpp"
@@ -67,24 +68,34 @@ PFM_SQL_FUNCTION(pfm_current)
 	return text_datum(core::join(rows, ","));
 }
 
+// pfm_heads() and pfm_heads(resolve_dependencies) (0.2.0): `alembic heads [--resolve-dependencies]`.
 PFM_SQL_FUNCTION(pfm_heads)
 {
-	return rows_from_state(fcinfo, [](Spi &, const CatalogState &state, std::vector<ResultRow> &rows) {
-		for (const auto &h : state.graph.heads())
+	bool resolve_dependencies = PG_NARGS() > 0 && required_bool(fcinfo, 0, "resolve_dependencies");
+	return rows_from_state(fcinfo, [&](Spi &, const CatalogState &state, std::vector<ResultRow> &rows) {
+		for (const auto &h : core::list_heads(state.graph, resolve_dependencies))
 			rows.push_back({Cell::of(h)});
 	});
 }
 
-PFM_SQL_FUNCTION(pfm_history)
+namespace {
+
+// The rows of pfm_history() for the revisions `select` picks from the state, in its order.
+template <class Select>
+Datum
+history_rows(FunctionCallInfo fcinfo, Select select)
 {
-	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
+	return rows_from_state(fcinfo, [&](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
+		std::vector<std::string> ids = select(state);  // may refuse (a bad range) before anything is read
 		auto details = read_applied_details(spi);
 		auto heads = state.graph.heads();
 		auto current = state.current_heads();
 		std::unordered_set<std::string> head_set(heads.begin(), heads.end());
 		std::unordered_set<std::string> current_set(current.begin(), current.end());
-		for (const auto &id : state.graph.history_order()) {
+		for (const auto &id : ids) {
 			const core::Revision *r = state.graph.find(id);
+			if (!r)
+				internal_error("history lists revision " + id + ", which is not in the graph");
 			auto applied = details.find(id);
 			bool is_applied = applied != details.end();
 			rows.push_back({Cell::of(id), text_or_null(core::join(r->parents, ",")), text_or_null(r->message),
@@ -93,6 +104,22 @@ PFM_SQL_FUNCTION(pfm_history)
 			                is_applied ? Cell::timestamptz(applied->second.applied_at) : Cell::null(),
 			                is_applied ? Cell::name(applied->second.applied_by) : Cell::null()});
 		}
+	});
+}
+
+}  // namespace
+
+PFM_SQL_FUNCTION(pfm_history)
+{
+	return history_rows(fcinfo, [](const CatalogState &state) { return state.graph.history_order(); });
+}
+
+// pfm_history(range): `alembic history -r start:end`, newest first.
+PFM_SQL_FUNCTION(pfm_history_range)
+{
+	std::string range = required_text(fcinfo, 0, "range");
+	return history_rows(fcinfo, [&](const CatalogState &state) {
+		return core::history_range(state.graph, state.applied, range);
 	});
 }
 

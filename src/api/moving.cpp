@@ -1,4 +1,4 @@
-// pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp.
+// pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp (and stamp --purge).
 #include <chrono>
 #include <string>
 #include <vector>
@@ -150,16 +150,23 @@ PFM_SQL_FUNCTION(pfm_downgrade_steps)
 	return move_to_target(fcinfo, core::Direction::downgrade, std::to_string(steps), required_bool(fcinfo, 1, "dry_run"));
 }
 
+// pfm_stamp(target, purge => false). With purge (`alembic stamp --purge`), every applied row
+// is forgotten first, including rows of revisions that are no longer registered or whose
+// bodies changed (which any other plan refuses): the way out of a state naming a phantom.
 PFM_SQL_FUNCTION(pfm_stamp)
 {
 	std::string target = required_text(fcinfo, 0, "target");
-	remember_call(("pfm_stamp('" + target + "')").c_str());
+	bool purge = PG_NARGS() > 1 && required_bool(fcinfo, 1, "purge");  // the 0.1.0 declaration has one parameter
+	auto plan_for_state = [&](const CatalogState &s) {
+		return purge ? core::plan_stamp_purge(s.graph, s.applied, target) : core::plan_stamp(s.graph, s.applied, target);
+	};
+	remember_call(("pfm_stamp('" + target + "'" + (purge ? ", purge => true" : "") + ")").c_str());
 	Spi spi;
 	auto state = lock_and_read_state(spi, "pfm_stamp", [&](const CatalogState &latest) {
-		core::StampPlan left = core::plan_stamp(latest.graph, latest.applied, target);
+		core::StampPlan left = plan_for_state(latest);
 		return !left.mark.empty() || !left.unmark.empty();
 	});
-	core::StampPlan plan = core::plan_stamp(state->graph, state->applied, target);
+	core::StampPlan plan = plan_for_state(*state);
 	if (plan.mark.empty() && plan.unmark.empty()) {
 		notice("nothing to do: the database is already at '" + target + "'");
 	} else {

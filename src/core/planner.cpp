@@ -399,7 +399,7 @@ throw_state_error(const Impl &g, const std::vector<AppliedRevision> &applied)
 		if (unknown.size() > 1)
 			detail = "Applied revisions missing from the catalog: " + join(unknown) + ".";
 		throw Error(ErrorKind::unknown_applied, "applied revision " + quoted(unknown.front()) + " is not registered", detail,
-		            "Register the revision again before planning.", unknown);
+		            "Register the revision again, or use pfm_stamp(target, purge => true) to forget it.", unknown);
 	}
 	if (!drifted.empty()) {
 		std::sort(drifted.begin(), drifted.end(),

@@ -1,6 +1,6 @@
 \ir setup.inc
 -- Every function with NULL, empty and garbage arguments: an error with a SQLSTATE, never a crash.
-SELECT plan(46);
+SELECT plan(91);
 SELECT pg_temp.register_chain();
 
 CREATE FUNCTION pg_temp.errs(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -35,8 +35,43 @@ SELECT is(pg_temp.errs(c), code, code || ': ' || c) FROM (VALUES
   ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY['SELECT pfm_register(revision => ''x'', revision => ''y'')'])$$, '22023'),
   ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY['SELECT 1; COMMIT'])$$, '22023'),
   ($$SELECT * FROM pfm_preview(ARRAY['a'], ARRAY[E'-- pfm:revision \\x01\n-- pfm:parents base\n-- pfm:upgrade\n-- pfm:downgrade'])$$, '22023'),
-  ($$SELECT pfm_migration_file(NULL, NULL)$$, '22004'), ($$SELECT pfm_migration_file('a', 'garbage')$$, '42601')
+  ($$SELECT pfm_migration_file(NULL, NULL)$$, '22004'), ($$SELECT pfm_migration_file('a', 'garbage')$$, '42601'),
+  -- show, branches, history ranges, heads, stamp --purge, revision options (issue 16)
+  ($$SELECT * FROM pfm_show(NULL)$$, '22004'), ($$SELECT * FROM pfm_show('')$$, '22023'),
+  ($$SELECT * FROM pfm_show('@@')$$, '22023'), ($$SELECT * FROM pfm_show('+1')$$, '22023'),
+  ($$SELECT * FROM pfm_show('x'';--')$$, '22023'), ($$SELECT * FROM pfm_show(repeat('a', 100000))$$, '22023'),
+  ($$SELECT * FROM pfm_show(E'\\x01')$$, '22023'), ($$SELECT * FROM pfm_show('heads@head')$$, '42704'),
+  ($$SELECT * FROM pfm_history(NULL::text)$$, '22004'), ($$SELECT * FROM pfm_history('')$$, '22023'),
+  ($$SELECT * FROM pfm_history(':::')$$, '22023'), ($$SELECT * FROM pfm_history('@:')$$, '22023'),
+  ($$SELECT * FROM pfm_history(':-1')$$, '22023'), ($$SELECT * FROM pfm_history('current:current')$$, '42704'),
+  ($$SELECT * FROM pfm_history(repeat(':', 1000))$$, '22023'), ($$SELECT * FROM pfm_history('prefix@0:')$$, '42704'),
+  ($$SELECT * FROM pfm_heads(NULL)$$, '22004'),
+  ($$SELECT pfm_stamp(NULL, true)$$, '22004'), ($$SELECT pfm_stamp('', true)$$, '22023'),
+  ($$SELECT pfm_stamp('head', NULL)$$, '22004'), ($$SELECT pfm_stamp('@', true)$$, '22023'),
+  ($$SELECT pfm_stamp('-1', purge => true)$$, '22023'), ($$SELECT pfm_stamp('nope', purge => true)$$, '42704'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', head => NULL)$$, '22004'), ($$SELECT pfm_revision('m', 'SELECT 1', head => '')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', head => '0001@@')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', head => 'heads@head')$$, '42704'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', splice => NULL)$$, '22004'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', branch_label => '')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', branch_label => ',')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', depends_on => ARRAY[NULL])$$, '22004'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', depends_on => ARRAY['']::text[])$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', depends_on => '{{a}}')$$, '2202E'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', depends_on => ARRAY['0001', '0001'])$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', rev_id => '')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', rev_id => repeat('a', 65))$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', rev_id => 'x'');DROP TABLE pfm_migrate.audit;--')$$, '22023'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', rev_id => 'x', branch_label => 'x')$$, '55000'),
+  ($$SELECT pfm_revision('m', 'SELECT 1', rev_id => '0001')$$, '22023')
 ) AS t(c, code);
+
+-- These answer (a range may run past either end of the graph).
+SELECT is(pg_temp.errs(c), 'ok', c) FROM (VALUES
+  ($$SELECT pfm_graph()$$), ($$SELECT * FROM pfm_branches()$$), ($$SELECT * FROM pfm_show('base')$$),
+  ($$SELECT * FROM pfm_history('base:base')$$), ($$SELECT * FROM pfm_history('-99999999999999999999:')$$),
+  ($$SELECT * FROM pfm_history(':+2147483648')$$)
+) AS t(c);
 
 SELECT is(pg_temp.errs($$SELECT pfm_register('x' || repeat('y', 63), upgrade => repeat('SELECT 1;', 200000))$$), 'ok',
   'a large body (1.8 MB) is accepted');

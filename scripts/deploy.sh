@@ -7,6 +7,10 @@
 #   scripts/deploy.sh health [--db-only]   pfm_status() + pfm_check() with the files (read-only);
 #                                    non-zero when pending, drifted, broken or a file is missing
 #   scripts/deploy.sh stamp T        load the files + pfm_stamp(T): mark as applied, run nothing
+#   scripts/deploy.sh stamp --purge T  the same after forgetting every applied revision, even ones
+#                                    no longer registered (alembic stamp --purge)
+#   scripts/deploy.sh current [--check-heads]  the current revision(s) (alembic current); with
+#                                    --check-heads exit 3 unless every head of the files is applied
 #   scripts/deploy.sh sql [FILE [T]] the offline upgrade script (pfm_upgrade_sql) written to FILE
 #   scripts/deploy.sh downgrade T    pfm_downgrade(T) in one transaction (T is required: -1, a revision, base)
 #
@@ -21,7 +25,8 @@
 # Exit codes: 0 done / healthy; 1 usage or environment error (bad arguments, no migrations,
 # cannot connect); 2 a migration, a file or the plan failed, nothing was applied (the
 # transaction rolled back); 3 unhealthy (pending, drifted, broken, a file missing, or the
-# extension is missing); 4 the backup failed, nothing was applied.
+# extension is missing; for current --check-heads: a head of the files is not applied);
+# 4 the backup failed, nothing was applied.
 #
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
@@ -315,6 +320,41 @@ SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
 	pfm_require_session "stamp failed; nothing was changed"
 }
 
+# stamp --purge TARGET: like stamp, after forgetting every applied revision (alembic stamp
+# --purge): the way out when the recorded state names a revision that no longer exists.
+pfm_stamp_purge_to() {
+	local target=$1
+	pfm_show_command_row() { [ "$1" = done ] && say "stamped $SESSION_DB (every applied revision forgotten first); current revision: $3"; return 0; }
+	pfm_session write "SELECT 'stamped', '' FROM pfm_stamp(:'target'::text, purge => true);
+SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
+	pfm_require_session "stamp --purge failed; nothing was changed"
+}
+
+# current [--check-heads]: the version rows (alembic current), each marked (head) when it is a
+# head of the migration files. With --check-heads, returns EX_UNHEALTHY unless every head of
+# the files is applied (alembic current --check-heads: the CI check). Read-only.
+pfm_current_cmd() {
+	local check=${1:-} current=() missing=()
+	pfm_show_command_row() {
+		case $1 in
+		cur) current+=("$2${3:+ $3}") ;;
+		missing) missing+=("$2") ;;
+		esac
+	}
+	pfm_session read "SELECT 'cur', c, CASE WHEN c IN (SELECT pfm_heads()) THEN '(head)' ELSE '' END
+  FROM pg_catalog.unnest(pg_catalog.string_to_array(pfm_current(), ',')) AS c ORDER BY 2;
+SELECT 'missing', h FROM pfm_heads() AS h
+ WHERE NOT EXISTS (SELECT FROM pfm_history() p WHERE p.revision = h AND p.applied) ORDER BY 2;"
+	pfm_require_session "cannot read the current revision with the migration files in $MIGRATIONS_DIR"
+	if [ ${#current[@]} -eq 0 ]; then say "base"; else printf '%s\n' "${current[@]}"; fi
+	[ "$check" = --check-heads ] || return 0
+	if [ ${#missing[@]} -gt 0 ]; then
+		warn "not on every head: ${missing[*]} not applied in $SESSION_DB"
+		return $EX_UNHEALTHY
+	fi
+	return 0
+}
+
 # backup: pg_dump -Fc into $BACKUP_DIR; sets BACKUP_FILE.
 pfm_backup() {
 	local dir=${BACKUP_DIR:-./backups} db=${SESSION_DB:-} who
@@ -413,9 +453,20 @@ main() {
 		pfm_health "${1:-}"
 		;;
 	stamp)
-		[ $# -eq 1 ] || fail $EX_USAGE "usage: deploy.sh stamp TARGET   (e.g. head, a revision)"
+		if [ "${1:-}" = --purge ]; then
+			[ $# -eq 2 ] || fail $EX_USAGE "usage: deploy.sh stamp --purge TARGET"
+			pfm_find_migrations
+			pfm_stamp_purge_to "$2"
+			return
+		fi
+		[ $# -eq 1 ] || fail $EX_USAGE "usage: deploy.sh stamp [--purge] TARGET   (e.g. head, a revision)"
 		pfm_find_migrations
 		pfm_stamp_to "$1"
+		;;
+	current)
+		[ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = --check-heads ]; } || fail $EX_USAGE "usage: deploy.sh current [--check-heads]"
+		pfm_find_migrations
+		pfm_current_cmd "${1:-}"
 		;;
 	sql)
 		[ $# -le 2 ] || fail $EX_USAGE "usage: deploy.sh sql [FILE [TARGET]]"

@@ -7,11 +7,18 @@
 #   scripts/dev.sh migrate-create "MSG"    write the next NNNN_slug.sql (fresh revision id, the head of
 #                                          the migration files as parent) and print its path
 #   scripts/dev.sh merge ["MSG"]           write a merge file of the files' heads (reversible)
-#   scripts/dev.sh stamp TARGET            load the files and mark TARGET as applied, running nothing
+#   scripts/dev.sh stamp [--purge] TARGET  load the files and mark TARGET as applied, running nothing
+#                                          (--purge: forget every applied revision first)
 #   scripts/dev.sh convert-files           rewrite 0.1.0-style pfm_register files in the file format
 #   scripts/dev.sh migrate-status          pfm_status(), pfm_check(), history
 #   scripts/dev.sh downgrade [TARGET]      pfm_downgrade(TARGET, default -1)
-#   scripts/dev.sh history                 every revision, newest first (unapplied files included)
+#   scripts/dev.sh history [-r START:END]  every revision, newest first (unapplied files included);
+#                                          -r: only a range, as in alembic history -r
+#   scripts/dev.sh show REVISION           alembic show: parents, dependencies, state, both bodies
+#   scripts/dev.sh branches                every branch point and what it branches into
+#   scripts/dev.sh heads [--resolve-dependencies]   the heads of the migration files
+#   scripts/dev.sh graph [FILE.svg|FILE.png|FILE.dot]   the revision graph and its state, drawn by
+#                                          Graphviz (installed when missing); no FILE: DOT on stdout
 #   scripts/dev.sh reset-db [--yes]        drop and recreate the dev database, then migrate
 #   scripts/dev.sh test [ARGS]             the project's tests (scripts/test.sh)
 #   scripts/dev.sh psql [ARGS]             psql on the dev database
@@ -98,6 +105,118 @@ dev_history() {
 	pfm_require_session "cannot read the history with the files in $MIGRATIONS_DIR"
 	printf '%-14s %-14s %-16s %-19s %s\n' revision parent state applied_at message
 	[ ${#rows[@]} -eq 0 ] || printf '%s\n' "${rows[@]}"
+}
+
+# history -r START:END: dev_history's table for the revisions in the range (pfm_history(range)).
+dev_history_range() {
+	local range=$1 rows=()
+	pfm_show_command_row() {
+		[ "$1" = hist ] || return 0
+		rows+=("$(printf '%-14s %-14s %-16s %-19s %s' "$2" "$3" "$4" "$6" "$5")")
+	}
+	pfm_session read "SELECT 'hist', revision, coalesce(down_revision, ''),
+       concat_ws(' ', CASE WHEN is_current THEN 'current' WHEN applied THEN 'applied' ELSE 'pending' END,
+                 CASE WHEN is_head THEN '(head)' END),
+       coalesce(message, ''), coalesce(to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), '')
+  FROM pfm_history(:'range'::text);" -v range="$range"
+	pfm_require_session "cannot read the history range $range with the files in $MIGRATIONS_DIR"
+	printf '%-14s %-14s %-16s %-19s %s\n' revision parent state applied_at message
+	[ ${#rows[@]} -eq 0 ] || printf '%s\n' "${rows[@]}"
+}
+
+# show REVISION: alembic show, with the files previewed: one block per revision the argument
+# names (an id, a prefix, a label, head, heads, current), then its bodies.
+dev_show() {
+	local rev=$1
+	pfm_show_command_row() {
+		case $1 in
+		line) say "$2" ;;
+		path) say "Path: ${FILE_OF[$2]:-(no migration file)}" ;;
+		esac
+	}
+	pfm_session read "SELECT l.tag, l.text FROM pfm_show(:'rev'::text) WITH ORDINALITY AS s, LATERAL (
+          SELECT 0 AS part, 0::bigint AS n, 'line' AS tag, '' AS text WHERE s.ordinality > 1
+UNION ALL SELECT 1, 0, 'line', concat('Rev: ', s.revision, CASE WHEN s.is_head THEN ' (head)' END,
+                 CASE WHEN s.is_branch_point THEN ' (branchpoint)' END, CASE WHEN s.is_merge_point THEN ' (mergepoint)' END)
+UNION ALL SELECT 2, 0, 'line', concat(CASE WHEN s.is_merge_point THEN 'Merges: ' ELSE 'Parent: ' END,
+                 coalesce(nullif(array_to_string(s.parents, ', '), ''), '<base>'))
+UNION ALL SELECT 3, 0, 'line', 'Also depends on: ' || array_to_string(s.depends_on, ', ') WHERE cardinality(s.depends_on) > 0
+UNION ALL SELECT 4, 0, 'line', 'Branches into: ' || array_to_string(s.branches_into, ', ') WHERE cardinality(s.branches_into) > 0
+UNION ALL SELECT 5, 0, 'line', 'Branch names: ' || array_to_string(s.branch_names, ', ') WHERE cardinality(s.branch_names) > 0
+UNION ALL SELECT 6, 0, 'path', s.revision
+UNION ALL SELECT 7, 0, 'line', CASE WHEN NOT s.applied THEN 'Applied: no (pending)'
+                 ELSE concat('Applied: ', to_char(s.applied_at, 'YYYY-MM-DD HH24:MI:SS'), ' by ', s.applied_by,
+                             CASE WHEN s.stamped THEN ' (stamped)' END,
+                             CASE WHEN s.drifted THEN '; DRIFTED: its bodies changed since' END) END
+UNION ALL SELECT 8, 0, 'line', 'Checksum: ' || s.checksum
+UNION ALL SELECT 9, 0, 'line', ''
+UNION ALL SELECT 10, 0, 'line', '    ' || coalesce(s.message, '')
+UNION ALL SELECT 11, 0, 'line', ''
+UNION ALL SELECT 12, 0, 'line', '-- upgrade'
+UNION ALL SELECT 13, b.n, 'line', b.line FROM string_to_table(s.upgrade, E'\n') WITH ORDINALITY AS b(line, n)
+UNION ALL SELECT 14, 0, 'line', ''
+UNION ALL SELECT 15, 0, 'line', CASE WHEN s.downgrade IS NULL THEN '-- downgrade: irreversible' ELSE '-- downgrade' END
+UNION ALL SELECT 16, b.n, 'line', b.line FROM string_to_table(s.downgrade, E'\n') WITH ORDINALITY AS b(line, n)
+) AS l ORDER BY s.ordinality, l.part, l.n;" -v rev="$rev"
+	pfm_require_session "cannot show $rev with the files in $MIGRATIONS_DIR"
+}
+
+# branches: alembic branches (files previewed): each branch point, then what it branches into.
+dev_branches() {
+	local n=0
+	pfm_show_command_row() {
+		case $1 in
+		bp) say "$2 (branchpoint)${3:+, $3}" && n=$((n + 1)) ;;
+		child) say "  -> $2${3:+, $3}" ;;
+		esac
+	}
+	pfm_session read "SELECT t.tag, t.revision, t.message FROM pfm_branches() WITH ORDINALITY AS b, LATERAL (
+          SELECT 0 AS n, 'bp' AS tag, b.revision, coalesce(b.message, '') AS message
+UNION ALL SELECT c.n, 'child', c.id || CASE WHEN h.is_head THEN ' (head)' ELSE '' END, coalesce(h.message, '')
+            FROM unnest(b.branches_into) WITH ORDINALITY AS c(id, n) LEFT JOIN pfm_history() h ON h.revision = c.id
+) AS t ORDER BY b.ordinality, t.n;"
+	pfm_require_session "cannot read the branches of the files in $MIGRATIONS_DIR"
+	[ "$n" -gt 0 ] || say "no branch points"
+}
+
+# heads [--resolve-dependencies]: alembic heads (files previewed). A head something depends on
+# is marked (effective head); --resolve-dependencies leaves it out.
+dev_heads() {
+	local resolve=false
+	[ "${1:-}" = --resolve-dependencies ] && resolve=true
+	pfm_show_command_row() { [ "$1" = head ] && say "$2 $3${4:+, $4}"; return 0; }
+	pfm_session read "SELECT 'head', h, CASE WHEN h IN (SELECT pfm_heads(true)) THEN '(head)' ELSE '(effective head)' END,
+       coalesce(m.message, '')
+  FROM pfm_heads(:'resolve'::boolean) AS h LEFT JOIN pfm_history() m ON m.revision = h ORDER BY 2;" -v resolve="$resolve"
+	pfm_require_session "cannot read the heads of the files in $MIGRATIONS_DIR"
+}
+
+# graph [FILE]: pfm_graph() (files previewed) rendered by Graphviz's dot into FILE.svg or
+# FILE.png, or written as DOT into FILE.dot; without FILE, the DOT goes to stdout.
+dev_graph() {
+	local out=${1:-} dot q="'"
+	case $out in
+	'' | *.svg | *.png | *.dot) ;;
+	*) fail $EX_USAGE "usage: dev.sh graph [FILE.svg|FILE.png|FILE.dot]" ;;
+	esac
+	if [ -n "$out" ] && [ "${out##*.}" != dot ] && ! command -v dot >/dev/null; then
+		pfm_log "installing graphviz (to draw the graph)"
+		pfm_apt_get install graphviz
+	fi
+	dot=$(mktemp "${TMPDIR:-/tmp}/pfm_graph.XXXXXX")
+	# The session's own lines go to stderr: stdout may be the DOT.
+	pfm_session read "SELECT pfm_graph() \\g '${dot//$q/$q$q}'" >&2
+	if [ "$SESSION_RC" != 0 ]; then
+		rm -f "$dot"
+		pfm_require_session "cannot draw the graph of the files in $MIGRATIONS_DIR"
+	fi
+	case $out in
+	'') cat "$dot" ;;
+	*.dot) cp "$dot" "$out" ;;
+	*) "$(command -v dot)" -T"${out##*.}" -o "$out" "$dot" || { rm -f "$dot"; fail $EX_FAILED "dot could not render $out"; } ;;
+	esac
+	rm -f "$dot"
+	[ -z "$out" ] || say "wrote $out"
 }
 
 dev_migrate() {
@@ -265,16 +384,49 @@ downgrade)
 	dev_history
 	;;
 history)
+	[ $# -eq 0 ] || { [ $# -eq 2 ] && [ "$1" = -r ]; } || fail $EX_USAGE "usage: dev.sh history [-r START:END]"
 	pfm_find_migrations
 	dev_up
-	dev_history
+	if [ $# -eq 2 ]; then dev_history_range "$2"; else dev_history; fi
+	;;
+show)
+	[ $# -eq 1 ] || fail $EX_USAGE "usage: dev.sh show REVISION   (an id, a prefix, a label, head, heads, current)"
+	pfm_find_migrations
+	dev_up
+	dev_show "$1"
+	;;
+branches)
+	[ $# -eq 0 ] || fail $EX_USAGE "usage: dev.sh branches"
+	pfm_find_migrations
+	dev_up
+	dev_branches
+	;;
+heads)
+	[ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = --resolve-dependencies ]; } ||
+		fail $EX_USAGE "usage: dev.sh heads [--resolve-dependencies]"
+	pfm_find_migrations
+	dev_up
+	dev_heads "${1:-}"
+	;;
+graph)
+	[ $# -le 1 ] || fail $EX_USAGE "usage: dev.sh graph [FILE.svg|FILE.png|FILE.dot]"
+	pfm_find_migrations
+	dev_up >&2
+	dev_graph "${1:-}"
 	;;
 merge)
 	[ $# -le 1 ] || fail $EX_USAGE 'usage: dev.sh merge ["message"]'
 	dev_merge "${1:-}"
 	;;
 stamp)
-	[ $# -eq 1 ] || fail $EX_USAGE "usage: dev.sh stamp TARGET"
+	if [ "${1:-}" = --purge ]; then
+		[ $# -eq 2 ] || fail $EX_USAGE "usage: dev.sh stamp --purge TARGET"
+		pfm_find_migrations
+		dev_up
+		pfm_stamp_purge_to "$2"
+		exit 0
+	fi
+	[ $# -eq 1 ] || fail $EX_USAGE "usage: dev.sh stamp [--purge] TARGET"
 	pfm_find_migrations
 	dev_up
 	pfm_stamp_to "$1"

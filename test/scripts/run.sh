@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/scripts/run.sh [NAME...] — tests for scripts/dev.sh, deploy.sh, adopt_alembic.sh and
 # alembic_to_pfm.py, each command run against a real throwaway cluster (Unix socket only).
-# NAME is converter, deploy, dev or adopt (default: all). Prints TAP lines, then
+# NAME is converter, deploy, dev, inspect or adopt (default: all). Prints TAP lines, then
 # "N passed, M failed"; exits non-zero when anything failed.
 # PFM_SKIP_BUILD=1 skips `make install` (when the caller has just installed the extension).
 set -euo pipefail
@@ -85,7 +85,7 @@ mig() {
 dump_of() { pg_dump -h "$SOCK" -U postgres --no-comments "$1" | grep -Ev -e '^-- Dumped' -e '^\\(un)?restrict '; }
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(converter deploy dev adopt)
+[ ${#suites[@]} -gt 0 ] || suites=(converter deploy dev inspect adopt)
 for s in "${suites[@]}"; do
 	printf '# --- %s\n' "$s"
 	# Sourced as part of an || list, so errexit is off inside: a failing step is a failed

@@ -34,11 +34,17 @@ random stream of its own, so the moving commands stay the same): `heads` with an
 --resolve-dependencies, `branches`, `show`, `history -r start:end`, `stamp --purge` (from an
 applied set that may name revisions that are not registered) and the parent selection and
 checks of `revision --head --splice --branch-label --depends-on --rev-id`, compared with
-Alembic's RevisionMap / ScriptDirectory / command.history logic. These run against the core
-only (not with --sql). Before the random graphs, the scenarios of alembic_scenarios.py
-(ported from Alembic's own tests) run the same way, each also checked against the expectation
-of the Alembic test it comes from. Half the dependencies on a labelled revision are registered
-by the branch label, as Alembic allows.
+Alembic's RevisionMap / ScriptDirectory / command.history logic. With --sql they go through
+pfm_heads(resolve_dependencies), pfm_branches(), pfm_show(), pfm_history(range),
+pfm_stamp(target, purge => true) (phantoms written to the applied table; what it forgot and
+marked read back from its audit rows) and pfm_revision(head =>, splice =>, branch_label =>,
+depends_on =>, rev_id =>) (the registered row read back), each in a savepoint that is rolled
+back; show is compared on the columns pfm_show() has. With --sql and --cli, each SQL answer
+must also equal the core's exactly. Before the random graphs, the scenarios of
+alembic_scenarios.py (ported from Alembic's own tests) run the same way -- through the CLI, or
+with --sql through SQL, each from its start state written straight into the catalog -- each
+also checked against the expectation of the Alembic test it comes from. Half the dependencies
+on a labelled revision are registered by the branch label, as Alembic allows.
 
 Expected differences (SPEC §6 and the core's documented choices) are classified,
 counted and printed, never silently skipped. Each class:
@@ -490,12 +496,23 @@ class SqlCore:
         cur.execute("DROP EXTENSION IF EXISTS pfm_migrate CASCADE")
         cur.execute("CREATE EXTENSION pfm_migrate")
         for r in g.revs:
-            cur.execute(
-                "SELECT pfm_register(%s, down_revision => %s, upgrade => %s, downgrade => %s, message => %s,"
-                " branch_labels => %s::text[], depends_on => %s::text[])",
-                (r.id, ",".join(r.parents) or None, "SELECT 1;", "SELECT 1;", "rev " + r.id,
-                 list(r.labels) or None, list(r.deps_text) or None),
-            )
+            cur.execute("SAVEPOINT reg")
+            try:
+                cur.execute(
+                    "SELECT pfm_register(%s, down_revision => %s, upgrade => %s, downgrade => %s, message => %s,"
+                    " branch_labels => %s::text[], depends_on => %s::text[])",
+                    (r.id, ",".join(r.parents) or None, "SELECT 1;", "SELECT 1;", "rev " + r.id,
+                     list(r.labels) or None, list(r.deps_text) or None),
+                )
+            except self.psycopg2.Error:
+                # pfm_register refuses a revision that names itself, which Alembic's loop tests
+                # (alembic_scenarios.py) need: such a row goes into the catalog directly.
+                cur.execute("ROLLBACK TO SAVEPOINT reg")
+                cur.execute("INSERT INTO pfm_migrate.revisions (revision, down_revisions, depends_on, branch_labels,"
+                            " message, upgrade, downgrade) VALUES (%s, %s::text[], %s::text[], %s::text[], %s, %s, %s)",
+                            (r.id, list(r.parents), list(r.deps_text), list(r.labels), "rev " + r.id, "SELECT 1;",
+                             "SELECT 1;"))
+            cur.execute("RELEASE SAVEPOINT reg")
         self.conn.commit()
 
     def db_state(self):
@@ -524,15 +541,20 @@ class SqlCore:
             self.conn.commit()
             return None
         self.conn.rollback()
+        self.force_state(g, applied)
+        self.conn.commit()
+        return problem
+
+    def force_state(self, g, applied):
+        """Writes `applied` and its version rows straight into the catalog, running nothing;
+        ids that are not registered (phantoms) are recorded too, with a checksum no body has."""
         cur = self.cur
         cur.execute("DELETE FROM pfm_migrate.applied")
         cur.execute("INSERT INTO pfm_migrate.applied (revision, checksum, stamped)"
-                    " SELECT revision, checksum, true FROM pfm_migrate.revisions WHERE revision = ANY (%s::text[])",
-                    (sorted(applied),))
+                    " SELECT a.id, coalesce(r.checksum, 'phantom'), true FROM unnest(%s::text[]) AS a(id)"
+                    " LEFT JOIN pfm_migrate.revisions r ON r.revision = a.id", (sorted(applied),))
         cur.execute("DELETE FROM pfm_migrate.version")
-        cur.execute("INSERT INTO pfm_migrate.version SELECT unnest(%s::text[])", (heads,))
-        self.conn.commit()
-        return problem
+        cur.execute("INSERT INTO pfm_migrate.version SELECT unnest(%s::text[])", (g.version_heads(applied),))
 
     def query(self, command, target):
         """Runs one command inside a savepoint. Returns the same dict as pfm_plan_cli, plus
@@ -571,6 +593,66 @@ class SqlCore:
             out["directions"] = directions
         return out
 
+    def query_inspect(self, command, arg, applied):
+        """A looking/authoring command through SQL, answered in pfm_plan_cli's format. Runs in a
+        savepoint that is always rolled back, so the state stays as it was (stamp --purge and
+        revision are undone once their effect is read). Ids of `applied` that the applied table
+        does not hold (stamp --purge's phantoms) are written to it for the command."""
+        cur = self.cur
+        cur.execute("SAVEPOINT inspect")
+        try:
+            before, _ = self.db_state()
+            phantoms = sorted(set(applied) - before)
+            if phantoms:
+                cur.execute("INSERT INTO pfm_migrate.applied (revision, checksum, stamped)"
+                            " SELECT unnest(%s::text[]), 'phantom', true", (phantoms,))
+            return self._inspect(command, arg)
+        except self.psycopg2.Error as e:
+            message = e.diag.message_primary or str(e)
+            return {"ok": False, "kind": kind_from_sql_error(e.pgcode, message), "sqlstate": e.pgcode,
+                    "message": message, "detail": e.diag.message_detail or ""}
+        finally:
+            cur.execute("ROLLBACK TO SAVEPOINT inspect")
+            cur.execute("RELEASE SAVEPOINT inspect")
+
+    def _inspect(self, command, arg):
+        cur = self.cur
+        if command == "heads":
+            cur.execute("SELECT h FROM pfm_heads(%s) AS h", (arg == "resolve",))
+            return {"ok": True, "result": [row[0] for row in cur.fetchall()]}
+        if command == "branches":
+            cur.execute("SELECT revision, branches_into FROM pfm_branches()")
+            return {"ok": True, "result": ["%s:%s" % (rid, ",".join(into)) for rid, into in cur.fetchall()]}
+        if command == "show":
+            cur.execute("SELECT %s FROM pfm_show(%%s::text)" % ", ".join(c for c, _ in SHOW_COLUMNS), (arg,))
+            entries = []
+            for row in cur.fetchall():
+                e = {key: value for (_, key), value in zip(SHOW_COLUMNS, row)}
+                e["is_base"] = not e["parents"]
+                entries.append(e)
+            return {"ok": True, "show": entries, "keys": SHOW_SQL_KEYS}
+        if command == "history":
+            cur.execute("SELECT revision FROM pfm_history(%s::text)", (arg,))
+            return {"ok": True, "result": [row[0] for row in cur.fetchall()]}
+        if command == "stamp_purge":
+            cur.execute("SELECT coalesce(max(id), 0) FROM pfm_migrate.audit")
+            last = cur.fetchone()[0]
+            cur.execute("SELECT pfm_stamp(%s::text, purge => true)", (arg,))
+            cur.execute("SELECT revision, direction FROM pfm_migrate.audit"
+                        " WHERE id > %s AND operation = 'stamp' ORDER BY id", (last,))
+            rows = cur.fetchall()
+            _, heads = self.db_state()
+            return {"ok": True, "mark": [r for r, d in rows if d == "upgrade"],
+                    "unmark": [r for r, d in rows if d == "downgrade"], "heads": heads}
+        rev_id, head, splice, labels, deps = arg
+        cur.execute("SELECT pfm_revision('new revision', 'SELECT 1;', 'SELECT 1;', head => %s, splice => %s,"
+                    " branch_label => %s, depends_on => %s::text[], rev_id => %s)",
+                    (head, splice, ",".join(labels) or None, list(deps) or None, rev_id))
+        cur.execute("SELECT down_revisions, depends_on, branch_labels FROM pfm_migrate.revisions"
+                    " WHERE revision = %s", (rev_id,))
+        parents, depends_on, new_labels = cur.fetchone()
+        return {"ok": True, "parents": parents, "depends_on": depends_on, "labels": new_labels}
+
     def finish(self, keep):
         if self.open_savepoint:
             self.cur.execute("RELEASE SAVEPOINT cmd" if keep else "ROLLBACK TO SAVEPOINT cmd; RELEASE SAVEPOINT cmd")
@@ -584,6 +666,92 @@ class SqlCore:
         self.cur.execute("DROP EXTENSION IF EXISTS pfm_migrate CASCADE")
         self.conn.commit()
         self.conn.close()
+
+
+# pfm_show()'s columns that `alembic show` describes, and the key of each in pfm_plan_cli's
+# answer; with is_base (no parent) these are the keys a show through SQL is compared on
+# (pfm_show has no column for dependants, depends_on_ids or is_effective_head).
+SHOW_COLUMNS = [("revision", "id"), ("parents", "parents"), ("depends_on", "depends_on"),
+                ("branches_into", "children"), ("branch_labels", "branch_labels"), ("branch_names", "branch_names"),
+                ("is_head", "is_head"), ("is_branch_point", "is_branch_point"), ("is_merge_point", "is_merge_point")]
+SHOW_SQL_KEYS = [key for _, key in SHOW_COLUMNS] + ["is_base"]
+
+
+class ScenarioSql:
+    """The scenarios of alembic_scenarios.py through SQL: each command from its own start state,
+    written straight into the catalog (it may name revisions that are not registered) inside a
+    savepoint that is rolled back afterwards. With a core (--cli), every answer is also checked
+    against the core's; differences are kept in `problems`."""
+
+    def __init__(self, sql, core):
+        self.sql, self.core, self.g = sql, core, None
+        self.problems = []
+
+    def load(self, g):
+        self.g = g
+        self.sql.load(g)
+        if self.core:
+            self.core.load(g)
+
+    def _from_state(self, applied, fn):
+        cur = self.sql.cur
+        cur.execute("SAVEPOINT scenario")
+        try:
+            self.sql.force_state(self.g, applied)
+            return fn()
+        finally:
+            cur.execute("ROLLBACK TO SAVEPOINT scenario")
+            cur.execute("RELEASE SAVEPOINT scenario")
+
+    def query(self, command, target, applied):
+        def run():
+            out = self.sql.query(command, target)
+            self.sql.finish(keep=False)
+            return out
+        out = self._from_state(applied, run)
+        if self.core:
+            problem = check_sql(command, applied, None, out, self.core.query(command, target, applied))
+            if problem:
+                self.problems.append("%s %s from %s: %s" % (command, target, sorted(applied), problem))
+        return out
+
+    def query_inspect(self, command, arg, applied):
+        out = self._from_state(applied, lambda: self.sql.query_inspect(command, arg, applied))
+        if self.core:
+            problem = check_sql_inspect(command, out, query_inspect(self.core, command, arg, applied))
+            if problem:
+                self.problems.append("%s %s from %s: %s" % (command, arg, sorted(applied), problem))
+        return out
+
+
+def sql_inspect_view(command, ours):
+    """The part of a looking/authoring answer the SQL side gives."""
+    if command == "show":
+        return [{k: e[k] for k in SHOW_SQL_KEYS} for e in ours["show"]]
+    if command == "stamp_purge":
+        return ours["mark"], ours["unmark"], ours["heads"]
+    if command == "new_revision":
+        return ours["parents"], ours["depends_on"], ours["labels"]
+    return ours["result"]
+
+
+def check_sql_inspect(command, sql, cli):
+    """What only the SQL side of a looking/authoring command can get wrong: an untyped
+    SQLSTATE, or (with --cli) any difference from the core's answer. A problem or None."""
+    if not sql["ok"] and sql["sqlstate"] not in TYPED_SQLSTATES:
+        return "untyped SQLSTATE %s: %s" % (sql["sqlstate"], sql["message"])
+    if cli is None:
+        return None
+    if cli["ok"] != sql["ok"]:
+        return "sql and cli disagree: sql=%s cli=%s" % (describe_inspect(command, sql), describe_inspect(command, cli))
+    if not sql["ok"]:
+        if KIND_SQLSTATE.get(cli["kind"], "XX000") != sql["sqlstate"] or cli["message"] != sql["message"]:
+            return "sql and cli errors differ: sql=%s cli=%s" % (describe(sql), describe(cli))
+        return None
+    if sql_inspect_view(command, sql) != sql_inspect_view(command, cli):
+        return "sql and cli results differ: sql=%s cli=%s" % (sql_inspect_view(command, sql),
+                                                             sql_inspect_view(command, cli))
+    return None
 
 
 def check_sql(command, applied, new, sql, cli):
@@ -888,6 +1056,8 @@ def run_alembic_inspect(sd, g, command, arg, heads):
 
 
 def query_inspect(core, command, arg, applied):
+    if hasattr(core, "query_inspect"):  # SqlCore, ScenarioSql
+        return core.query_inspect(command, arg, applied)
     if command == "new_revision":
         rev_id, head, splice, labels, deps = arg
         return core.query_line("Q new_revision|%s|%s|%s|%s|%s" % (rev_id, head, "1" if splice else "", ",".join(labels),
@@ -1034,6 +1204,8 @@ def compare_inspect(g, sd, command, arg, applied, alembic, ours, stats):
         return None
     mine = ours_inspect_value(command, ours)
     theirs = alembic.value
+    if command == "show" and "keys" in ours:  # through SQL: the columns pfm_show() has
+        theirs = [{k: e[k] for k in ours["keys"]} for e in theirs]
     if command == "history":
         if sorted(mine) != sorted(theirs):
             return "history differs: alembic=%s ours=%s" % (theirs, mine)
@@ -1089,8 +1261,9 @@ def main():
     inspected = inspect_failed = 0
     shown = 0
     # The looking/authoring commands (heads, branches, show, history, stamp --purge, revision)
-    # run against the core only: the SQL glue is wired to them separately.
-    inspect = core is not None and sql is None
+    # run against the core, or with --sql through the extension (checked against the core too
+    # with --cli).
+    inspect = True
 
     def show_graph(g):
         for r in g.revs:
@@ -1100,8 +1273,14 @@ def main():
     if inspect and not args.no_scenarios:
         import alembic_scenarios
 
-        scenario_stats = alembic_scenarios.run(core, sys.modules[__name__], verbose=args.verbose)
+        through = ScenarioSql(sql, core) if sql else core
+        scenario_stats = alembic_scenarios.run(through, sys.modules[__name__], verbose=args.verbose)
         failed += scenario_stats["failed"]
+        if sql:
+            for problem in through.problems:
+                print("FAIL scenario through SQL: " + problem)
+            scenario_stats["failed"] += len(through.problems)
+            failed += len(through.problems)
 
     for gi in range(args.graphs):
         g = random_graph(rng, gi, random.Random(args.seed * 7919 + gi))
@@ -1130,8 +1309,13 @@ def main():
                     icmd, iarg = random_inspect(irng, g, applied)
                     state = phantom_applied(irng, applied) if icmd == "stamp_purge" else applied
                     alembic = run_alembic_inspect(sd, g, icmd, iarg, g.version_heads(applied))
-                    ours = query_inspect(core, icmd, iarg, state)
+                    cli_inspect = query_inspect(core, icmd, iarg, state) if core else None
+                    ours = sql.query_inspect(icmd, iarg, state) if sql else cli_inspect
                     problem = compare_inspect(g, sd, icmd, iarg, state, alembic, ours, stats)
+                    if sql and problem is None:
+                        problem = check_sql_inspect(icmd, ours, cli_inspect)
+                        if problem is None and cli_inspect is not None:
+                            stats["(sql result = cli result, looking/authoring)"] += 1
                     if problem:
                         inspect_failed += 1
                         if shown < 25 or args.verbose:
@@ -1185,10 +1369,10 @@ def main():
     if sql:
         print("mode: sql%s; %.1f s" % (" + cli cross-check" if core else "", time.monotonic() - started))
     if scenario_stats:
-        print("scenarios from Alembic's tests: %d commands in %d graphs (%d test functions), %d checked against"
+        print("scenarios from Alembic's tests%s: %d commands in %d graphs (%d test functions), %d checked against"
               " Alembic's own expectation: %d failed" % (
-                  scenario_stats["commands"], scenario_stats["graphs"], scenario_stats["tests"],
-                  scenario_stats["expected"], scenario_stats["failed"]))
+                  " (through SQL)" if sql else "", scenario_stats["commands"], scenario_stats["graphs"],
+                  scenario_stats["tests"], scenario_stats["expected"], scenario_stats["failed"]))
     if inspect:
         print("looking/authoring commands: %d, %d failed" % (inspected, inspect_failed))
     print("%d graphs, %d commands: %d passed, %d failed" % (args.graphs, commands, passed, failed))

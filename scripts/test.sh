@@ -51,6 +51,7 @@ run_suite "differential vs Alembic through SQL" \
 	test/differential/run-sql.sh --cli build/test/differential/pfm_plan_cli
 run_suite "8-session race" test/concurrency/race.sh
 PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/run.sh
+PFM_SERVER_DATA="$tmp/data" run_suite "release upgrade, per-revision deploys, faults" test/integration/deploy.sh
 PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
 # Last: it replaces the `make install` copy in the system PostgreSQL with the package, then
 # purges the package (it skips itself unless root and PFM_PG_BIN is unset).

@@ -283,6 +283,9 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 					? "Mark the revision non-transactional (-- pfm:transactional false in its file, or "
 					  "transactional => false) and deploy it with CALL pfm_deploy(): each of its statements then "
 					  "runs at top level, in its own transaction."
+				: std::strncmp(rs.refusal.reason, "transaction control", 19) == 0
+					? "pfm_migrate ends the transactions itself (CALL pfm_deploy() commits after each revision): split "
+					  "the work into two revisions instead."
 					: "Run such statements outside pfm_migrate, before or after the deploy.";
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
 			               "revision " + revision + " cannot be applied: " + rs.refusal.reason,

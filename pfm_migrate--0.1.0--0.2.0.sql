@@ -85,5 +85,14 @@ AS 'MODULE_PATHNAME', 'pfm_deploy' LANGUAGE C;
 CREATE PROCEDURE @extschema@.pfm_revert(target text)
 AS 'MODULE_PATHNAME', 'pfm_revert' LANGUAGE C;
 
+-- For scripts that run several transactions under the migration lock (scripts/deploy.sh):
+-- the procedure commits, then waits for the lock at session level without a snapshot.
+CREATE PROCEDURE pfm_migrate.wait_for_migration_lock()
+AS 'MODULE_PATHNAME', 'pfm_wait_for_migration_lock' LANGUAGE C;
+CREATE FUNCTION pfm_migrate.release_migration_lock() RETURNS boolean
+AS 'MODULE_PATHNAME', 'pfm_release_migration_lock' LANGUAGE C VOLATILE;
+REVOKE ALL ON PROCEDURE pfm_migrate.wait_for_migration_lock() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pfm_migrate.release_migration_lock() FROM PUBLIC;
+
 -- The catalog changed shape: no backend may reuse a graph it read before.
 UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;

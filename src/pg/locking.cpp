@@ -28,8 +28,10 @@ namespace {
 constexpr int64 migration_lock_key = 0x70666d5f6d696772LL;
 constexpr int64 top_level_step_key = 0x70666d5f73746570LL;
 
-// Session-level locks this backend holds (the abort callback releases them).
-bool session_lock_held = false;
+// Session-level locks this backend holds (the abort callback releases them): the
+// migration lock can be held more than once (a script holds it, and CALL pfm_deploy
+// takes it again).
+int session_lock_count = 0;
 bool step_lock_held = false;
 
 bool
@@ -144,7 +146,7 @@ bool
 acquire_migration_lock(Spi &spi, LockScope scope)
 {
 	if (try_lock(scope)) {
-		session_lock_held = session_lock_held || scope == LockScope::session;
+		session_lock_count += scope == LockScope::session ? 1 : 0;
 		return false;
 	}
 	// Wait in slices of at most 100 ms: the wait is bounded by pfm_migrate.lock_timeout,
@@ -164,7 +166,7 @@ acquire_migration_lock(Spi &spi, LockScope scope)
 			slice = static_cast<int>(remaining_ms < slice ? remaining_ms : slice);
 		}
 		if (wait_for_lock(scope, slice)) {
-			session_lock_held = session_lock_held || scope == LockScope::session;
+			session_lock_count += scope == LockScope::session ? 1 : 0;
 			return true;
 		}
 	}
@@ -177,10 +179,16 @@ acquire_migration_lock(Spi &spi, LockScope scope)
 void
 release_session_migration_lock()
 {
-	if (!session_lock_held)
+	if (session_lock_count == 0)
 		return;
-	session_lock_held = false;
+	session_lock_count--;
 	pg_call([] { DirectFunctionCall1(pg_advisory_unlock_int8, Int64GetDatum(migration_lock_key)); });
+}
+
+bool
+holds_session_migration_lock()
+{
+	return session_lock_count > 0;
 }
 
 void
@@ -211,12 +219,10 @@ release_session_locks_on_abort()
 		                     static_cast<uint32>(top_level_step_key), 1);
 		(void) LockRelease(&tag, ExclusiveLock, true);
 	}
-	if (session_lock_held) {
-		session_lock_held = false;
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(migration_lock_key >> 32),
-		                     static_cast<uint32>(migration_lock_key), 1);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(migration_lock_key >> 32),
+	                     static_cast<uint32>(migration_lock_key), 1);
+	for (; session_lock_count > 0; session_lock_count--)
 		(void) LockRelease(&tag, ExclusiveLock, true);
-	}
 }
 
 StatePtr

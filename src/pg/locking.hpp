@@ -22,6 +22,7 @@ enum class LockScope { transaction, session };
 // top-level step: this call holds a snapshot that step may have to wait for.
 bool acquire_migration_lock(Spi &spi, LockScope scope = LockScope::transaction);
 void release_session_migration_lock();
+bool holds_session_migration_lock();
 
 // Around a statement that runs at top level in the worker (see above).
 void begin_top_level_step();

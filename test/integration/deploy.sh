@@ -155,7 +155,7 @@ CREATE EXTENSION pfm_migrate;
 GRANT USAGE ON SCHEMA pfm_migrate TO it_deployer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pfm_migrate TO it_deployer;
 GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA pfm_migrate TO it_deployer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pfm_migrate TO it_deployer;
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO it_deployer;
 SQL
 q pfm_role -U it_deployer >/dev/null <<'SQL'
 SELECT pfm_register('r1', NULL, 'CREATE TABLE items (id int, name text)', 'DROP TABLE items', 'items');

@@ -52,6 +52,10 @@ PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/r
 if [ -x test/scripts/run.sh ]; then
 	PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
 fi
+# Robustness (SPEC §11): sanitizers, then the core's fuzz targets for PFM_FUZZ_SECONDS (default 60) each.
+run_suite "GoogleTest under ASan + UBSan" test/sanitize/unit.sh
+run_suite "pg_regress + pgTAP, extension under ASan + UBSan" test/sanitize/server.sh
+run_suite "libFuzzer on the core (${PFM_FUZZ_SECONDS:-60}s per target)" test/fuzz/run.sh
 
 echo
 echo "== summary =="

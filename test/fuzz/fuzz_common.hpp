@@ -260,7 +260,9 @@ inline void
 check_downgrade(const RevisionGraph &g, const std::vector<AppliedRevision> &applied, const core::Plan &p,
                 const std::string &target)
 {
-	std::set<std::string> after = applied_ids(applied);
+	const std::set<std::string> before = applied_ids(applied);
+	std::set<std::string> after = before;
+	std::map<std::string, std::size_t> position;
 	for (const core::Step &s : p.steps) {
 		if (!g.find(s.revision) || s.direction != core::Direction::downgrade)
 			fail("downgrade step of an unknown revision or wrong direction", target);
@@ -268,12 +270,21 @@ check_downgrade(const RevisionGraph &g, const std::vector<AppliedRevision> &appl
 			fail("downgrade step " + s.revision + " has no downgrade body", target);
 		if (!after.erase(s.revision))
 			fail("downgrade step " + s.revision + " is not applied or listed twice", target);
-		for (const std::string &id : after) {
-			Strings needs = needs_of(g, *g.find(id));
-			if (std::find(needs.begin(), needs.end(), s.revision) != needs.end())
-				fail("downgrade of " + s.revision + " leaves " + id + " applied, which needs it", target);
-		}
+		const std::size_t k = position.size();
+		position[s.revision] = k;
 	}
+	// Every applied revision that needs a reverted one is reverted, and before it.
+	for (const std::string &id : before)
+		for (const std::string &need : needs_of(g, *g.find(id))) {
+			auto n = position.find(need);
+			if (n == position.end())
+				continue;
+			auto r = position.find(id);
+			if (r == position.end())
+				fail("downgrade of " + need + " leaves " + id + " applied, which needs it", target);
+			if (r->second > n->second)
+				fail("downgrade reverts " + need + " before " + id + ", which needs it", target);
+		}
 	expect_heads(g, after, p.heads_after, "downgrade", target);
 }
 
@@ -321,7 +332,10 @@ plan_everything(const RevisionGraph &g, const std::vector<AppliedRevision> &appl
 		} catch (const core::Error &) {
 			// A relative target moves on from the new state, and may not get far.
 		}
-		bool relative = target.find_first_of("+-") != std::string::npos && !g.find(target);
+		// Relative unless it has no sign, or is a registered id as a whole (the grammar reads a
+		// registered "rel-2" as the revision; an id with '@' in it is never read as one).
+		bool relative = target.find_first_of("+-") != std::string::npos &&
+		                (target.find('@') != std::string::npos || !g.find(target));
 		if (!relative && !again.steps.empty())
 			fail("an absolute upgrade repeated from its own result has steps", target);
 	} catch (const core::Error &) {

@@ -4,7 +4,8 @@
 //
 // Revision list format, one revision a line (every field may be empty or hold any bytes):
 //   id:parent,parent:depends_on,depends_on:label,label:flags
-// flags: '!' no downgrade body, '*' applied, '~' applied with a checksum that drifted.
+// flags: '!' no downgrade body, '*' applied, '~' applied with a checksum that drifted,
+// '?' an applied revision "id?" that is not registered.
 // A line ">text" is a target to plan; a line starting with '#' is a comment.
 #pragma once
 
@@ -95,6 +96,8 @@ parse_revision_list(std::string_view text)
 			in.applied.push_back({r.id, r.checksum});
 		if (flags.find('~') != std::string::npos)
 			in.applied.push_back({r.id, "drifted"});
+		if (flags.find('?') != std::string::npos)  // recorded as applied, never registered (unless by chance)
+			in.applied.push_back({r.id + "?", checksum_of(r.id + "?")});
 		in.revisions.push_back(std::move(r));
 	}
 	return in;

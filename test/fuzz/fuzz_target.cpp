@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 		if (c == '~') {
 			drift_next = true;
 		} else if (c == '?') {
-			applied.push_back({"unregistered", "c-unregistered"});
+			applied.push_back({"unregistered" + std::to_string(applied.size() % 3), "c-unregistered"});
 		} else if (!revs.empty()) {
 			const core::Revision &r = revs[static_cast<unsigned char>(c - '0') % revs.size()];
 			applied.push_back({r.id, drift_next ? "drifted" : r.checksum});

@@ -31,7 +31,7 @@ run_suite() {
 	log=$(mktemp)
 	"$@" 2>&1 | tee "$log" || status=$?
 	local counts
-	counts=$(grep -E '[0-9]+ passed, [0-9]+ failed|tests passed|^Files=|^All tests successful|^Result:' "$log" | tail -2 | paste -sd' ')
+	counts=$(grep -E '[0-9]+ passed, [0-9]+ failed|tests passed|^Files=|^All tests successful|^Result:' "$log" | tail -2 | paste -sd' ' || true)
 	rm -f "$log"
 	if [ "$status" -eq 0 ]; then
 		summary+=("  $name: passed  ($counts)")

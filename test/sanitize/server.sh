@@ -23,6 +23,7 @@ pgroot=${PFM_ASAN_PG_ROOT:-$tmp/pgroot}
 asan_logs="$tmp/sanitizer-logs"
 cleanup() {
 	pfm_cluster_stop "$tmp/data"
+	[ -n "${reported:-}" ] || echo "asan server: 0 passed, 1 failed (stopped early; PFM_KEEP_TMP=1 keeps $tmp)"
 	if [ "${PFM_KEEP_TMP:-}" ]; then pfm_log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -69,23 +70,20 @@ preload="$(ldd "$PG_BIN/postgres" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' |
 	grep -vE '/(libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+)\.so' | paste -sd' ') $libasan"
 server_ubsan="print_stacktrace=1:halt_on_error=1:log_path=$asan_logs/ubsan"
 
-server_start() {
-	pfm_as_owner env LD_PRELOAD="$preload" ASAN_OPTIONS="$server_asan:verify_asan_link_order=0" \
-		UBSAN_OPTIONS="$server_ubsan" "$PG_BIN/pg_ctl" -D "$tmp/data" -w -l "$tmp/data/server.log" \
-		-o "-c listen_addresses='' -c unix_socket_directories='$tmp/sock' -p 5432" start >/dev/null
-}
-
 # initdb without the runtime, then the server with it (pg_ctl and every backend inherit it).
 pfm_cluster_start "$tmp/data" "$tmp/sock" 5432
 pfm_cluster_stop "$tmp/data"
-server_start
+pfm_as_owner env LD_PRELOAD="$preload" ASAN_OPTIONS="$server_asan:verify_asan_link_order=0" \
+	UBSAN_OPTIONS="$server_ubsan" "$PG_BIN/pg_ctl" -D "$tmp/data" -w -l "$tmp/data/server.log" \
+	-o "-c listen_addresses='' -c unix_socket_directories='$tmp/sock' -p 5432" start >/dev/null
 export PGHOST="$tmp/sock" PGPORT=5432 PGUSER=postgres
 postmaster=$(head -1 "$tmp/data/postmaster.pid")
 grep -q libasan "/proc/$postmaster/maps" || pfm_die "the postmaster ($postmaster) has no ASan runtime mapped"
 
 # The check can see a report: a canary C function with a heap overflow, called in a backend
-# of this server, must leave an ASan report and a "terminated by signal" line. Then the logs
-# are cleared and the server restarted for the suites.
+# of this server, must leave an ASan report and a "terminated by signal" line. Once the
+# server has recovered from that crash, its report is removed and only the server log
+# written after this point is checked.
 cat >"$tmp/canary.c" <<'CANARY'
 #include "postgres.h"
 #include "fmgr.h"
@@ -107,10 +105,11 @@ grep -qs 'heap-buffer-overflow' "$asan_logs"/asan.* ||
 	pfm_die "the canary left no ASan report in $asan_logs: the check would see nothing"
 grep -q 'terminated by signal' "$tmp/data/server.log" ||
 	pfm_die "the canary's backend was not reported as terminated by a signal"
-pfm_log "canary: heap-buffer-overflow reported and its backend terminated by a signal; clearing the logs"
-pfm_cluster_stop "$tmp/data"
-rm -f "$asan_logs"/* "$tmp/data/server.log"
-server_start
+for _ in $(seq 120); do "$PG_BIN/pg_isready" -q -h "$tmp/sock" -p 5432 && break; sleep 0.5; done
+"$PG_BIN/pg_isready" -q -h "$tmp/sock" -p 5432 || pfm_die "the server did not recover from the canary's crash"
+rm -f "$asan_logs"/*
+log_from=$(($(stat -c %s "$tmp/data/server.log") + 1))
+pfm_log "canary: heap-buffer-overflow reported and its backend terminated by a signal; the server recovered"
 
 passed=0
 failed=0
@@ -121,7 +120,8 @@ done
 suite_seconds=$((SECONDS - suites_started))
 pfm_cluster_stop "$tmp/data"
 
-log="$tmp/data/server.log"
+log="$tmp/server-after-canary.log"
+tail -c +"$log_from" "$tmp/data/server.log" >"$log"
 signals=$(grep -c 'terminated by signal' "$log" || true)
 exits=$(grep -cE 'server process .* exited with exit code [1-9]' "$log" || true)
 panics=$(grep -cE 'PANIC:|TRAP:' "$log" || true)
@@ -144,4 +144,5 @@ else
 fi
 # Three checks: pg_regress, pgTAP, zero reports.
 echo "asan server: $passed passed, $failed failed"
+reported=1
 [ "$failed" -eq 0 ]

@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$PFM_ROOT"
-pfm_ensure_deps  # the system PostgreSQL the copy is made from, pgTAP, pg_prove
+pfm_ensure_deps --tests  # the system PostgreSQL the copy is made from, pgTAP, pg_prove
 
 started=$SECONDS
 cxx=${CXX:-g++}

@@ -24,6 +24,12 @@ PG_CXXFLAGS += $(COPT)
 SHLIB_LINK  += -lstdc++
 EXTRA_CLEAN += results regression.diffs regression.out output_iso tmp_check
 
+# SANITIZE=1: an ASan + UBSan build, loaded into a server that preloads libasan (test/sanitize/server.sh).
+ifdef SANITIZE
+PG_CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SHLIB_LINK  += -fsanitize=address,undefined
+endif
+
 # PGXS would also compile every .cpp to LLVM bitcode with clang, ignoring PG_CXXFLAGS
 # (so as C++14): JIT inlining of this module is worthless, so switch that step off.
 override with_llvm = no

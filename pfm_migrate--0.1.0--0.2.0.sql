@@ -42,6 +42,58 @@ AS 'MODULE_PATHNAME', 'pfm_preview' LANGUAGE C VOLATILE;
 CREATE FUNCTION @extschema@.pfm_migration_file(file text, content text)
 RETURNS text AS 'MODULE_PATHNAME', 'pfm_migration_file' LANGUAGE C IMMUTABLE;
 
+-- ---- one transaction per revision, and revisions that cannot run in one -----------------
+-- A per-revision deploy (CALL pfm_deploy) commits each step with its audit row, and records
+-- a step that failed, durably, after it rolled back. attempts: how many tries the step's
+-- lock waits took (pfm_migrate.lock_wait).
+ALTER TABLE pfm_migrate.audit
+	ADD COLUMN outcome text NOT NULL DEFAULT 'applied'
+		CHECK (outcome OPERATOR(pg_catalog.=) ANY (ARRAY['applied', 'failed'])),
+	ADD COLUMN attempts integer,
+	ADD COLUMN error text;
+
+-- The statements of a non-transactional revision run one transaction each: which ones
+-- have run, so that a deploy interrupted in the middle resumes after them, and -- for a
+-- concurrent index build -- the table's indexes before it began, so that an INVALID index
+-- an interrupted build left is recognised, reported and rebuilt.
+CREATE TABLE pfm_migrate.progress (
+	revision       text NOT NULL,
+	direction      text NOT NULL CHECK (direction OPERATOR(pg_catalog.=) ANY (ARRAY['upgrade', 'downgrade'])),
+	statement      integer NOT NULL,
+	checksum       text NOT NULL,
+	state          text NOT NULL CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['started', 'done'])),
+	relation       text,
+	indexes_before text[],
+	at             timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	PRIMARY KEY (revision, direction, statement)
+);
+COMMENT ON TABLE pfm_migrate.progress IS 'statements of non-transactional revisions that have run (a deploy resumes after them)';
+SELECT pg_catalog.pg_extension_config_dump('pfm_migrate.progress', '');
+REVOKE ALL ON pfm_migrate.progress FROM PUBLIC;
+
+DROP FUNCTION @extschema@.pfm_history();
+CREATE FUNCTION @extschema@.pfm_history()
+RETURNS TABLE(revision text, down_revision text, message text, branch_labels text[], is_head boolean,
+	is_current boolean, applied boolean, applied_at timestamptz, applied_by name, transactional boolean)
+AS 'MODULE_PATHNAME', 'pfm_history' LANGUAGE C STABLE;
+
+-- One revision per transaction (Alembic's transaction_per_migration, Flyway's default), and
+-- non-transactional revisions run statement by statement at top level in a background
+-- worker. Procedures: CALL them outside a transaction block.
+CREATE PROCEDURE @extschema@.pfm_deploy(target text DEFAULT 'head')
+AS 'MODULE_PATHNAME', 'pfm_deploy' LANGUAGE C;
+CREATE PROCEDURE @extschema@.pfm_revert(target text)
+AS 'MODULE_PATHNAME', 'pfm_revert' LANGUAGE C;
+
+-- For scripts that run several transactions under the migration lock (scripts/deploy.sh):
+-- the procedure commits, then waits for the lock at session level without a snapshot.
+CREATE PROCEDURE pfm_migrate.wait_for_migration_lock()
+AS 'MODULE_PATHNAME', 'pfm_wait_for_migration_lock' LANGUAGE C;
+CREATE FUNCTION pfm_migrate.release_migration_lock() RETURNS boolean
+AS 'MODULE_PATHNAME', 'pfm_release_migration_lock' LANGUAGE C VOLATILE;
+REVOKE ALL ON PROCEDURE pfm_migrate.wait_for_migration_lock() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pfm_migrate.release_migration_lock() FROM PUBLIC;
+
 -- The catalog changed shape: no backend may reuse a graph it read before.
 UPDATE pfm_migrate.catalog_generation SET generation = generation OPERATOR(pg_catalog.+) 1;
 
@@ -65,7 +117,7 @@ AS 'MODULE_PATHNAME', 'pfm_branches' LANGUAGE C STABLE;
 -- alembic history -r start:end: pfm_history()'s rows for the revisions in the range.
 CREATE FUNCTION @extschema@.pfm_history(range text)
 RETURNS TABLE(revision text, down_revision text, message text, branch_labels text[], is_head boolean,
-	is_current boolean, applied boolean, applied_at timestamptz, applied_by name)
+	is_current boolean, applied boolean, applied_at timestamptz, applied_by name, transactional boolean)
 AS 'MODULE_PATHNAME', 'pfm_history_range' LANGUAGE C STABLE;
 
 -- alembic heads --resolve-dependencies: a head something depends on is not a head.

@@ -89,6 +89,7 @@ for i in "${!rows[@]}"; do
 	stamps+=("SELECT pfm_stamp(:'r$i') WHERE NOT EXISTS (SELECT FROM pfm_history() WHERE revision = :'r$i' AND applied);")
 done
 pfm_show_command_row() { [ "$1" != done ] || say "adopted: pfm_current() is $3"; }
+PFM_EXTENSION_IN_MOVE=1 # a failed adoption leaves no extension behind either
 pfm_session write "${stamps[*]}
 SET LOCAL pfm_adopt.rows = :'rows';
 DO \$\$
@@ -104,6 +105,7 @@ BEGIN
     END IF;
 END
 \$\$;
+COMMIT;
 SELECT 'done', '', coalesce(pfm_current(), 'base');" "${vars[@]}"
 pfm_require_session "adoption failed; nothing was changed (the transaction was rolled back)"
 say "next: scripts/deploy.sh plan   (what is still pending)"

@@ -2,7 +2,10 @@
 # scripts/deploy.sh — deploy the migration files to a PostgreSQL server with pfm_migrate.
 #
 #   scripts/deploy.sh [--no-backup]  plan; when something is pending, backup and migrate; then health
-#   scripts/deploy.sh migrate [T]    load the files + pfm_upgrade(T, default head), in ONE transaction
+#   scripts/deploy.sh migrate [T] [--per-revision]
+#                                    load the files + pfm_upgrade(T, default head), in ONE transaction;
+#                                    CALL pfm_deploy (one transaction per revision) when a pending
+#                                    revision is non-transactional, or with --per-revision
 #   scripts/deploy.sh plan [T]       what migrate would do (read-only: changes nothing)
 #   scripts/deploy.sh health [--db-only]   pfm_status() + pfm_check() with the files (read-only);
 #                                    non-zero when pending, drifted, broken or a file is missing
@@ -12,7 +15,9 @@
 #   scripts/deploy.sh current [--check-heads]  the current revision(s) (alembic current); with
 #                                    --check-heads exit 3 unless every head of the files is applied
 #   scripts/deploy.sh sql [FILE [T]] the offline upgrade script (pfm_upgrade_sql) written to FILE
-#   scripts/deploy.sh downgrade T    pfm_downgrade(T) in one transaction (T is required: -1, a revision, base)
+#   scripts/deploy.sh downgrade T [--per-revision]
+#                                    pfm_downgrade(T) in one transaction (T is required: -1, a revision,
+#                                    base); CALL pfm_revert when needed, as migrate
 #
 # Migration files are data: their names and contents are handed to the server (pfm_load,
 # pfm_preview), which reads them; nothing in a file is ever run by loading it. Loading makes
@@ -108,44 +113,68 @@ pfm_files_sql() {
 		"$fn" "$names" "$contents"
 }
 
+# A command that changes the state first takes the migration lock for its session, waiting
+# without a snapshot (a procedure that commits first): while another deploy builds an
+# index concurrently, a wait holding a snapshot would be refused (it would hold up the
+# build). Needs the extension at the installed version; on a first deploy the transaction
+# below takes the lock itself.
+pfm_lock_sql() {
+	printf '%s\n' "SELECT count(*) = 1 AS pfm_can_wait FROM pg_catalog.pg_extension e
+  JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
+ WHERE e.extname = 'pfm_migrate' AND e.extversion = a.default_version
+   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.wait_for_migration_lock()'), 'EXECUTE'), false) \\gset" \
+		'\if :pfm_can_wait' 'CALL pfm_migrate.wait_for_migration_lock();' '\endif'
+}
+PFM_UNLOCK_SQL="SELECT pfm_migrate.release_migration_lock() AS pfm_released \\gset"
+
 # pfm_session_script MODE SQL: the psql script of one command.
-#   write  BEGIN; create or update the extension when needed; pfm_load(files); SQL; COMMIT
+#   write  the extension created or updated when needed (its own transaction); the
+#          migration lock for the session; BEGIN; pfm_load(files); SQL, which commits (and
+#          may go on outside the transaction, e.g. CALL pfm_deploy)
 #   read   BEGIN, read-only when the extension is current (else created/updated, rolled back);
 #          pfm_preview(files); SQL; ROLLBACK: nothing in the database changes
 #   db     BEGIN READ ONLY; SQL; ROLLBACK (no files)
-#   plain  BEGIN; SQL; COMMIT (no files)
+#   plain  the migration lock for the session; SQL alone (no files; it makes its own transactions)
 pfm_session_script() {
 	local mode=$1 sql=$2
 	local ext="SELECT pg_catalog.count(*) = 0 AS pfm_missing FROM pg_catalog.pg_extension WHERE extname = 'pfm_migrate' \\gset"
+	# Two first deploys at once: the second waits for the first's CREATE EXTENSION, then skips it.
+	local ensure=("$ext" '\if :pfm_missing'
+		"SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pfm_migrate: CREATE EXTENSION')) \\gset"
+		"$ext" '\if :pfm_missing' 'CREATE EXTENSION pfm_migrate;' '\endif' '\endif'
+		"SELECT e.extversion <> a.default_version AS pfm_old, e.extversion AS pfm_from, a.default_version AS pfm_to
+   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
+  WHERE e.extname = 'pfm_migrate' \\gset")
 	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;"
 	case $mode in
 	db)
 		printf '%s\n' 'BEGIN READ ONLY;' "$sql" 'ROLLBACK;'
-		return
 		;;
 	plain)
-		printf '%s\n' 'BEGIN;' "$sql" 'COMMIT;'
-		return
+		pfm_lock_sql
+		printf '%s\n' "$sql" "$PFM_UNLOCK_SQL"
 		;;
-	esac
-	# Two first deploys at once: the second waits for the first's CREATE EXTENSION, then skips it.
-	printf '%s\n' 'BEGIN;' "$ext" '\if :pfm_missing' \
-		"SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pfm_migrate: CREATE EXTENSION')) \\gset" \
-		"$ext" '\if :pfm_missing' 'CREATE EXTENSION pfm_migrate;' '\endif' '\endif' \
-		"SELECT e.extversion <> a.default_version AS pfm_old, e.extversion AS pfm_from, a.default_version AS pfm_to
-   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
-  WHERE e.extname = 'pfm_migrate' \\gset" \
-		'\if :pfm_old'
-	if [ "$mode" = write ]; then
-		printf '%s\n' "\\echo updating extension pfm_migrate from :pfm_from to :pfm_to" 'ALTER EXTENSION pfm_migrate UPDATE;' \
-			'\endif'
+	write)
+		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' "\\echo updating extension pfm_migrate from :pfm_from to :pfm_to" \
+			'ALTER EXTENSION pfm_migrate UPDATE;' '\endif'
+		# (PFM_EXTENSION_IN_MOVE=1: the extension comes and goes with the move, as
+		# adopt_alembic.sh wants; otherwise it is committed first, so that the move can
+		# wait for the migration lock without a snapshot)
+		if [ "${PFM_EXTENSION_IN_MOVE:-0}" != 1 ]; then
+			printf '%s\n' 'COMMIT;'
+			pfm_lock_sql
+			printf '%s\n' 'BEGIN;'
+		fi
 		pfm_files_sql pfm_load
-		printf '%s\n' "$sql" 'COMMIT;'
-	else
-		printf '%s\n' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' 'SET TRANSACTION READ ONLY;' '\endif'
+		printf '%s\n' "$sql" "$PFM_UNLOCK_SQL"
+		;;
+	read)
+		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' \
+			'SET TRANSACTION READ ONLY;' '\endif'
 		pfm_files_sql pfm_preview
 		printf '%s\n' "$sql" 'ROLLBACK;'
-	fi
+		;;
+	esac
 }
 
 # pfm_session MODE SQL [psql args]: runs the command's script in one psql process and prints
@@ -157,7 +186,7 @@ declare -A FILE_OF=() # revision -> its file, from the last session that loaded 
 pfm_session() {
 	local mode=$1 sql=$2 line tag rest rc
 	shift 2
-	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_MODE=$mode
+	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_STEPS=0 SESSION_MODE=$mode
 	FILE_OF=()
 	while IFS= read -r line; do
 		case $line in
@@ -177,7 +206,10 @@ pfm_session() {
 			line=${line#psql:<stdin>:*: }
 			case $line in
 			"NOTICE:  nothing to do: the database is already at"*) ;;
-			"NOTICE:  Running "*) say "  ${line#NOTICE:  }" ;;
+			"NOTICE:  Running "*)
+				SESSION_STEPS=$((SESSION_STEPS + 1))
+				say "  ${line#NOTICE:  }"
+				;;
 			"NOTICE:  "*) say "notice: ${line#NOTICE:  }" ;;
 			*) say "$line" ;;
 			esac
@@ -222,48 +254,98 @@ pfm_require_session() { # after pfm_session: stop with the right exit code and M
 	fail "$SESSION_RC" "$*"
 }
 
-# migrate [TARGET]: load + upgrade, committed together or not at all.
+# The SQL that picks the mode of a move and runs it: atomic (one transaction, with the
+# files' registration) unless a revision to run is non-transactional or --per-revision was
+# given; then the registration commits, and CALL pfm_deploy / pfm_revert runs one revision
+# per transaction. Prints a 'mode' row when there is something to run.
+pfm_move_sql() { # DIRECTION(upgrade|downgrade)
+	local atomic=pfm_upgrade procedure=pfm_deploy
+	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
+	cat <<EOF
+SELECT count(*) AS pfm_steps,
+       coalesce(bool_or(NOT h.transactional), false) OR :'per_revision' = 'on' AS pfm_per_revision,
+       coalesce(string_agg(u.revision, ', ' ORDER BY u.n) FILTER (WHERE NOT h.transactional), '') AS pfm_nontx
+  FROM $atomic(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n)
+  JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
+          FROM pfm_history() AS x) AS h USING (revision) \gset
+\if :pfm_per_revision
+SELECT 'mode', 'per-revision', :'pfm_nontx', :pfm_steps;
+COMMIT;
+CALL $procedure(:'target'::text);
+\else
+SELECT 'mode', 'atomic', '', :pfm_steps;
+SELECT 'step', revision FROM $atomic(:'target'::text);
+COMMIT;
+\endif
+SELECT 'done', '', coalesce(pfm_current(), 'base');
+EOF
+}
+
+# The 'mode' and 'done' rows of a move.
+pfm_show_move_row() { # TAG A B C VERB
+	case $1 in
+	mode)
+		[ "$4" = 0 ] && return 0
+		if [ "$2" = atomic ]; then
+			say "mode: atomic (one transaction for the whole move)"
+		elif [ -n "$3" ]; then
+			say "mode: one transaction per revision (CALL pfm_${5}); non-transactional: $3"
+		else
+			say "mode: one transaction per revision (CALL pfm_${5}, --per-revision)"
+		fi
+		;;
+	done)
+		if [ "$SESSION_STEPS" = 0 ]; then
+			say "nothing to apply to $SESSION_DB: current revision: $3 (target $MOVE_TARGET)"
+		else
+			say "$6 $SESSION_STEPS revision(s) in $SESSION_DB; current revision: $3"
+		fi
+		;;
+	esac
+}
+
+# migrate [TARGET]: load + upgrade, committed together or not at all (atomic mode), or one
+# revision per transaction (per-revision mode, see pfm_move_sql).
 pfm_migrate() {
-	local target=${1:-head}
-	STEPS=0
-	pfm_show_command_row() {
-		case $1 in
-		step) STEPS=$((STEPS + 1)) ;;
-		done)
-			if [ "$STEPS" = 0 ]; then
-				say "nothing to apply to $SESSION_DB: current revision: $3 (target $target)"
-			else
-				say "applied $STEPS revision(s) to $SESSION_DB; current revision: $3"
-			fi
-			;;
-		esac
-	}
-	pfm_session write "SELECT 'step', revision FROM pfm_upgrade(:'target'::text);
-SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
-	pfm_require_session "migration failed; nothing was applied (the transaction was rolled back)"
+	MOVE_TARGET=${1:-head}
+	pfm_show_command_row() { pfm_show_move_row "$1" "$2" "$3" "$4" deploy applied; }
+	pfm_session write "$(pfm_move_sql upgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
+	pfm_require_session "migration failed; in atomic mode nothing was applied (the transaction was rolled back); one transaction per revision: the revisions before the failing one stay applied"
 }
 
 # plan [TARGET]: prints the steps; sets PLAN_STEPS, PLAN_FILE_CHANGES (revisions loading the
 # files would register, replace or remove) and PLAN_CURRENT; changes nothing.
 pfm_plan() {
 	local target=${1:-head}
-	PLAN_STEPS=0 PLAN_FILE_CHANGES=0 PLAN_CURRENT=base
+	PLAN_STEPS=0 PLAN_NONTX=0 PLAN_FILE_CHANGES=0 PLAN_CURRENT=base
 	PLAN_LINES=()
 	pfm_show_command_row() {
 		case $1 in
 		plan)
 			PLAN_STEPS=$((PLAN_STEPS + 1))
-			PLAN_LINES+=("$(printf '  %-9s %-14s %s' "$2" "$3" "$4")")
+			[ -z "$5" ] || PLAN_NONTX=$((PLAN_NONTX + 1))
+			PLAN_LINES+=("$(printf '  %-9s %-14s %s%s' "$2" "$3" "$4" "${5:+  [$5]}")")
 			;;
 		changes) PLAN_FILE_CHANGES=$2 ;;
 		cur) PLAN_CURRENT=$2 ;;
 		esac
 	}
-	pfm_session read "SELECT 'plan', direction, revision, coalesce(message, '') FROM pfm_upgrade(:'target'::text, dry_run => true);
+	pfm_session read "SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
+       CASE WHEN h.transactional THEN '' ELSE 'non-transactional' END
+  FROM pfm_upgrade(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n)
+  JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
+          FROM pfm_history() AS x) AS h USING (revision) ORDER BY u.n;
 SELECT 'cur', coalesce(pfm_current(), 'base');" -v target="$target"
 	pfm_require_session "the plan failed; nothing was changed"
 	say "plan: $PLAN_STEPS step(s) to $target in $SESSION_DB"
 	[ "$PLAN_STEPS" = 0 ] || printf '%s\n' "${PLAN_LINES[@]}"
+	if [ "$PLAN_STEPS" != 0 ]; then
+		if [ "$PLAN_NONTX" != 0 ] || [ "${PER_REVISION:-off}" = on ]; then
+			say "mode: one transaction per revision (CALL pfm_deploy)"
+		else
+			say "mode: atomic (one transaction for the whole move)"
+		fi
+	fi
 }
 
 # health [--db-only]: with the files previewed unless --db-only; returns 0 or EX_UNHEALTHY.
@@ -316,6 +398,7 @@ pfm_stamp_to() {
 	local target=$1
 	pfm_show_command_row() { [ "$1" = done ] && say "stamped $SESSION_DB; current revision: $3"; return 0; }
 	pfm_session write "SELECT pfm_stamp(:'target'::text);
+COMMIT;
 SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
 	pfm_require_session "stamp failed; nothing was changed"
 }
@@ -392,19 +475,15 @@ pfm_offline_sql() {
 	say "  review it, then run: psql -X -v ON_ERROR_STOP=1 -1 -f '$file'"
 }
 
-# downgrade TARGET: uses the bodies stored in the database (no files needed).
+# downgrade TARGET: uses the bodies stored in the database (no files needed); atomic, or
+# one revision per transaction (CALL pfm_revert) when a revision to revert is
+# non-transactional or --per-revision was given.
 pfm_downgrade_to() {
-	local target=$1
-	STEPS=0
-	pfm_show_command_row() {
-		case $1 in
-		step) STEPS=$((STEPS + 1)) ;;
-		done) say "reverted $STEPS revision(s) in $SESSION_DB; current revision: $3" ;;
-		esac
-	}
-	pfm_session plain "SELECT 'step', revision FROM pfm_downgrade(:'target'::text);
-SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
-	pfm_require_session "downgrade failed; nothing was changed (the transaction was rolled back)"
+	MOVE_TARGET=$1
+	pfm_show_command_row() { pfm_show_move_row "$1" "$2" "$3" "$4" revert reverted; }
+	pfm_session plain "BEGIN;
+$(pfm_move_sql downgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
+	pfm_require_session "downgrade failed; in atomic mode nothing was changed (the transaction was rolled back)"
 }
 
 usage() {
@@ -412,8 +491,14 @@ usage() {
 }
 
 main() {
-	local cmd=${1:-deploy}
+	local cmd=${1:-deploy} args=() a
 	[ $# -gt 0 ] && shift
+	# --per-revision (migrate, deploy, downgrade): one transaction per revision even when
+	# every revision could run in one.
+	for a in "$@"; do
+		if [ "$a" = --per-revision ]; then PER_REVISION=on; else args+=("$a"); fi
+	done
+	set -- "${args[@]+"${args[@]}"}"
 	command -v psql >/dev/null || fail $EX_USAGE "psql not found (install postgresql-client)"
 	case $cmd in
 	-h | --help | help)

@@ -3,6 +3,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
+#include "pg/locking.hpp"
 #include "pg/settings.hpp"
 
 extern "C" {
@@ -37,6 +38,8 @@ on_transaction_event(XactEvent event, void *)
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
 	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
 		pfm::pg::file_overlay_transaction_end();
+	if (event == XACT_EVENT_ABORT)
+		pfm::pg::release_session_locks_on_abort();
 }
 
 void

@@ -18,7 +18,7 @@ namespace {
 // statement's snapshot, let `fill` build the rows, return them.
 template <class Fill>
 Datum
-rows_from_state(FunctionCallInfo fcinfo, Fill fill)
+rows_from_state(FunctionCallInfo fcinfo, Fill fill, std::size_t newer_columns = 0)
 {
 	std::vector<ResultRow> rows;
 	{
@@ -27,7 +27,7 @@ rows_from_state(FunctionCallInfo fcinfo, Fill fill)
 		fill(spi, *state, rows);
 		spi.finish();
 	}
-	return return_rows(fcinfo, rows);
+	return return_rows(fcinfo, rows, newer_columns);
 }
 
 // check_all() plus what only the glue can see: version rows that disagree with the applied set.
@@ -39,6 +39,17 @@ all_problems(Spi &spi, const CatalogState &state)
 	auto computed = state.current_heads();
 	for (const std::string &id : file_overlay_missing())
 		problems.push_back({"error", id, "applied revision '" + id + "' has no migration file"});
+	for (const LeftoverIndex &i : read_leftover_indexes(spi, true))
+		problems.push_back({"error", i.revision,
+		                    "index " + i.index + " is INVALID: the " + i.direction + " of revision '" + i.revision +
+		                        "' (statement " + std::to_string(i.statement) +
+		                        ") failed or was interrupted while it built it concurrently; CALL pfm_deploy() drops and rebuilds "
+		                        "it, or DROP INDEX CONCURRENTLY " + i.index});
+	for (const PartialRevision &p : read_partial_revisions(spi, true))
+		if (p.statements_done > 0)
+			problems.push_back({"warning", p.revision,
+			                    "revision '" + p.revision + "' is partly applied: " + std::to_string(p.statements_done) +
+			                        " statement(s) of its " + p.direction + " ran; CALL pfm_deploy() or pfm_revert() resumes it"});
 	if (stored != computed)
 		problems.push_back({"error", "",
 		                    "pfm_migrate.version holds (" + core::join(stored, ",") +
@@ -102,9 +113,10 @@ history_rows(FunctionCallInfo fcinfo, Select select)
 			                r->branch_labels.empty() ? Cell::null() : Cell::of(r->branch_labels),
 			                Cell::of(head_set.count(id) > 0), Cell::of(current_set.count(id) > 0), Cell::of(is_applied),
 			                is_applied ? Cell::timestamptz(applied->second.applied_at) : Cell::null(),
-			                is_applied ? Cell::name(applied->second.applied_by) : Cell::null()});
+			                is_applied ? Cell::name(applied->second.applied_by) : Cell::null(),
+			                Cell::of(r->transactional)});
 		}
-	});
+	}, 1 /* transactional: 0.2.0 */);
 }
 
 }  // namespace

@@ -73,6 +73,25 @@ apply_plan(Spi &spi, const CatalogState &state, const core::Plan &plan, core::Di
 	write_version_rows(spi, plan.heads_after);
 }
 
+// The atomic functions run every revision in the caller's transaction: a plan with a
+// non-transactional revision is refused before anything runs.
+void
+refuse_top_level_steps(const CatalogState &state, const core::Plan &plan, core::Direction direction)
+{
+	for (const core::Step &step : plan.steps) {
+		const core::Revision *r = state.graph.find(step.revision);
+		if (r && !r->transactional)
+			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+			               "revision " + step.revision + " is non-transactional: " +
+			                   (direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade") +
+			                   "() runs every revision in the caller's transaction",
+			               "Its statements (CREATE INDEX CONCURRENTLY and the like) run at top level, one transaction each.",
+			               direction == core::Direction::upgrade
+			                   ? "Deploy with CALL pfm_deploy('<target>'), which runs one revision per transaction."
+			                   : "Revert with CALL pfm_revert('<target>'), which runs one revision per transaction.");
+	}
+}
+
 }  // namespace
 
 Datum
@@ -103,6 +122,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			for (const core::Step &step : plan.steps)
 				rows.push_back(step_row(step, Cell::null()));
 		} else if (!plan.steps.empty()) {
+			refuse_top_level_steps(*state, plan, direction);
 			apply_plan(spi, *state, plan, direction,
 			           [&](const core::Step &step, double elapsed) { rows.push_back(step_row(step, Cell::of(elapsed))); });
 		}

@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
+#include "pg/executor.hpp"
 #include "pg/locking.hpp"
 
 using namespace pfm;
@@ -36,10 +37,27 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		std::vector<StoredRevision> stored = read_revisions(spi, ids, true);
 		spi.finish();
 
+		// Every statement goes into the script as a dollar-quoted string that psql's \gexec
+		// sends to the server as it is: psql never lexes a migration body, so nothing in one
+		// (a \! line, a :variable) can act on the machine that runs the script.
+		std::vector<std::vector<BodyStatement>> bodies;
+		bool all_transactional = true;
+		for (std::size_t i = 0; i < plan.steps.size(); i++) {
+			const std::string &body =
+				direction == core::Direction::upgrade ? stored[i].upgrade : stored[i].downgrade.value_or("");
+			bodies.push_back(prepare_body(plan.steps[i].revision, direction, body, stored[i].revision.transactional));
+			all_transactional = all_transactional && stored[i].revision.transactional;
+		}
 		const char *verb = core::direction_name(direction);
 		script += "-- pfm_migrate offline script: " + std::string(verb) + " from " +
 		          (current.empty() ? std::string("base") : current) + " to '" + target + "'\n";
-		script += "-- Review, then run in one transaction: psql -v ON_ERROR_STOP=1 -1 -f <this file>\n";
+		if (all_transactional)
+			script += "-- Review, then run in one transaction: psql -X -v ON_ERROR_STOP=1 -1 -f <this file>\n";
+		else
+			script += "-- Review, then run WITHOUT -1: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+			          "-- It has non-transactional revisions, whose statements run outside any transaction block;\n"
+			          "-- each transactional revision is a transaction of its own (BEGIN ... COMMIT below).\n";
+		script += "-- Each statement is a quoted string that psql's gexec command runs exactly as registered.\n";
 		script += "-- It needs the pfm_migrate extension and a database at the state above.\n\n";
 		script += "SELECT pfm_migrate.offline_begin(" + (current.empty() ? std::string("NULL") : core::sql_literal(current)) +
 		          ");\n";
@@ -55,13 +73,20 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		}
 		for (std::size_t i = 0; i < plan.steps.size(); i++) {
 			const core::Step &step = plan.steps[i];
-			const std::string body =
-				direction == core::Direction::upgrade ? stored[i].upgrade : stored[i].downgrade.value_or("");
-			script += "\n-- " + core::step_description(state->graph, step) + "\n";
-			std::string trimmed = body.substr(0, body.find_last_not_of(" \t\r\n") + 1);
-			if (!trimmed.empty())
-				script += trimmed + (trimmed.back() == ';' ? "\n" : "\n;\n");
+			const bool own_transaction = !all_transactional && stored[i].revision.transactional;
+			script += "\n-- " + core::sql_comment_text(core::step_description(state->graph, step)) +
+			          (stored[i].revision.transactional ? "" : " (non-transactional: each statement on its own)") + "\n";
+			if (own_transaction)
+				script += "BEGIN;\n";
+			if (!bodies[i].empty()) {
+				std::string cells;
+				for (const BodyStatement &st : bodies[i])
+					cells += (cells.empty() ? "SELECT " : ",\n       ") + core::dollar_quoted(st.sql);
+				script += cells + " \\gexec\n";
+			}
 			script += "SELECT pfm_migrate.record_step(" + core::sql_literal(step.revision) + ", '" + verb + "');\n";
+			if (own_transaction)
+				script += "COMMIT;\n";
 		}
 		script += "\n-- version after this script: " +
 		          (plan.heads_after.empty() ? std::string("base") : core::join(plan.heads_after)) + "\n";

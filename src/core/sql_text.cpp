@@ -48,4 +48,14 @@ sql_text_array(const std::vector<std::string> &items)
 	return out + "]::text[]";
 }
 
+std::string
+sql_comment_text(std::string_view text)
+{
+	std::string out(text);
+	for (char &c : out)
+		if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+			c = ' ';
+	return out;
+}
+
 }  // namespace pfm::core

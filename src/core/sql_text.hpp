@@ -18,4 +18,9 @@ std::string dollar_quoted(std::string_view text);
 // ARRAY['a', 'b']::text[], or NULL for an empty list.
 std::string sql_text_array(const std::vector<std::string> &items);
 
+// Text for a "-- ..." comment line: line breaks and other control characters become spaces,
+// so nothing after them can start a line of its own (which psql would read as SQL or as a
+// meta-command).
+std::string sql_comment_text(std::string_view text);
+
 }  // namespace pfm::core

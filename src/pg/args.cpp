@@ -161,7 +161,7 @@ cell_datum(const Cell &cell, bool *isnull)
 }  // namespace
 
 Datum
-return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows)
+return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::size_t newer_columns)
 {
 	struct Sink {
 		Tuplestorestate *store;
@@ -192,7 +192,7 @@ return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows)
 	std::vector<Datum> values(columns);
 	std::unique_ptr<bool[]> nulls(new bool[columns + 1]);
 	for (const ResultRow &row : rows) {
-		if (row.size() != columns)
+		if (row.size() < columns || row.size() > columns + newer_columns)
 			internal_error("a result row has " + std::to_string(row.size()) + " cells for " + std::to_string(columns) +
 			               " columns");
 		for (std::size_t i = 0; i < columns; i++)

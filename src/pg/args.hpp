@@ -44,7 +44,9 @@ struct Cell {
 using ResultRow = std::vector<Cell>;
 
 // Materializes rows into the function's tuplestore (set-returning functions).
-// A row with another number of cells than the result has columns is an internal error.
-Datum return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows);
+// A row with another number of cells than the result has columns is an internal error,
+// except that up to `newer_columns` trailing cells are left out for an older declaration
+// (a database still at 0.1.0 declares fewer columns).
+Datum return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::size_t newer_columns = 0);
 
 }  // namespace pfm::pg

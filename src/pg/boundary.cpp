@@ -18,6 +18,7 @@ namespace {
 int depth = 0;
 char remembered_call[512];
 char remembered_users[2 * NAMEDATALEN + 64];
+bool remembered_per_revision = false;
 }  // namespace
 
 int
@@ -27,11 +28,12 @@ nesting_depth()
 }
 
 void
-remember_call(const char *description)
+remember_call(const char *description, bool per_revision)
 {
 	if (depth != 1)
 		return;  // a nested call (a trigger inside a migration) never renames the outer call
 	strlcpy(remembered_call, description, sizeof remembered_call);
+	remembered_per_revision = per_revision;
 	pg_call([] {
 		const char *current = GetUserNameFromId(GetUserId(), true);
 		const char *session = GetUserNameFromId(GetSessionUserId(), true);
@@ -99,8 +101,10 @@ log_failed_call(const char *error_message)
 	HOLD_INTERRUPTS();
 	ereport(LOG, (errmsg("pfm_migrate: %s by %s failed: %s", remembered_call, remembered_users,
 	                     error_message ? error_message : "(no message)"),
-	              errdetail("Application \"%s\", backend pid %d; the call rolled back and left no audit row.",
-	                        application_name ? application_name : "", MyProcPid)));
+	              errdetail("Application \"%s\", backend pid %d; %s", application_name ? application_name : "", MyProcPid,
+	                        remembered_per_revision
+	                            ? "the revisions before the failing one stay applied, and the audit log records the failure."
+	                            : "the call rolled back and left no audit row.")));
 	RESUME_INTERRUPTS();
 	remembered_call[0] = '\0';
 }

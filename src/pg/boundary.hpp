@@ -77,7 +77,7 @@ int sqlstate_for(core::ErrorKind kind);
 // The outermost guarded call's description, for the LOG line a failed state-changing call
 // leaves (src/module.cpp). remember_call() is ignored in nested calls, so an inner call
 // never renames the outer one.
-void remember_call(const char *description);
+void remember_call(const char *description, bool per_revision = false);
 
 namespace detail {
 
@@ -146,7 +146,7 @@ struct Failure {
 	bool failed = false;
 	ErrorData *pg_error = nullptr;
 	int sqlstate = ERRCODE_INTERNAL_ERROR;
-	char message[1024], detail[2048], hint[1024], context[1024];
+	char message[1024] = "", detail[2048] = "", hint[1024] = "", context[1024] = "";
 };
 
 // Copies prefix + text into a fixed buffer, truncating; never allocates.

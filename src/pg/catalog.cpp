@@ -532,36 +532,176 @@ record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> 
 	if (steps.empty())
 		return;
 	std::vector<std::string> ids;
-	std::vector<double> durations, finished;
+	std::vector<double> durations, finished, attempts;
 	ids.reserve(steps.size());
 	durations.reserve(steps.size());
 	finished.reserve(steps.size());
+	attempts.reserve(steps.size());
 	for (const StepRecord &s : steps) {
 		ids.push_back(s.revision);
 		durations.push_back(s.duration_ms);
 		finished.push_back(s.finished_at);
+		attempts.push_back(s.attempts);
 	}
-	std::vector<Param> params = {text_array_param(ids), float8_array_param(durations), float8_array_param(finished)};
-	if (direction == core::Direction::upgrade)
-		spi.run("WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-		        "       WITH ORDINALITY AS s(id, ms, at, ord)),"
-		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, applied_at, duration_ms)"
-		        "       SELECT s.id, r.checksum, pg_catalog.to_timestamp(s.at), s.ms FROM s"
-		        "       JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) s.id"
-		        "       RETURNING revision, checksum)"
-		        " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
-		        " SELECT pg_catalog.to_timestamp(s.at), 'upgrade', s.id, 'upgrade', s.ms, a.checksum"
-		        " FROM s JOIN a ON a.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord",
-		        params);
-	else
-		spi.run("WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-		        "       WITH ORDINALITY AS s(id, ms, at, ord)),"
-		        " d AS (DELETE FROM pfm_migrate.applied a USING s WHERE a.revision OPERATOR(pg_catalog.=) s.id"
-		        "       RETURNING a.revision, a.checksum)"
-		        " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
-		        " SELECT pg_catalog.to_timestamp(s.at), 'downgrade', s.id, 'downgrade', s.ms, d.checksum"
-		        " FROM s JOIN d ON d.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord",
-		        params);
+	const bool with_attempts = read_catalog_version(spi, false) >= CatalogVersion::v0_2_0;
+	std::vector<Param> params = {text_array_param(ids), float8_array_param(durations), float8_array_param(finished),
+	                             float8_array_param(attempts)};
+	// (0.1.0's audit has no attempts column: $4 is then passed and not used.)
+	const char *upgrade_sql =
+		with_attempts
+			? "WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+			  "       pg_catalog.unnest($4)) WITH ORDINALITY AS s(id, ms, at, tries, ord)),"
+			  " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, applied_at, duration_ms)"
+			  "       SELECT s.id, r.checksum, pg_catalog.to_timestamp(s.at), s.ms FROM s"
+			  "       JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) s.id"
+			  "       RETURNING revision, checksum)"
+			  " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum, attempts)"
+			  " SELECT pg_catalog.to_timestamp(s.at), 'upgrade', s.id, 'upgrade', s.ms, a.checksum, s.tries::integer"
+			  " FROM s JOIN a ON a.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord"
+			: "WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+			  "       pg_catalog.unnest($4)) WITH ORDINALITY AS s(id, ms, at, tries, ord)),"
+			  " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, applied_at, duration_ms)"
+			  "       SELECT s.id, r.checksum, pg_catalog.to_timestamp(s.at), s.ms FROM s"
+			  "       JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) s.id"
+			  "       RETURNING revision, checksum)"
+			  " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
+			  " SELECT pg_catalog.to_timestamp(s.at), 'upgrade', s.id, 'upgrade', s.ms, a.checksum"
+			  " FROM s JOIN a ON a.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord";
+	const char *downgrade_sql =
+		with_attempts
+			? "WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+			  "       pg_catalog.unnest($4)) WITH ORDINALITY AS s(id, ms, at, tries, ord)),"
+			  " d AS (DELETE FROM pfm_migrate.applied a USING s WHERE a.revision OPERATOR(pg_catalog.=) s.id"
+			  "       RETURNING a.revision, a.checksum)"
+			  " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum, attempts)"
+			  " SELECT pg_catalog.to_timestamp(s.at), 'downgrade', s.id, 'downgrade', s.ms, d.checksum, s.tries::integer"
+			  " FROM s JOIN d ON d.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord"
+			: "WITH s AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+			  "       pg_catalog.unnest($4)) WITH ORDINALITY AS s(id, ms, at, tries, ord)),"
+			  " d AS (DELETE FROM pfm_migrate.applied a USING s WHERE a.revision OPERATOR(pg_catalog.=) s.id"
+			  "       RETURNING a.revision, a.checksum)"
+			  " INSERT INTO pfm_migrate.audit (at, operation, revision, direction, duration_ms, checksum)"
+			  " SELECT pg_catalog.to_timestamp(s.at), 'downgrade', s.id, 'downgrade', s.ms, d.checksum"
+			  " FROM s JOIN d ON d.revision OPERATOR(pg_catalog.=) s.id ORDER BY s.ord";
+	spi.run(direction == core::Direction::upgrade ? upgrade_sql : downgrade_sql, params);
+}
+
+void
+audit_failed_step(Spi &spi, core::Direction direction, const std::string &revision, double duration_ms, int attempts,
+                  const std::string &error)
+{
+	const std::string dir = core::direction_name(direction);
+	spi.run("INSERT INTO pfm_migrate.audit (operation, revision, direction, duration_ms, checksum, outcome, attempts,"
+	        " error) SELECT $1, $2, $1, $3, r.checksum, 'failed', $4, $5"
+	        " FROM (SELECT) AS one LEFT JOIN pfm_migrate.revisions r ON r.revision OPERATOR(pg_catalog.=) $2",
+	        {text_param(dir), text_param(revision), float8_param(duration_ms), int4_param(attempts), text_param(error)});
+}
+
+std::vector<StatementProgress>
+read_progress(Spi &spi, const std::string &revision, core::Direction direction)
+{
+	std::uint64_t n = spi.run("SELECT statement, checksum, state OPERATOR(pg_catalog.=) 'done', relation, indexes_before"
+	                          " FROM pfm_migrate.progress WHERE revision OPERATOR(pg_catalog.=) $1"
+	                          "   AND direction OPERATOR(pg_catalog.=) $2 ORDER BY statement",
+	                          {text_param(revision), text_param(std::string(core::direction_name(direction)))});
+	std::vector<StatementProgress> out;
+	out.reserve(n);
+	for (std::uint64_t i = 0; i < n; i++) {
+		Row row = spi.row(i);
+		out.push_back(StatementProgress{static_cast<int>(row.int8(1).value_or(0)), row.text_or(2, ""), row.boolean(3),
+		                                row.text(4), row.text_array(5)});
+	}
+	return out;
+}
+
+void
+write_progress(Spi &spi, const std::string &revision, core::Direction direction, const StatementProgress &p)
+{
+	spi.run("INSERT INTO pfm_migrate.progress (revision, direction, statement, checksum, state, relation, indexes_before)"
+	        " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN 'done' ELSE 'started' END, $6, $7)"
+	        " ON CONFLICT (revision, direction, statement) DO UPDATE SET checksum = EXCLUDED.checksum,"
+	        "   state = EXCLUDED.state, relation = EXCLUDED.relation, indexes_before = EXCLUDED.indexes_before,"
+	        "   at = pg_catalog.clock_timestamp()",
+	        {text_param(revision), text_param(std::string(core::direction_name(direction))), int4_param(p.statement),
+	         text_param(p.checksum), bool_param(p.done), text_param(p.relation), text_array_param(p.indexes_before)});
+}
+
+void
+delete_progress(Spi &spi, const std::string &revision, core::Direction direction)
+{
+	spi.run("DELETE FROM pfm_migrate.progress WHERE revision OPERATOR(pg_catalog.=) $1"
+	        " AND direction OPERATOR(pg_catalog.=) $2",
+	        {text_param(revision), text_param(std::string(core::direction_name(direction)))});
+}
+
+Text
+resolve_relation(Spi &spi, const std::string &name)
+{
+	spi.run("SELECT pg_catalog.to_regclass($1)::pg_catalog.text", {text_param(name)});
+	return spi.row(0).text(1);
+}
+
+std::vector<std::string>
+indexes_of(Spi &spi, const std::string &relation)
+{
+	std::uint64_t n = spi.run("SELECT i.indexrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index i"
+	                          " WHERE i.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY 1",
+	                          {text_param(relation)});
+	std::vector<std::string> out;
+	for (std::uint64_t i = 0; i < n; i++)
+		out.push_back(spi.row(i).text_or(1, ""));
+	return out;
+}
+
+std::vector<std::string>
+invalid_indexes_of(Spi &spi, const std::string &relation)
+{
+	std::uint64_t n = spi.run("SELECT i.indexrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index i"
+	                          " WHERE i.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND NOT i.indisvalid"
+	                          " ORDER BY 1",
+	                          {text_param(relation)});
+	std::vector<std::string> out;
+	for (std::uint64_t i = 0; i < n; i++)
+		out.push_back(spi.row(i).text_or(1, ""));
+	return out;
+}
+
+std::vector<LeftoverIndex>
+read_leftover_indexes(Spi &spi, bool read_only)
+{
+	if (read_catalog_version(spi, read_only) < CatalogVersion::v0_2_0)
+		return {};
+	std::uint64_t n = spi.run(
+		"SELECT p.revision, p.direction, p.statement, i.indexrelid::pg_catalog.regclass::pg_catalog.text"
+		" FROM pfm_migrate.progress p"
+		" JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(p.relation)"
+		" WHERE p.state OPERATOR(pg_catalog.=) 'started' AND NOT i.indisvalid"
+		"   AND i.indexrelid::pg_catalog.regclass::pg_catalog.text OPERATOR(pg_catalog.<>) ALL (p.indexes_before)"
+		" ORDER BY 1, 2, 3, 4",
+		{}, read_only);
+	std::vector<LeftoverIndex> out;
+	for (std::uint64_t i = 0; i < n; i++) {
+		Row row = spi.row(i);
+		out.push_back(LeftoverIndex{row.text_or(1, ""), row.text_or(2, ""), static_cast<int>(row.int8(3).value_or(0)),
+		                            row.text_or(4, "")});
+	}
+	return out;
+}
+
+std::vector<PartialRevision>
+read_partial_revisions(Spi &spi, bool read_only)
+{
+	if (read_catalog_version(spi, read_only) < CatalogVersion::v0_2_0)
+		return {};
+	std::uint64_t n = spi.run("SELECT revision, direction, pg_catalog.count(*) FILTER (WHERE state OPERATOR(pg_catalog.=) 'done')"
+	                          " FROM pfm_migrate.progress GROUP BY 1, 2 ORDER BY 1, 2",
+	                          {}, read_only);
+	std::vector<PartialRevision> out;
+	for (std::uint64_t i = 0; i < n; i++) {
+		Row row = spi.row(i);
+		out.push_back(PartialRevision{row.text_or(1, ""), row.text_or(2, ""), static_cast<int>(row.int8(3).value_or(0))});
+	}
+	return out;
 }
 
 void

@@ -22,6 +22,7 @@ namespace pfm::pg {
 // The extension version whose SQL objects are installed in this database: the library
 // serves every released one until ALTER EXTENSION pfm_migrate UPDATE runs.
 enum class CatalogVersion : int { v0_1_0 = 100, v0_2_0 = 200 };
+// What only a 0.2.0 catalog has: the audit's outcome and attempts, pfm_migrate.progress.
 constexpr CatalogVersion newest_catalog = CatalogVersion::v0_2_0;
 
 CatalogVersion read_catalog_version(Spi &spi, bool read_only);
@@ -106,17 +107,62 @@ std::vector<std::string> read_version_rows(Spi &spi, bool read_only);
 // Rewrites pfm_migrate.version to exactly these heads.
 void write_version_rows(Spi &spi, const std::vector<std::string> &heads);
 
-// One step that ran: which revision, how long its body took, when it finished.
+// One step that ran: which revision, how long its body took, when it finished, and how
+// many tries its lock waits took (1 = no retry).
 struct StepRecord {
 	std::string revision;
 	double duration_ms;
 	double finished_at;  // seconds since the Unix epoch
+	int attempts = 1;
 };
 
 // Records the steps of one call in two statements whatever their number: upgrade inserts
 // the applied rows with the registered checksums, downgrade deletes them; one audit row
-// per step, in execution order.
+// per step (outcome applied), in execution order.
 void record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> &steps);
+
+// The durable record of a step that failed in a per-revision deploy (outcome failed),
+// written in its own transaction after the step rolled back.
+void audit_failed_step(Spi &spi, core::Direction direction, const std::string &revision, double duration_ms,
+                       int attempts, const std::string &error);
+
+// ---- per-statement progress of non-transactional revisions (pfm_migrate.progress) ----
+struct StatementProgress {
+	int statement = 0;
+	std::string checksum;   // of the revision when the statement ran
+	bool done = false;      // false: started, not known to have finished
+	Text relation;          // a concurrent index build: its table (regclass text)
+	std::vector<std::string> indexes_before;  // and the table's indexes before it began
+};
+std::vector<StatementProgress> read_progress(Spi &spi, const std::string &revision, core::Direction direction);
+void write_progress(Spi &spi, const std::string &revision, core::Direction direction, const StatementProgress &p);
+void delete_progress(Spi &spi, const std::string &revision, core::Direction direction);
+
+// ---- indexes, for concurrent builds ----
+// The relation a name (as written) resolves to with the caller's search_path, as regclass
+// text; nullopt when there is none.
+Text resolve_relation(Spi &spi, const std::string &name);
+// Every index of the relation, valid or not (regclass text).
+std::vector<std::string> indexes_of(Spi &spi, const std::string &relation);
+// Its INVALID indexes (regclass text).
+std::vector<std::string> invalid_indexes_of(Spi &spi, const std::string &relation);
+
+// INVALID indexes that interrupted or failed concurrent builds of migrations left behind.
+struct LeftoverIndex {
+	std::string revision;
+	std::string direction;
+	int statement;
+	std::string index;
+};
+std::vector<LeftoverIndex> read_leftover_indexes(Spi &spi, bool read_only);
+// Revisions some of whose statements ran (and committed) without the revision being
+// recorded: (revision, direction, statements done).
+struct PartialRevision {
+	std::string revision;
+	std::string direction;
+	int statements_done;
+};
+std::vector<PartialRevision> read_partial_revisions(Spi &spi, bool read_only);
 
 // Records a stamp in two statements whatever its size: forgets `unmark`, marks `mark`
 // as applied (stamped), one audit row per revision, in the order given.

@@ -13,6 +13,7 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "executor/spi.h"
 }
 
@@ -57,25 +58,50 @@ is_catalog_relation(const RangeVar *rel)
 	return rel && rel->schemaname && strcmp(rel->schemaname, "pfm_migrate") == 0;
 }
 
-// Why a raw statement may not run in a migration body, or nullptr when it may.
+// Why a raw statement may not run in a migration body (nullptr: it may); `top_level` marks
+// the reasons that only mean "not inside a transaction block": a non-transactional
+// revision runs such statements at top level.
+struct Refusal {
+	const char *reason;
+	bool top_level;
+};
+
+const char *refusal_reason_text(Node *stmt, bool *top_level);
+
+Refusal
+refusal_of(Node *stmt)
+{
+	bool top_level = false;
+	const char *reason = refusal_reason_text(stmt, &top_level);
+	return Refusal{reason, top_level};
+}
+
+// "... cannot run inside a transaction block" reasons set *top_level.
 const char *
-refusal_reason(Node *stmt)
+top_level_only(bool *top_level, const char *reason)
+{
+	*top_level = true;
+	return reason;
+}
+
+const char *
+refusal_reason_text(Node *stmt, bool *top_level)
 {
 	switch (nodeTag(stmt)) {
 	case T_TransactionStmt:
 		return "transaction control statements are not allowed in a migration body";
 	case T_VacuumStmt:
 		if (castNode(VacuumStmt, stmt)->is_vacuumcmd)
-			return "VACUUM cannot run inside a transaction block";
+			return top_level_only(top_level, "VACUUM cannot run inside a transaction block");
 		return nullptr;
 	case T_IndexStmt:
 		if (castNode(IndexStmt, stmt)->concurrent)
-			return "CREATE INDEX CONCURRENTLY cannot run inside a transaction block";
+			return top_level_only(top_level, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
 		return nullptr;
 	case T_DropStmt: {
 		auto *drop = castNode(DropStmt, stmt);
 		if (drop->concurrent)
-			return "DROP INDEX CONCURRENTLY cannot run inside a transaction block";
+			return top_level_only(top_level, "DROP INDEX CONCURRENTLY cannot run inside a transaction block");
 		if (drop->removeType == OBJECT_EXTENSION || drop->removeType == OBJECT_SCHEMA) {
 			ListCell *lc;
 			foreach (lc, drop->objects) {
@@ -90,17 +116,17 @@ refusal_reason(Node *stmt)
 		auto *reindex = castNode(ReindexStmt, stmt);
 		if (reindex->kind == REINDEX_OBJECT_SCHEMA || reindex->kind == REINDEX_OBJECT_SYSTEM ||
 		    reindex->kind == REINDEX_OBJECT_DATABASE)
-			return "REINDEX SCHEMA, DATABASE and SYSTEM cannot run inside a transaction block";
+			return top_level_only(top_level, "REINDEX SCHEMA, DATABASE and SYSTEM cannot run inside a transaction block");
 #if PG_VERSION_NUM >= 140000
 		ListCell *lc;
 		foreach (lc, reindex->params) {
 			auto *opt = static_cast<DefElem *>(lfirst(lc));
 			if (strcmp(opt->defname, "concurrently") == 0)
-				return "REINDEX CONCURRENTLY cannot run inside a transaction block";
+				return top_level_only(top_level, "REINDEX CONCURRENTLY cannot run inside a transaction block");
 		}
 #else
 		if (reindex->concurrent)
-			return "REINDEX CONCURRENTLY cannot run inside a transaction block";
+			return top_level_only(top_level, "REINDEX CONCURRENTLY cannot run inside a transaction block");
 #endif
 		return nullptr;
 	}
@@ -123,21 +149,34 @@ refusal_reason(Node *stmt)
 		return is_catalog_relation(castNode(DeleteStmt, stmt)->relation)
 		           ? "a migration body cannot change the pfm_migrate catalog"
 		           : nullptr;
+#if PG_VERSION_NUM >= 140000
+	case T_AlterTableStmt: {
+		ListCell *lc;
+		foreach (lc, castNode(AlterTableStmt, stmt)->cmds) {
+			auto *cmd = static_cast<AlterTableCmd *>(lfirst(lc));
+			if (cmd->subtype == AT_DetachPartition && cmd->def && IsA(cmd->def, PartitionCmd) &&
+			    castNode(PartitionCmd, cmd->def)->concurrent)
+				return top_level_only(top_level, "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY cannot run inside a "
+				                                 "transaction block");
+		}
+		return nullptr;
+	}
+#endif
 	case T_AlterExtensionStmt:
 		return strcmp(castNode(AlterExtensionStmt, stmt)->extname, "pfm_migrate") == 0
 		           ? "a migration body cannot alter the pfm_migrate extension"
 		           : nullptr;
-	case T_CreatedbStmt: return "CREATE DATABASE cannot run inside a transaction block";
-	case T_DropdbStmt: return "DROP DATABASE cannot run inside a transaction block";
-	case T_CreateTableSpaceStmt: return "CREATE TABLESPACE cannot run inside a transaction block";
-	case T_DropTableSpaceStmt: return "DROP TABLESPACE cannot run inside a transaction block";
-	case T_AlterSystemStmt: return "ALTER SYSTEM cannot run inside a transaction block";
+	case T_CreatedbStmt: return "CREATE DATABASE is not allowed in a migration body";
+	case T_DropdbStmt: return "DROP DATABASE is not allowed in a migration body";
+	case T_CreateTableSpaceStmt: return "CREATE TABLESPACE is not allowed in a migration body";
+	case T_DropTableSpaceStmt: return "DROP TABLESPACE is not allowed in a migration body";
+	case T_AlterSystemStmt: return "ALTER SYSTEM is not allowed in a migration body";
 	case T_CreateSubscriptionStmt: return "CREATE SUBSCRIPTION is not allowed in a migration body";
 	case T_DropSubscriptionStmt: return "DROP SUBSCRIPTION is not allowed in a migration body";
 	case T_DiscardStmt: return "DISCARD is not allowed in a migration body";
 	case T_ClusterStmt:
 		if (castNode(ClusterStmt, stmt)->relation == nullptr)
-			return "CLUSTER without a table cannot run inside a transaction block";
+			return top_level_only(top_level, "CLUSTER without a table cannot run inside a transaction block");
 		return nullptr;
 	case T_CopyStmt:
 		if (castNode(CopyStmt, stmt)->filename == nullptr)
@@ -150,8 +189,25 @@ refusal_reason(Node *stmt)
 struct RawStatement {
 	int location;
 	int length;  // 0 = to the end of the body
-	const char *refusal;
+	Refusal refusal;
+	const char *index_relation;  // CREATE INDEX CONCURRENTLY: its table as written, and its name
+	const char *index_name;      // (nullptr when unnamed)
 };
+
+// The table of a CREATE INDEX CONCURRENTLY as written ("schema.table" or "table").
+const char *
+concurrent_index_relation(Node *stmt, const char **name)
+{
+	*name = nullptr;
+	if (!IsA(stmt, IndexStmt) || !castNode(IndexStmt, stmt)->concurrent)
+		return nullptr;
+	auto *index = castNode(IndexStmt, stmt);
+	*name = index->idxname ? pstrdup(index->idxname) : nullptr;
+	if (index->relation->schemaname)
+		return psprintf("%s.%s", quote_identifier(index->relation->schemaname),
+		                quote_identifier(index->relation->relname));
+	return pstrdup(quote_identifier(index->relation->relname));
+}
 
 // Line numbers of increasing positions in one text, counted once over the whole text.
 class LineCounter {
@@ -174,7 +230,7 @@ private:
 }  // namespace
 
 std::vector<BodyStatement>
-prepare_body(const std::string &revision, core::Direction direction, const std::string &body)
+prepare_body(const std::string &revision, core::Direction direction, const std::string &body, bool transactional)
 {
 	StatementContext ctx{revision.c_str(), core::direction_name(direction), body.c_str(), 0, 0, ""};
 	const char *source = body.c_str();
@@ -196,7 +252,10 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 		ListCell *lc;
 		foreach (lc, raw) {
 			RawStmt *rs = lfirst_node(RawStmt, lc);
-			out.items[out.count++] = RawStatement{rs->stmt_location, rs->stmt_len, refusal_reason(rs->stmt)};
+			const char *index_name = nullptr;
+			const char *index_relation = concurrent_index_relation(rs->stmt, &index_name);
+			out.items[out.count++] =
+				RawStatement{rs->stmt_location, rs->stmt_len, refusal_of(rs->stmt), index_relation, index_name};
 		}
 		return out;
 	});
@@ -215,20 +274,31 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 			start++;
 		std::string sql = body.substr(start, end - start);
 		int line = lines.line_at(start);
-		if (rs.refusal) {
+		if (rs.refusal.reason && (transactional || !rs.refusal.top_level)) {
 			std::string shown = sql.size() > 200 ? sql.substr(0, 200) + "..." : sql;
+			const char *hint =
+				std::strstr(rs.refusal.reason, "pfm_migrate")
+					? "The migration state changes only through pfm_register, pfm_upgrade, pfm_downgrade and pfm_stamp."
+				: rs.refusal.top_level
+					? "Mark the revision non-transactional (-- pfm:transactional false in its file, or "
+					  "transactional => false) and deploy it with CALL pfm_deploy(): each of its statements then "
+					  "runs at top level, in its own transaction."
+				: std::strncmp(rs.refusal.reason, "transaction control", 19) == 0
+					? "pfm_migrate ends the transactions itself (CALL pfm_deploy() commits after each revision): split "
+					  "the work into two revisions instead."
+					: "Run such statements outside pfm_migrate, before or after the deploy.";
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-			               "revision " + revision + " cannot be applied: " + rs.refusal,
+			               "revision " + revision + " cannot be applied: " + rs.refusal.reason,
 			               "Statement " + std::to_string(i + 1) + " of the " + ctx.direction + " body (line " +
 			                   std::to_string(line) + ") is: " + shown,
-			               std::strstr(rs.refusal, "pfm_migrate")
-			                   ? "The migration state changes only through pfm_register, pfm_upgrade, pfm_downgrade "
-			                     "and pfm_stamp."
-			                   : "pfm_migrate runs every migration inside the caller's transaction; run such "
-			                     "statements outside pfm_migrate, before or after the deploy.",
-			               "revision " + revision + " (" + ctx.direction + ")");
+			               hint, "revision " + revision + " (" + ctx.direction + ")");
 		}
-		statements.push_back(BodyStatement{std::move(sql), line});
+		BodyStatement statement{std::move(sql), line, {}, {}};
+		if (rs.index_relation) {
+			statement.index_relation = rs.index_relation;
+			statement.index_name = rs.index_name ? rs.index_name : "";
+		}
+		statements.push_back(std::move(statement));
 	}
 	return statements;
 }

@@ -16,12 +16,16 @@ namespace pfm::pg {
 struct BodyStatement {
 	std::string sql;
 	int line = 1;
+	std::string index_relation;  // CREATE INDEX CONCURRENTLY: its table as written, else empty
+	std::string index_name;      // and the index's name ("" when unnamed)
 };
 
-// Raw-parses a body and refuses statements that cannot run inside a transaction or that
-// would touch the extension itself. Throws PgError (syntax errors, with the body as the
-// internal query) or SqlError; both name the revision and direction.
-std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direction direction, const std::string &body);
+// Raw-parses a body and refuses statements that would touch the extension itself, and --
+// in a transactional revision -- statements that cannot run inside a transaction block
+// (a non-transactional revision runs those at top level). Throws PgError (syntax errors,
+// with the body as the internal query) or SqlError; both name the revision and direction.
+std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direction direction, const std::string &body,
+                                        bool transactional = true);
 
 // Executes prepared statements through the connected SPI; an error carries the context line
 // "revision R (direction), statement N at line L: <text>".

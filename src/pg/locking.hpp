@@ -13,9 +13,24 @@ namespace pfm::pg {
 // inside a migration body.
 void require_writable(const char *function_name);
 
-// Takes the migration lock (transaction-scoped, released at commit or rollback), waiting
-// at most pfm_migrate.lock_timeout. Returns true when it had to wait for another session.
-bool acquire_migration_lock(Spi &spi);
+enum class LockScope { transaction, session };
+
+// Takes the migration lock, waiting at most pfm_migrate.lock_timeout (default: as long as
+// it takes). Transaction-scoped for the atomic functions; session-scoped for the
+// procedures, which commit while they hold it. Returns true when it had to wait.
+// A transaction-scoped wait refuses at once (55P03) while another session runs a
+// top-level step: this call holds a snapshot that step may have to wait for.
+bool acquire_migration_lock(Spi &spi, LockScope scope = LockScope::transaction);
+void release_session_migration_lock();
+bool holds_session_migration_lock();
+
+// Around a statement that runs at top level in the worker (see above).
+void begin_top_level_step();
+void end_top_level_step();
+
+// src/module.cpp's abort callback: a top-level abort while this backend holds the
+// session-level locks releases them (the procedure holding them is failing).
+void release_session_locks_on_abort();
 
 // The start of every state-changing call: refuses read-only transactions, takes the lock,
 // loads the state. Under REPEATABLE READ / SERIALIZABLE a call that had to wait reads what

@@ -159,6 +159,32 @@ check "pfm_upgrade_sql during register/unregister: all 300 calls came back" "300
 check "pfm_upgrade_sql during register/unregister: no backend crashed" "$crashes_before" \
 	"$(grep -c "terminated by signal" "${PFM_SERVER_LOG:-/dev/null}" || true)"
 
-for db in pfm_it_a pfm_it_b pfm_it_c pfm_it_d pfm_it_e; do q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db"; done
+# 8. Offline scripts are inert in psql: text psql would take as a meta-command or a variable,
+#    in a body (a comment, a string, after a string) or in a message, is never run by psql -f.
+fresh_db pfm_it_f; fresh_db pfm_it_g
+pwned="$work/pwned"
+q pfm_it_f -v pwned="$pwned" -f - >/dev/null <<'SQL'
+SELECT pfm_register('m1', NULL,
+	format(E'SELECT $q$x$q$;\n-- \\! touch %s\nCREATE TABLE m1 (note text DEFAULT ''\\! touch %s'');\n/* \\! touch %s */ CREATE TABLE m1s AS SELECT (ARRAY[1, 2, 3])[1:two] AS a FROM (SELECT 2 AS two) s;', :'pwned', :'pwned', :'pwned'),
+	format(E'DROP TABLE m1s; DROP TABLE m1;\n-- \\! touch %s\n-- \\o %s', :'pwned', :'pwned'),
+	format(E'evil\n\\! touch %s', :'pwned'));
+SELECT pfm_register('m2', 'm1', 'CREATE INDEX CONCURRENTLY m1_note ON m1 (note)', 'DROP INDEX CONCURRENTLY m1_note',
+	'concurrent index', transactional => false);
+SQL
+q pfm_it_f -c "SELECT pfm_upgrade_sql('head')" >"$work/inert_up.sql"
+check "an offline script with a non-transactional revision says to run it without -1" "1" \
+	"$(grep -c 'run WITHOUT -1: psql -X -v ON_ERROR_STOP=1 -f' "$work/inert_up.sql")"
+PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 -v two=3 -f "$work/inert_up.sql" -d pfm_it_g >/dev/null
+check "offline upgrade script with psql meta-commands in bodies and messages: none ran" "no" "$([ -e "$pwned" ] && echo yes || echo no)"
+check "... and the script reached the state, the concurrent index valid" "m2|t" \
+	"$(q pfm_it_g -c "SELECT concat_ws('|', pfm_current(), (SELECT indisvalid FROM pg_index WHERE indexrelid = 'm1_note'::regclass))")"
+check "... the body ran exactly as registered (psql did not put its variable into [1:two])" "2" \
+	"$(q pfm_it_g -c "SELECT array_length(a, 1) FROM m1s")"
+q pfm_it_g -c "SELECT pfm_downgrade_sql('base')" >"$work/inert_down.sql"
+PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 -f "$work/inert_down.sql" -d pfm_it_g >/dev/null
+check "offline downgrade script: none ran either, and it reached base" "no|" \
+	"$([ -e "$pwned" ] && echo yes || echo no)|$(q pfm_it_g -c "SELECT pfm_current()")"
+
+for db in pfm_it_a pfm_it_b pfm_it_c pfm_it_d pfm_it_e pfm_it_f pfm_it_g; do q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db"; done
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

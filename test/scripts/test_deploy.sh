@@ -23,7 +23,7 @@ out_has "problems: 0" "deploy health: empty fields (no heads) do not shift the c
 
 run "$DEPLOY" plan
 rc_is 0 "deploy plan: exit 0"
-out_has "plan: 4 step(s) to head" "deploy plan: lists the 4 pending revisions"
+out_has "plan: 5 step(s) to head" "deploy plan: lists the 5 pending revisions"
 out_has "upgrade   0003           Add user preferences table" "deploy plan: one line per step"
 is "$(q deploy_a "SELECT count(*) FROM pg_extension WHERE extname = 'pfm_migrate'")$(has_table deploy_a users && echo users)" 0 \
 	"deploy plan: changes nothing (not even the extension)"
@@ -43,8 +43,8 @@ is "$(q deploy_a "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND
 	"deploy: every table of the example schema exists"
 is "$(q deploy_a "SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'preferences'")" jsonb \
 	"deploy: the data migration's column exists"
-is "$(q deploy_a "SELECT pfm_current() || ' ' || (SELECT string_agg(version_num, ',') FROM pfm_migrate.version)")" "0004 0004" \
-	"deploy: pfm_current() and pfm_migrate.version say 0004"
+is "$(q deploy_a "SELECT pfm_current() || ' ' || (SELECT string_agg(version_num, ',') FROM pfm_migrate.version)")" "0005 0005" \
+	"deploy: pfm_current() and pfm_migrate.version say 0005"
 is "$(q deploy_a "SELECT string_agg(DISTINCT application_name, ',') FROM pfm_migrate.audit WHERE operation = 'upgrade'")" pfm_deploy \
 	"deploy: the audit log names the deploy (application_name)"
 
@@ -58,10 +58,10 @@ rc_is 0 "deploy again: exit 0"
 out_has "nothing to apply" "deploy again: nothing to apply"
 is "$(backups)/$(audit_count deploy_a)" "1/$audit" "deploy again: no backup, no audit row"
 run "$DEPLOY" migrate
-is "$OUT" "nothing to apply to deploy_a: current revision: 0004 (target head)" "deploy migrate at head: one line, no empty table"
+is "$OUT" "nothing to apply to deploy_a: current revision: 0005 (target head)" "deploy migrate at head: one line, no empty table"
 
 # A new migration: health says pending, plan shows it, deploy applies it (with a backup).
-mig "$MIGRATIONS_DIR/0005_add_login_events.sql" 0005 0004 "Add login events" \
+mig "$MIGRATIONS_DIR/0006_add_login_events.sql" 0006 0005 "Add login events" \
 	'CREATE TABLE login_events (id bigserial PRIMARY KEY, user_id uuid REFERENCES users(id), at timestamptz DEFAULT now());' \
 	'DROP TABLE login_events;'
 run "$DEPLOY" health
@@ -74,37 +74,37 @@ out_has "plan: 1 step(s) to head" "deploy plan: only the new revision"
 q deploy_a "INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 'x')" >/dev/null
 run env PGAPPNAME=nightly-pipeline "$DEPLOY"
 rc_is 0 "deploy: applies the new file"
-is "$(q deploy_a "SELECT pfm_current()")" 0005 "deploy: now at 0005"
+is "$(q deploy_a "SELECT pfm_current()")" 0006 "deploy: now at 0006"
 is "$(backups)" 2 "deploy: a second backup"
-is "$(q deploy_a "SELECT application_name FROM pfm_migrate.audit WHERE operation = 'upgrade' AND revision = '0005'")" nightly-pipeline \
+is "$(q deploy_a "SELECT application_name FROM pfm_migrate.audit WHERE operation = 'upgrade' AND revision = '0006'")" nightly-pipeline \
 	"deploy: a custom PGAPPNAME names the deploy in the audit log"
 
-# The backup restores (catalog included): state before 0005, into a new database ...
+# The backup restores (catalog included): state before 0006, into a new database ...
 newdb restored
 newest=$(ls -t "$BACKUP_DIR"/*.dump | head -1)
 check "deploy backup: pg_restore into an empty database" pg_restore -h "$SOCK" -U postgres -d restored --exit-on-error "$newest"
-is "$(q restored "SELECT pfm_current() || ' ' || (SELECT count(*) FROM users)")" "0004 1" \
-	"deploy backup: restored at 0004, with the data and the migration state"
+is "$(q restored "SELECT pfm_current() || ' ' || (SELECT count(*) FROM users)")" "0005 1" \
+	"deploy backup: restored at 0005, with the data and the migration state"
 # ... and into the live database, exactly as printed.
 restore=$(grep -o 'restore with (as postgres, or a superuser): .*' <<<"$OUT" | head -1)
 run bash -c "export DATABASE_URL='$DATABASE_URL'; ${restore#*superuser): }"
 rc_is 0 "deploy backup: the printed restore command works on the live database"
-is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a login_events && echo ' login_events')" 0004 \
-	"deploy backup: ... which is back at 0004"
+is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a login_events && echo ' login_events')" 0005 \
+	"deploy backup: ... which is back at 0005"
 run "$DEPLOY" migrate
-is "$(q deploy_a "SELECT pfm_current()")" 0005 "deploy: migrates on from the restored state"
+is "$(q deploy_a "SELECT pfm_current()")" 0006 "deploy: migrates on from the restored state"
 
 # Edited applied migration: the deploy fails before anything changes.
 cp "$MIGRATIONS_DIR/0003_add_user_preferences_table.sql" "$D/0003.orig"
 sed -i "s/DEFAULT 'light'/DEFAULT 'dark'/" "$MIGRATIONS_DIR/0003_add_user_preferences_table.sql"
-mig "$MIGRATIONS_DIR/0006_add_notes.sql" 0006 0005 "Add notes" 'CREATE TABLE notes (id int);' 'DROP TABLE notes;'
+mig "$MIGRATIONS_DIR/0007_add_notes.sql" 0007 0006 "Add notes" 'CREATE TABLE notes (id int);' 'DROP TABLE notes;'
 audit=$(audit_count deploy_a)
 run "$DEPLOY"
 rc_is 2 "deploy: an edited applied migration fails the deploy (exit 2)"
 out_has "changes revision 0003, which has been applied" "deploy: the error names the edited revision"
 out_has "downgrade the revision first (scripts/dev.sh downgrade)" "deploy: the hint says how to redo it in development"
-is "$(backups)/$(audit_count deploy_a)/$(q deploy_a "SELECT pfm_current()")/$(has_table deploy_a notes && echo notes)" "2/$audit/0005/" \
-	"deploy: nothing changed (no backup, no audit row, still 0005, pending 0006 not applied)"
+is "$(backups)/$(audit_count deploy_a)/$(q deploy_a "SELECT pfm_current()")/$(has_table deploy_a notes && echo notes)" "2/$audit/0006/" \
+	"deploy: nothing changed (no backup, no audit row, still 0006, pending 0007 not applied)"
 run "$DEPLOY" migrate
 rc_is 2 "deploy migrate: also refuses the edited file"
 run "$DEPLOY" health
@@ -112,76 +112,76 @@ rc_is 3 "deploy health: the edited file makes it unhealthy"
 cp "$D/0003.orig" "$MIGRATIONS_DIR/0003_add_user_preferences_table.sql"
 
 # A failing body: nothing half-applied, not even the registration of the new file.
-mig "$MIGRATIONS_DIR/0007_broken.sql" 0007 0006 Broken 'CREATE TABLE half_done (id int); SELECT 1/0;' 'DROP TABLE half_done;'
+mig "$MIGRATIONS_DIR/0008_broken.sql" 0008 0007 Broken 'CREATE TABLE half_done (id int); SELECT 1/0;' 'DROP TABLE half_done;'
 run "$DEPLOY" migrate
 rc_is 2 "deploy migrate: a failing body fails (exit 2)"
 out_has "division by zero" "deploy migrate: shows the database error"
-is "$(q deploy_a "SELECT pfm_current() || ' ' || count(*) FROM pfm_migrate.revisions WHERE revision IN ('0006', '0007')")$(has_table deploy_a notes && echo notes)$(has_table deploy_a half_done && echo half_done)" "0005 0" \
-	"deploy migrate: rolled back entirely (0006/0007 neither applied nor registered, no table)"
-rm "$MIGRATIONS_DIR/0007_broken.sql"
+is "$(q deploy_a "SELECT pfm_current() || ' ' || count(*) FROM pfm_migrate.revisions WHERE revision IN ('0007', '0008')")$(has_table deploy_a notes && echo notes)$(has_table deploy_a half_done && echo half_done)" "0006 0" \
+	"deploy migrate: rolled back entirely (0007/0008 neither applied nor registered, no table)"
+rm "$MIGRATIONS_DIR/0008_broken.sql"
 
 # migrate TARGET, then the offline script, checked on a second database.
-run "$DEPLOY" migrate 0006
-rc_is 0 "deploy migrate 0006: exit 0"
-out_has "current revision: 0006" "deploy migrate: prints the current revision"
-mig "$MIGRATIONS_DIR/0008_add_tags.sql" 0008 0006 "Add tags" 'CREATE TABLE tags (name text PRIMARY KEY);' 'DROP TABLE tags;'
+run "$DEPLOY" migrate 0007
+rc_is 0 "deploy migrate 0007: exit 0"
+out_has "current revision: 0007" "deploy migrate: prints the current revision"
+mig "$MIGRATIONS_DIR/0009_add_tags.sql" 0009 0007 "Add tags" 'CREATE TABLE tags (name text PRIMARY KEY);' 'DROP TABLE tags;'
 run "$DEPLOY" sql "$D/upgrade.sql"
 rc_is 0 "deploy sql: exit 0"
 check "deploy sql: wrote the script" grep -q 'CREATE TABLE tags' "$D/upgrade.sql"
-is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo tags)" 0006 "deploy sql: the database is unchanged"
+is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo tags)" 0007 "deploy sql: the database is unchanged"
 check "deploy sql: the script applies with psql -1 -f" psql -X -q -v ON_ERROR_STOP=1 -1 -h "$SOCK" -U postgres -d deploy_a -f "$D/upgrade.sql"
-is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo ' tags')" "0008 tags" "deploy sql: ... and reaches the target"
+is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo ' tags')" "0009 tags" "deploy sql: ... and reaches the target"
 
 run "$DEPLOY" downgrade -1
 rc_is 0 "deploy downgrade -1: exit 0"
-is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo ' tags')" 0006 "deploy downgrade -1: one step back, table gone"
+is "$(q deploy_a "SELECT pfm_current()")$(has_table deploy_a tags && echo ' tags')" 0007 "deploy downgrade -1: one step back, table gone"
 run "$DEPLOY" downgrade
 rc_is 1 "deploy downgrade: the target is required (exit 1)"
 
 # A deleted file: its unapplied revision is removed, never applied.
-mig "$MIGRATIONS_DIR/0009_risky.sql" 0009 0008 "Risky: drop sessions" 'DROP TABLE sessions CASCADE;' '-- none'
-run "$DEPLOY" migrate 0008
-rc_is 0 "deploy migrate 0008 with a pending 0009 file: exit 0"
-is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0009'")" 1 "... 0009 is registered, pending"
-rm "$MIGRATIONS_DIR/0009_risky.sql"
+mig "$MIGRATIONS_DIR/0010_risky.sql" 0010 0009 "Risky: drop sessions" 'DROP TABLE sessions CASCADE;' '-- none'
+run "$DEPLOY" migrate 0009
+rc_is 0 "deploy migrate 0009 with a pending 0010 file: exit 0"
+is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0010'")" 1 "... 0010 is registered, pending"
+rm "$MIGRATIONS_DIR/0010_risky.sql"
 run "$DEPLOY" plan
-out_has "revision 0009 has no migration file: it is not applied, and loading the files removes it" \
+out_has "revision 0010 has no migration file: it is not applied, and loading the files removes it" \
 	"deploy plan: says the file-less pending revision goes"
 out_has "plan: 0 step(s) to head" "deploy plan: ... and does not plan it"
 run "$DEPLOY" --no-backup
 rc_is 0 "deploy after the file was deleted: exit 0"
-out_has "removed revision 0009: no migration file declares it" "deploy: names the removed revision"
-is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0009'")$(has_table deploy_a sessions && echo ' sessions')" \
+out_has "removed revision 0010: no migration file declares it" "deploy: names the removed revision"
+is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0010'")$(has_table deploy_a sessions && echo ' sessions')" \
 	"0 sessions" "deploy: the deleted migration did not run (sessions is still there) and is unregistered"
-is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'unregister' AND revision = '0009'")" 1 \
+is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'unregister' AND revision = '0010'")" 1 \
 	"deploy: the removal is audited"
 
 # An applied revision whose file is gone: reported by plan and health, not silently passed.
-mv "$MIGRATIONS_DIR/0008_add_tags.sql" "$D/0008.sql"
+mv "$MIGRATIONS_DIR/0009_add_tags.sql" "$D/0009.sql"
 run "$DEPLOY" plan
-out_has "warning: revision 0008 is applied but no migration file declares it" "deploy plan: reports an applied revision with no file"
+out_has "warning: revision 0009 is applied but no migration file declares it" "deploy plan: reports an applied revision with no file"
 run "$DEPLOY" health
 rc_is 3 "deploy health: an applied revision with no file is unhealthy (exit 3)"
-out_has "applied revision '0008' has no migration file" "deploy health: ... named in the checks"
+out_has "applied revision '0009' has no migration file" "deploy health: ... named in the checks"
 run "$DEPLOY" migrate
 rc_is 0 "deploy migrate: an applied revision with no file stays applied (nothing runs twice)"
-out_has "warning: revision 0008 is applied but no migration file declares it" "deploy migrate: ... with a warning"
-mv "$D/0008.sql" "$MIGRATIONS_DIR/0008_add_tags.sql"
+out_has "warning: revision 0009 is applied but no migration file declares it" "deploy migrate: ... with a warning"
+mv "$D/0009.sql" "$MIGRATIONS_DIR/0009_add_tags.sql"
 
 # Files are data: a plain SQL file or one with a stray COMMIT is refused, naming the file.
 snapshot=$(dump_of deploy_a)
-printf 'CREATE TABLE plain_t (i int);\n' >"$MIGRATIONS_DIR/0010_plain.sql"
+printf 'CREATE TABLE plain_t (i int);\n' >"$MIGRATIONS_DIR/0011_plain.sql"
 for cmd in plan migrate health; do
 	run "$DEPLOY" $cmd
 	[ $cmd = health ] && rc_is 3 "deploy $cmd: a plain SQL file is refused (unhealthy)" || rc_is 2 "deploy $cmd: a plain SQL file is refused (exit 2)"
 done
-out_has 'migration file "0010_plain.sql", line 1' "deploy: the refusal names the file and the line"
+out_has 'migration file "0011_plain.sql", line 1' "deploy: the refusal names the file and the line"
 is "$(has_table deploy_a plain_t && echo ran)" "" "deploy: the plain SQL did not run"
-printf '%s\n' '-- pfm:revision 0010' '-- pfm:parents 0008' 'COMMIT;' '-- pfm:upgrade' 'SELECT 1;' '-- pfm:downgrade' >"$MIGRATIONS_DIR/0010_plain.sql"
+printf '%s\n' '-- pfm:revision 0011' '-- pfm:parents 0009' 'COMMIT;' '-- pfm:upgrade' 'SELECT 1;' '-- pfm:downgrade' >"$MIGRATIONS_DIR/0011_plain.sql"
 run "$DEPLOY" plan
 rc_is 2 "deploy plan: a file with a stray COMMIT is refused"
-out_has 'migration file "0010_plain.sql", line 3: SQL before the -- pfm:upgrade line' "deploy plan: ... at its line"
-rm "$MIGRATIONS_DIR/0010_plain.sql"
+out_has 'migration file "0011_plain.sql", line 3: SQL before the -- pfm:upgrade line' "deploy plan: ... at its line"
+rm "$MIGRATIONS_DIR/0011_plain.sql"
 is "$(dump_of deploy_a)" "$snapshot" "deploy: refused files changed nothing in the database"
 
 # Files load in any order (reverse here), through pfm_load by hand.
@@ -194,11 +194,11 @@ mapfile -t files < <(ls -r "$MIGRATIONS_DIR"/*.sql)
 	{
 		echo "BEGIN;"
 		pfm_files_sql pfm_load
-		echo "SELECT count(*) FROM pfm_upgrade('head'); COMMIT;"
+		echo "COMMIT; CALL pfm_deploy('head');"
 	} | psql -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -U postgres -d deploy_order -f - >/dev/null 2>&1
-) && ok "migration files load in any order (reverse), with pfm_upgrade in one transaction" ||
-	not_ok "migration files load in any order (reverse), with pfm_upgrade in one transaction"
-is "$(q deploy_order "SELECT pfm_current()")" 0008 "... and reach head"
+) && ok "migration files load in any order (reverse), then CALL pfm_deploy" ||
+	not_ok "migration files load in any order (reverse), then CALL pfm_deploy"
+is "$(q deploy_order "SELECT pfm_current()")" 0009 "... and reach head"
 
 # stamp: the files are loaded first, nothing runs.
 newdb deploy_stamp
@@ -220,12 +220,12 @@ rc1=0 rc2=0
 wait $p1 || rc1=$?
 wait $p2 || rc2=$?
 is "$rc1$rc2" 00 "two concurrent deploys both succeed"
-is "$(q deploy_race "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade'")" 7 \
+is "$(q deploy_race "SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade'")" 8 \
 	"two concurrent deploys: every revision applied exactly once"
 newdb deploy_serial
 run env DATABASE_URL="$(url deploy_serial)" PGOPTIONS='-c default_transaction_isolation=serializable' "$DEPLOY" migrate
 rc_is 0 "deploy migrate under SERIALIZABLE: exit 0"
-is "$(q deploy_serial "SELECT pfm_current()")" 0008 "deploy migrate under SERIALIZABLE: at head"
+is "$(q deploy_serial "SELECT pfm_current()")" 0009 "deploy migrate under SERIALIZABLE: at head"
 
 # A least-privilege deploy role (the grants the README gives), backup included.
 q postgres "CREATE ROLE deployer LOGIN" >/dev/null
@@ -234,11 +234,11 @@ q deploy_c "CREATE EXTENSION pfm_migrate;
 GRANT USAGE ON SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA pfm_migrate TO deployer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pfm_migrate TO deployer;" >/dev/null
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO deployer;" >/dev/null
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY"
 rc_is 0 "deploy as a least-privilege role (not superuser): exit 0"
 out_has "restore with (as deployer, or a superuser)" "deploy as deployer: the restore command names the role it needs"
-is "$(q deploy_c "SELECT tableowner FROM pg_tables WHERE tablename = 'users'")/$(q deploy_c "SELECT pfm_current()")" deployer/0008 \
+is "$(q deploy_c "SELECT tableowner FROM pg_tables WHERE tablename = 'users'")/$(q deploy_c "SELECT pfm_current()")" deployer/0009 \
 	"deploy as deployer: the schema is the deployer's, at head"
 
 q postgres "CREATE ROLE monitor LOGIN" >/dev/null
@@ -246,25 +246,25 @@ q deploy_c "GRANT USAGE ON SCHEMA pfm_migrate TO monitor;
 GRANT SELECT ON ALL TABLES IN SCHEMA pfm_migrate TO monitor;" >/dev/null
 run env DATABASE_URL="$(url deploy_c monitor)" "$DEPLOY" health --db-only
 rc_is 0 "deploy health --db-only as a read-only monitoring role: exit 0"
-mig "$MIGRATIONS_DIR/0009_add_labels.sql" 0009 0008 "Add labels" 'CREATE TABLE labels (name text);' 'DROP TABLE labels;'
+mig "$MIGRATIONS_DIR/0010_add_labels.sql" 0010 0009 "Add labels" 'CREATE TABLE labels (name text);' 'DROP TABLE labels;'
 n_before=$(backups)
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" --no-backup
 rc_is 0 "deploy --no-backup: exit 0"
-is "$(backups)/$(q deploy_c "SELECT pfm_current()")" "$n_before/0009" "deploy --no-backup: applied, no backup written"
-mig "$MIGRATIONS_DIR/0010_add_colors.sql" 0010 0009 "Add colors" 'CREATE TABLE colors (name text);' 'DROP TABLE colors;'
+is "$(backups)/$(q deploy_c "SELECT pfm_current()")" "$n_before/0010" "deploy --no-backup: applied, no backup written"
+mig "$MIGRATIONS_DIR/0011_add_colors.sql" 0011 0010 "Add colors" 'CREATE TABLE colors (name text);' 'DROP TABLE colors;'
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" sql "$D/upgrade_c.sql"
 rc_is 0 "deploy sql as the deploy role: exit 0"
 run psql -X -q -v ON_ERROR_STOP=1 -1 -h "$SOCK" -U deployer -d deploy_c -f "$D/upgrade_c.sql"
 rc_is 0 "the offline script runs as the deploy role"
-is "$(q deploy_c "SELECT pfm_current()")" 0010 "... and reaches 0010"
+is "$(q deploy_c "SELECT pfm_current()")" 0011 "... and reaches 0011"
 
 # The backup fails: exit 4, nothing applied.
-mig "$MIGRATIONS_DIR/0011_add_shapes.sql" 0011 0010 "Add shapes" 'CREATE TABLE shapes (name text);' 'DROP TABLE shapes;'
+mig "$MIGRATIONS_DIR/0012_add_shapes.sql" 0012 0011 "Add shapes" 'CREATE TABLE shapes (name text);' 'DROP TABLE shapes;'
 mkdir -p "$D/readonly" && chmod 500 "$D/readonly" && chown postgres "$D/readonly" 2>/dev/null
 run env BACKUP_DIR="$D/readonly/sub" runuser -u postgres -- env DATABASE_URL="$(url deploy_c)" MIGRATIONS_DIR="$MIGRATIONS_DIR" \
 	BACKUP_DIR="$D/readonly/sub" "$DEPLOY"
 rc_is 4 "deploy: a backup that cannot be written is exit 4"
-is "$(q deploy_c "SELECT pfm_current()")$(has_table deploy_c shapes && echo ' shapes')" 0010 "deploy: ... and nothing was applied"
+is "$(q deploy_c "SELECT pfm_current()")$(has_table deploy_c shapes && echo ' shapes')" 0011 "deploy: ... and nothing was applied"
 
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"

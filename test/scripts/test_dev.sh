@@ -13,7 +13,10 @@ dq() { psql -X -At -v ON_ERROR_STOP=1 -h "$PFM_DEV_DIR/run" -U postgres -d pfm_d
 
 run "$DEV" migrate
 rc_is 0 "dev migrate: exit 0 on a new cluster"
-out_has "current revision: 0004" "dev migrate: migrates the example project to head"
+out_has "current revision: 0005" "dev migrate: migrates the example project to head"
+out_has "mode: one transaction per revision (CALL pfm_deploy); non-transactional: 0005" "dev migrate: says which mode it used"
+is "$(dq "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_last_login_at_idx'::regclass")" t \
+	"dev migrate: the example's concurrent index is built and valid"
 out_has "Add preferences column to users" "dev migrate: shows the history"
 check "dev migrate: the cluster lives under PFM_DEV_DIR" test -f "$PFM_DEV_DIR/data/PG_VERSION"
 check "dev migrate: ... which git ignores" grep -qx '\*' "$PFM_DEV_DIR/.gitignore"
@@ -25,11 +28,11 @@ rc_is 0 "dev migrate again: a no-op, exit 0"
 
 run "$DEV" migrate-create "Add user preferences table"
 rc_is 0 "dev migrate-create: exit 0"
-new1=$MIGRATIONS_DIR/0005_add_user_preferences_table.sql
+new1=$MIGRATIONS_DIR/0006_add_user_preferences_table.sql
 is "$(created_file)" "$new1" "dev migrate-create: prints the path of the next NNNN_slug.sql"
 id1=$(sed -n 's/^-- pfm:revision //p' "$new1")
 check "dev migrate-create: a fresh 12-hex revision id" grep -Eq '^[0-9a-f]{12}$' <<<"$id1"
-check "dev migrate-create: the head of the files is the parent" grep -qxF -- "-- pfm:parents 0004" "$new1"
+check "dev migrate-create: the head of the files is the parent" grep -qxF -- "-- pfm:parents 0005" "$new1"
 check "dev migrate-create: the message is kept" grep -qxF -- "-- pfm:message Add user preferences table" "$new1"
 
 run "$DEV" migrate
@@ -39,7 +42,7 @@ is "$(dq "SELECT pfm_current()")" "$id1" "dev migrate: at the new revision"
 run "$DEV" migrate-create "Add user's theme index"
 new2=$(created_file)
 id2=$(sed -n 's/^-- pfm:revision //p' "$new2")
-is "${new2##*/}" 0006_add_user_s_theme_index.sql "dev migrate-create: numbered after the last file, slugged"
+is "${new2##*/}" 0007_add_user_s_theme_index.sql "dev migrate-create: numbered after the last file, slugged"
 check "dev migrate-create: parent is the previous new revision" grep -qxF -- "-- pfm:parents $id1" "$new2"
 sed -i 's/^-- the upgrade SQL$/CREATE INDEX user_preferences_theme_idx ON user_preferences (theme);/;
         s/^-- the downgrade SQL.*$/DROP INDEX user_preferences_theme_idx;/' "$new2"
@@ -58,7 +61,7 @@ check "dev migrate-status: healthy at head" grep -qx "healthy" <<<"$OUT"
 run "$DEV" history
 rc_is 0 "dev history: exit 0"
 out_has "current (head)" "dev history: marks the current head"
-is "$(grep -cE '^ *(0001|0002|0003|0004|'"$id1"'|'"$id2"') ' <<<"$OUT")" 6 "dev history: lists every revision"
+is "$(grep -cE '^ *(0001|0002|0003|0004|0005|'"$id1"'|'"$id2"') ' <<<"$OUT")" 7 "dev history: lists every revision"
 
 run "$DEV" downgrade
 rc_is 0 "dev downgrade: exit 0"
@@ -93,11 +96,11 @@ rc_is 0 "dev history after stop: the cluster starts on demand"
 # Switching branches: files of revisions registered but never applied go away; migrate-create
 # never builds on a revision without a file; stamp and merge from the scripts.
 mkdir -p "$V/branch"
-mig "$MIGRATIONS_DIR/0007_feature_a.sql" fa01 "$id2" "Feature A" 'CREATE TABLE feature_a (id int);' 'DROP TABLE feature_a;'
+mig "$MIGRATIONS_DIR/0008_feature_a.sql" fa01 "$id2" "Feature A" 'CREATE TABLE feature_a (id int);' 'DROP TABLE feature_a;'
 run "$DEV" migrate
 is "$(dq "SELECT pfm_current()")" fa01 "dev migrate: the feature branch's revision is applied"
 run "$DEV" downgrade
-mv "$MIGRATIONS_DIR/0007_feature_a.sql" "$V/branch/"
+mv "$MIGRATIONS_DIR/0008_feature_a.sql" "$V/branch/"
 run "$DEV" migrate-create "On main again"
 new3=$(created_file)
 check "dev migrate-create after a branch switch: the parent has a file" grep -qxF -- "-- pfm:parents $id2" "$new3"
@@ -106,18 +109,18 @@ run "$DEV" migrate
 out_has "removed revision fa01: no migration file declares it" "dev migrate after a branch switch: names what it unregisters"
 is "$(dq "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = 'fa01'")" 0 \
 	"dev migrate after a branch switch: the switched-away revision (unapplied, no file) is no longer registered"
-mv "$V/branch/0007_feature_a.sql" "$MIGRATIONS_DIR/"
+mv "$V/branch/0008_feature_a.sql" "$MIGRATIONS_DIR/"
 run "$DEV" migrate
-mv "$MIGRATIONS_DIR/0007_feature_a.sql" "$V/branch/"
+mv "$MIGRATIONS_DIR/0008_feature_a.sql" "$V/branch/"
 run "$DEV" migrate-create "On main with feature A applied"
 rc_is 2 "dev migrate-create: refuses when the head is applied but has no file"
 out_has "head fa01 has no migration file" "dev migrate-create: ... naming it"
-mv "$V/branch/0007_feature_a.sql" "$MIGRATIONS_DIR/"
+mv "$V/branch/0008_feature_a.sql" "$MIGRATIONS_DIR/"
 run "$DEV" downgrade
-rm "$MIGRATIONS_DIR/0007_feature_a.sql"
+rm "$MIGRATIONS_DIR/0008_feature_a.sql"
 
-mig "$MIGRATIONS_DIR/0007_side_a.sql" sa01 "$id2" "Side A" 'SELECT 1;' 'SELECT 1;'
-mig "$MIGRATIONS_DIR/0008_side_b.sql" sb01 "$id2" "Side B" 'SELECT 2;' 'SELECT 2;'
+mig "$MIGRATIONS_DIR/0008_side_a.sql" sa01 "$id2" "Side A" 'SELECT 1;' 'SELECT 1;'
+mig "$MIGRATIONS_DIR/0009_side_b.sql" sb01 "$id2" "Side B" 'SELECT 2;' 'SELECT 2;'
 run "$DEV" merge
 rc_is 0 "dev merge: exit 0"
 merge_file=$(created_file)
@@ -133,7 +136,7 @@ rc_is 0 "dev stamp: exit 0"
 is "$(dq "SELECT pfm_current() || ' ' || count(*) FILTER (WHERE stamped) FROM pfm_migrate.applied")" "$merge_id 3" \
 	"dev stamp: marked as applied without running anything"
 run "$DEV" downgrade "$id2"
-rm "$merge_file" "$MIGRATIONS_DIR/0007_side_a.sql" "$MIGRATIONS_DIR/0008_side_b.sql"
+rm "$merge_file" "$MIGRATIONS_DIR/0008_side_a.sql" "$MIGRATIONS_DIR/0009_side_b.sql"
 
 # Read-only commands change nothing, whatever the files hold.
 snapshot=$(pg_dump -h "$PFM_DEV_DIR/run" -U postgres --no-comments pfm_dev | grep -Ev '^-- Dumped|^\\(un)?restrict ')
@@ -156,26 +159,26 @@ is "$(pg_dump -h "$PFM_DEV_DIR/run" -U postgres --no-comments pfm_dev | grep -Ev
 check "... and nothing in a file ran on this machine either" test ! -e "$V/pwned"
 
 # convert-files: a 0.1.0-style pfm_register file becomes the file format, same registration.
-cat >"$MIGRATIONS_DIR/0007_legacy.sql" <<'EOF'
+cat >"$MIGRATIONS_DIR/0008_legacy.sql" <<'EOF'
 -- A file written for 0.1.0
 SELECT pfm_register(revision => 'lg01', down_revision => 'PARENT', message => 'Legacy file',
     upgrade => $up$
 CREATE TABLE legacy_t (id int);
 $up$, downgrade => $down$DROP TABLE legacy_t$down$);
 EOF
-sed -i "s/PARENT/$id2/" "$MIGRATIONS_DIR/0007_legacy.sql"
+sed -i "s/PARENT/$id2/" "$MIGRATIONS_DIR/0008_legacy.sql"
 run "$DEV" migrate
 is "$(dq "SELECT pfm_current()")$(dq "SELECT to_regclass('legacy_t') IS NOT NULL")" lg01t "dev migrate: a 0.1.0-style file still loads (read, not run)"
 run "$DEV" convert-files
 rc_is 0 "dev convert-files: exit 0"
-check "dev convert-files: the file is in the file format now" grep -qxF -- "-- pfm:revision lg01" "$MIGRATIONS_DIR/0007_legacy.sql"
-check "dev convert-files: ... keeping its comment" grep -qxF -- "-- A file written for 0.1.0" "$MIGRATIONS_DIR/0007_legacy.sql"
+check "dev convert-files: the file is in the file format now" grep -qxF -- "-- pfm:revision lg01" "$MIGRATIONS_DIR/0008_legacy.sql"
+check "dev convert-files: ... keeping its comment" grep -qxF -- "-- A file written for 0.1.0" "$MIGRATIONS_DIR/0008_legacy.sql"
 run "$DEV" migrate
 rc_is 0 "dev migrate after converting an applied file: the same registration, no edit refused"
 is "$(dq "SELECT count(*) FROM pfm_migrate.audit WHERE revision = 'lg01' AND operation = 'replace'")" 0 \
 	"dev migrate after converting: nothing replaced"
 run "$DEV" downgrade
-rm "$MIGRATIONS_DIR/0007_legacy.sql"
+rm "$MIGRATIONS_DIR/0008_legacy.sql"
 
 # Which migrations: the example project from the repository root, an error elsewhere.
 run env -u MIGRATIONS_DIR PFM_DEV_DB=pfm_examples bash -c "cd '$PFM_ROOT' && '$DEV' migrate"

@@ -142,4 +142,5 @@ TEST(SqlText, LiteralsSurviveAnyContent)
 	EXPECT_EQ(dollar_quoted("x$pfm"), "$pfm1$x$pfm$pfm1$");
 	EXPECT_EQ(sql_text_array({}), "NULL");
 	EXPECT_EQ(sql_text_array({"a", "b'c"}), "ARRAY['a', 'b''c']::text[]");
+	EXPECT_EQ(sql_comment_text("two\n\\! touch x\r\tend"), "two \\! touch x  end");
 }

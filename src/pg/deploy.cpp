@@ -1,0 +1,366 @@
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/deploy.hpp"
+
+#include "core/planner.hpp"
+#include "core/text.hpp"
+#include "pg/catalog.hpp"
+#include "pg/executor.hpp"
+#include "pg/locking.hpp"
+#include "pg/spi.hpp"
+#include "pg/subtransaction.hpp"
+#include "pg/worker.hpp"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+namespace pfm::pg {
+
+namespace {
+
+double
+seconds_since_epoch()
+{
+	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+double
+ms_since(std::chrono::steady_clock::time_point start)
+{
+	return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+void
+notice(const std::string &text)
+{
+	const char *s = text.c_str();
+	pg_call([&] { ereport(NOTICE, (errmsg("%s", s))); });
+}
+
+// The primary message of whatever a failed step threw, for its audit row.
+std::string
+message_of(const std::exception_ptr &failure)
+{
+	try {
+		std::rethrow_exception(failure);
+	} catch (const PgError &e) {
+		return e.data && e.data->message ? e.data->message : "error";
+	} catch (const std::exception &e) {
+		return e.what();
+	} catch (...) {
+		return "unknown error";
+	}
+}
+
+bool
+contains(const std::vector<std::string> &items, const std::string &item)
+{
+	return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// "schema.name" -> "name" (regclass text; a quoted name with a dot in it stays as it is).
+std::string
+unqualified(const std::string &regclass)
+{
+	if (regclass.find('"') != std::string::npos)
+		return regclass;
+	std::size_t dot = regclass.rfind('.');
+	return dot == std::string::npos ? regclass : regclass.substr(dot + 1);
+}
+
+struct PreparedStep {
+	core::Step step;
+	bool transactional;
+	std::string checksum;
+	std::vector<BodyStatement> statements;
+};
+
+class PerRevisionMove {
+public:
+	PerRevisionMove(core::Direction direction, std::string target)
+		: spi_(Spi::Mode::nonatomic), direction_(direction), target_(std::move(target))
+	{
+	}
+
+	void run();
+	// After run() threw: what can still be done cleanly (the failed audit row, the worker,
+	// the locks); then the failure goes on.
+	[[noreturn]] void fail(const std::exception_ptr &failure);
+
+private:
+	Spi spi_;
+	core::Direction direction_;
+	std::string target_;
+	StatePtr state_;
+	std::vector<std::string> applied_;  // the applied set as the steps change it
+	std::unique_ptr<StatementWorker> worker_;
+	std::vector<PreparedStep> steps_;
+	const PreparedStep *current_ = nullptr;  // the step in progress (in steps_)
+	std::chrono::steady_clock::time_point step_started_;
+	int attempts_ = 1;
+	bool dirty_ = false;  // an error may have left the transaction unusable
+
+	void commit()
+	{
+		dirty_ = true;
+		spi_.commit();
+		dirty_ = false;
+	}
+	// Work that may fail, in a subtransaction: when it throws, it has been rolled back and
+	// the transaction is clean again.
+	template <typename F> void step(F &&f)
+	{
+		dirty_ = true;  // until the subtransaction has ended one way or the other
+		try {
+			in_subtransaction(std::forward<F>(f));
+		} catch (...) {
+			dirty_ = false;
+			throw;
+		}
+		dirty_ = false;
+	}
+	std::vector<PreparedStep> prepare(const core::Plan &plan);
+	void record(const PreparedStep &s);
+	void run_transactional(const PreparedStep &s);
+	void run_top_level(const PreparedStep &s);
+	void run_in_worker(const PreparedStep &s, int number, int line, const std::string &sql);
+};
+
+std::vector<PreparedStep>
+PerRevisionMove::prepare(const core::Plan &plan)
+{
+	std::vector<std::string> ids;
+	for (const core::Step &s : plan.steps)
+		ids.push_back(s.revision);
+	std::vector<StoredRevision> stored = read_revisions(spi_, ids, false);
+	std::vector<PreparedStep> out;
+	out.reserve(plan.steps.size());
+	for (std::size_t i = 0; i < plan.steps.size(); i++) {
+		const StoredRevision &r = stored[i];
+		const core::Step &s = plan.steps[i];
+		const std::string &body = s.direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
+		out.push_back(PreparedStep{s, r.revision.transactional, r.revision.checksum,
+		                           prepare_body(s.revision, s.direction, body, r.revision.transactional)});
+		if (r.revision.transactional)
+			continue;
+		for (const StatementProgress &p : read_progress(spi_, s.revision, s.direction))
+			if (p.checksum != r.revision.checksum)
+				throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				               "revision " + s.revision + " was partly run from other bodies",
+				               "Statement " + std::to_string(p.statement) + " of its " + core::direction_name(s.direction) +
+				                   " ran when its checksum was " + p.checksum + "; it is now " + r.revision.checksum + ".",
+				               "Finish or undo what that run did by hand, then DELETE FROM pfm_migrate.progress WHERE "
+				               "revision = '" + s.revision + "'.");
+	}
+	return out;
+}
+
+// The step's bookkeeping, in the transaction that commits it.
+void
+PerRevisionMove::record(const PreparedStep &s)
+{
+	record_steps(spi_, direction_, {StepRecord{s.step.revision, ms_since(step_started_), seconds_since_epoch(), attempts_}});
+	if (direction_ == core::Direction::upgrade)
+		applied_.push_back(s.step.revision);
+	else
+		applied_.erase(std::remove(applied_.begin(), applied_.end(), s.step.revision), applied_.end());
+	write_version_rows(spi_, state_->graph.version_heads(applied_));
+	if (!s.transactional)
+		delete_progress(spi_, s.step.revision, direction_);
+}
+
+void
+PerRevisionMove::run_transactional(const PreparedStep &s)
+{
+	step([&] {
+		execute_body(spi_, s.step.revision, s.step.direction, s.statements);
+		// Deferred constraints fire here, inside the step, not at the commit below.
+		spi_.run("SET CONSTRAINTS ALL IMMEDIATE");
+		record(s);
+	});
+	commit();
+}
+
+void
+PerRevisionMove::run_in_worker(const PreparedStep &s, int number, int line, const std::string &sql)
+{
+	// In a subtransaction that holds nothing: a cancel while it waits rolls back cleanly.
+	step([&] {
+		begin_top_level_step();
+		std::exception_ptr failure;
+		try {
+			worker_->run(WorkerStatement{s.step.revision, core::direction_name(s.step.direction), number, line, sql});
+		} catch (...) {
+			failure = std::current_exception();
+		}
+		end_top_level_step();
+		if (failure)
+			std::rethrow_exception(failure);
+	});
+}
+
+// A non-transactional revision: each statement at top level, in the worker, its own
+// transaction; its progress committed around it.
+void
+PerRevisionMove::run_top_level(const PreparedStep &s)
+{
+	std::vector<StatementProgress> progress;
+	step([&] { progress = read_progress(spi_, s.step.revision, s.step.direction); });
+	for (std::size_t k = 0; k < s.statements.size(); k++) {
+		const BodyStatement &stmt = s.statements[k];
+		const int number = static_cast<int>(k + 1);
+		auto before = std::find_if(progress.begin(), progress.end(),
+		                           [number](const StatementProgress &p) { return p.statement == number; });
+		if (before != progress.end() && before->done) {
+			notice("revision " + s.step.revision + ", statement " + std::to_string(number) +
+			       " already ran in an earlier deploy");
+			continue;
+		}
+		StatementProgress now{number, s.checksum, false, std::nullopt, {}};
+		std::vector<std::string> leftovers;
+		step([&] {
+			if (!stmt.index_relation.empty())
+				now.relation = resolve_relation(spi_, stmt.index_relation);
+			if (now.relation) {
+				// An earlier attempt of this very statement was interrupted: the INVALID
+				// indexes it left on the table are dropped before the build runs again
+				// (IF NOT EXISTS would silently keep an INVALID index).
+				if (before != progress.end() && before->relation == now.relation) {
+					now.indexes_before = before->indexes_before;
+					for (const std::string &i : invalid_indexes_of(spi_, *now.relation))
+						if (!contains(now.indexes_before, i))
+							leftovers.push_back(i);
+				} else {
+					now.indexes_before = indexes_of(spi_, *now.relation);
+				}
+			}
+			write_progress(spi_, s.step.revision, s.step.direction, now);
+		});
+		commit();
+		for (const std::string &index : leftovers) {
+			notice("dropping INVALID index " + index + ", left by an earlier failed or interrupted CREATE INDEX CONCURRENTLY of revision " +
+			       s.step.revision + " (statement " + std::to_string(number) + ")");
+			run_in_worker(s, number, stmt.line, "DROP INDEX CONCURRENTLY IF EXISTS " + index);
+			commit();
+		}
+		run_in_worker(s, number, stmt.line, stmt.sql);
+		commit();
+		step([&] {
+			if (now.relation) {
+				// Never report success over an INVALID index (IF NOT EXISTS skips one).
+				std::vector<std::string> invalid;
+				for (const std::string &i : invalid_indexes_of(spi_, *now.relation))
+					if (!contains(now.indexes_before, i) || (!stmt.index_name.empty() && unqualified(i) == stmt.index_name))
+						invalid.push_back(i);
+				if (!invalid.empty())
+					throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+					               "revision " + s.step.revision + " left INVALID index " + core::join(invalid),
+					               "Statement " + std::to_string(number) + " finished, but the index it builds is not "
+					                                                       "valid (IF NOT EXISTS skips an existing INVALID index).",
+					               "DROP INDEX CONCURRENTLY " + invalid.front() + ", then deploy again.",
+					               "revision " + s.step.revision + " (" + core::direction_name(s.step.direction) +
+					                   "), statement " + std::to_string(number));
+			}
+			now.done = true;
+			write_progress(spi_, s.step.revision, s.step.direction, now);
+		});
+		commit();
+	}
+	step([&] { record(s); });
+	commit();
+}
+
+void
+PerRevisionMove::run()
+{
+	// First of all, end the CALL's transaction: from here on this backend waits (for the
+	// lock, for the worker) without holding a snapshot.
+	commit();
+	acquire_migration_lock(spi_, LockScope::session);
+	core::Plan plan;
+	step([&] {
+		state_ = read_catalog_state(spi_, false);
+		plan = direction_ == core::Direction::upgrade ? core::plan_upgrade(state_->graph, state_->applied, target_)
+		                                              : core::plan_downgrade(state_->graph, state_->applied, target_);
+		steps_ = prepare(plan);
+	});
+	applied_ = state_->applied_ids();
+	if (steps_.empty())
+		notice("nothing to do: the database is already at '" + target_ + "'");
+	// The worker starts before anything runs: no free slot is an error now, not halfway.
+	if (std::any_of(steps_.begin(), steps_.end(), [](const PreparedStep &s) { return !s.transactional; }))
+		worker_ = std::make_unique<StatementWorker>();
+	commit();
+	for (const PreparedStep &s : steps_) {
+		current_ = &s;
+		step_started_ = std::chrono::steady_clock::now();
+		attempts_ = 1;
+		notice(core::step_description(state_->graph, s.step));
+		if (s.transactional)
+			run_transactional(s);
+		else
+			run_top_level(s);
+		current_ = nullptr;
+	}
+	if (worker_)
+		worker_->stop();
+	release_session_migration_lock();
+	spi_.finish();
+}
+
+void
+PerRevisionMove::fail(const std::exception_ptr &failure)
+{
+	if (!dirty_) {
+		if (worker_)
+			worker_->abandon();
+		end_top_level_step();
+		if (current_)
+			step([&] {
+				audit_failed_step(spi_, direction_, current_->step.revision, ms_since(step_started_), attempts_,
+				                  message_of(failure));
+			});
+		commit();
+		release_session_migration_lock();
+	}
+	// Otherwise the failure aborts the transaction, and the abort releases the session
+	// locks (release_session_locks_on_abort); the worker stops when this backend detaches.
+	std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+Datum
+deploy_per_revision(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target)
+{
+	const char *name = direction == core::Direction::upgrade ? "pfm_deploy" : "pfm_revert";
+	const bool atomic = fcinfo->context == nullptr || !IsA(fcinfo->context, CallContext) ||
+	                    castNode(CallContext, fcinfo->context)->atomic;
+	if (atomic)
+		throw SqlError(ERRCODE_ACTIVE_SQL_TRANSACTION,
+		               std::string(name) + "() cannot run inside a transaction block or a function",
+		               "It commits after every revision.",
+		               std::string("Run CALL ") + name + "(...) on its own, in autocommit mode; for one atomic "
+		               "transaction use " + (direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade") + "().");
+	require_writable(name);
+	remember_call((std::string(name) + "('" + target + "')").c_str(), true);
+	PerRevisionMove move(direction, target);
+	std::exception_ptr failure;
+	try {
+		move.run();
+	} catch (...) {
+		failure = std::current_exception();
+	}
+	if (failure)
+		move.fail(failure);
+	PG_RETURN_VOID();
+}
+
+}  // namespace pfm::pg

@@ -407,7 +407,7 @@ SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"
 # --purge): the way out when the recorded state names a revision that no longer exists.
 pfm_stamp_purge_to() {
 	local target=$1
-	pfm_show_command_row() { [ "$1" = done ] && say "stamped $SESSION_DB (every applied revision forgotten first); current revision: $3"; return 0; }
+	pfm_show_command_row() { [ "$1" = "done" ] && say "stamped $SESSION_DB (every applied revision forgotten first); current revision: $3"; return 0; }
 	pfm_session write "SELECT 'stamped', '' FROM pfm_stamp(:'target'::text, purge => true);
 COMMIT;
 SELECT 'done', '', coalesce(pfm_current(), 'base');" -v target="$target"

@@ -80,7 +80,7 @@ check "dot accepts pfm_graph() straight from SQL" bash -c "psql -X -At -h '$PFM_
 	-c 'SELECT pfm_graph()' | dot -Tsvg -o /dev/null"
 # Every revision and edge is there (the files are registered: dev migrate loaded them).
 missing=
-for r in "${REVISIONS[@]}"; do grep -qE "^  \"$r\" \[label=\"$r[ \\]" <<<"$dot_text" || missing+=" $r"; done
+for r in "${REVISIONS[@]}"; do grep -qE "^  \"$r\" \[label=\"${r}[ \\]" <<<"$dot_text" || missing+=" $r"; done
 is "$missing" "" "pfm_graph: one node per revision, labelled with its id"
 missing=
 while IFS='|' read -r parent child; do

@@ -10,7 +10,13 @@ docstring as the message, then an upgrade and a downgrade section.
 upgrade() and downgrade() may contain only op.execute(<string>) calls (a
 literal, sa.text(<literal>), or a module-level string constant), `pass` and
 docstrings; a downgrade() that only raises becomes an irreversible revision
-(`-- pfm:downgrade irreversible`).
+(`-- pfm:downgrade irreversible`). Statements inside
+`with op.get_context().autocommit_block():` (CREATE INDEX CONCURRENTLY, ALTER
+TYPE ... ADD VALUE and the like) make a non-transactional revision
+(`-- pfm:transactional false`, each statement at top level, deployed by
+CALL pfm_deploy); a function that mixes them with statements outside the block
+is refused, because pfm_migrate runs a revision in a transaction or not as a
+whole: split it into two revisions.
 
 The files are read with `ast`, never imported or executed: converting runs
 none of the project's code (no database connection, no imports of the
@@ -76,7 +82,7 @@ def call_name(node):
 
 
 def convert_function(func, constants):
-    """The SQL of upgrade()/downgrade(): statements joined; None when it only raises."""
+    """(SQL, non_transactional, statement count) of upgrade()/downgrade(); None when it only raises."""
     statements = []
     body = func.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
@@ -88,6 +94,33 @@ def convert_function(func, constants):
         raise Refused(func.decorator_list[0], "%s() is decorated" % func.name)
     if func.name == "downgrade" and len(body) == 1 and isinstance(body[0], ast.Raise):
         return None  # irreversible
+    inside, outside = [], []  # the statements run in / out of an autocommit_block()
+    count = 0  # op.execute() calls
+    for stmt in body:
+        in_block = isinstance(stmt, ast.With) and len(stmt.items) == 1 and is_autocommit_block(stmt.items[0])
+        sql, n = convert_statements(stmt.body if in_block else [stmt], constants, func.name)
+        if sql:
+            statements.append(sql)
+            (inside if in_block else outside).append(stmt)
+            count += n
+    if inside and outside:
+        first = min(inside[0], outside[0], key=lambda n: n.lineno)
+        raise Refused(first, "%s() runs statements both inside and outside autocommit_block(); a pfm_migrate "
+                             "revision is transactional or not as a whole: split it into two revisions"
+                      % func.name)
+    return "\n\n".join(statements), bool(inside), count
+
+
+def is_autocommit_block(item):
+    """`op.get_context().autocommit_block()` as a with-item (no `as` target)."""
+    call = item.context_expr
+    return (item.optional_vars is None and isinstance(call, ast.Call) and not call.args and not call.keywords
+            and call_name(call) == "op.get_context.autocommit_block")
+
+
+def convert_statements(body, constants, function):
+    """SQL of op.execute() calls, pass and ... in BODY; anything else is refused."""
+    statements = []
     for stmt in body:
         if isinstance(stmt, ast.Pass):
             continue
@@ -111,9 +144,11 @@ def convert_function(func, constants):
             if name.startswith("op."):
                 raise Refused(call, "%s() is not raw SQL; rewrite it as op.execute(\"...\")" % name)
             raise Refused(call, "call to %s() cannot be translated to SQL" % name)
+        if isinstance(stmt, ast.With) and any(is_autocommit_block(i) for i in stmt.items):
+            raise Refused(stmt, "autocommit_block() must be a statement of %s() itself, alone in its with" % function)
         raise Refused(stmt, "%s statement in %s() cannot be translated to SQL"
-                      % (type(stmt).__name__, func.name))
-    return "\n\n".join(statements)
+                      % (type(stmt).__name__, function))
+    return "\n\n".join(statements), len(statements)
 
 
 def identifiers(node, name, allow_many):
@@ -173,8 +208,17 @@ def convert_file(path, source_label):
     depends = identifiers(found["depends_on"], "depends_on", True) if "depends_on" in found else []
     if "upgrade" not in functions:
         raise Refused(tree, "no upgrade() function")
-    upgrade = convert_function(functions["upgrade"], constants)
-    downgrade = convert_function(functions["downgrade"], constants) if "downgrade" in functions else None
+    upgrade, up_nontx, up_count = convert_function(functions["upgrade"], constants)
+    converted = convert_function(functions["downgrade"], constants) if "downgrade" in functions else None
+    downgrade, down_nontx, down_count = converted if converted else (None, False, 0)
+    nontx = up_nontx or down_nontx
+    # One statement runs the same in a transaction or alone; more would lose their atomicity.
+    for name, other_nontx, count in (("upgrade", up_nontx, up_count), ("downgrade", down_nontx, down_count)):
+        if nontx and not other_nontx and count > 1:
+            raise Refused(functions[name], "%s() runs %d statements in one transaction, but the other direction "
+                                           "uses autocommit_block(); a pfm_migrate revision is transactional or "
+                                           "not as a whole: put them in autocommit_block() too, or split the "
+                                           "revision" % (name, count))
 
     doc = ast.get_docstring(tree) or ""
     message = doc.strip().splitlines()[0].strip() if doc.strip() else None
@@ -194,6 +238,8 @@ def convert_file(path, source_label):
         header.append("-- pfm:branch-labels %s" % ", ".join(labels))
     if depends:
         header.append("-- pfm:depends-on %s" % ", ".join(depends))
+    if nontx:
+        header.append("-- pfm:transactional false")
     text = "\n".join(header) + "\n\n-- pfm:upgrade\n"
     if upgrade.strip():
         text += upgrade.strip() + "\n"

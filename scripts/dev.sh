@@ -4,8 +4,12 @@
 #   scripts/dev.sh migrate [TARGET]        install/build what is missing, start the cluster, load every
 #                                          migration file and pfm_upgrade(TARGET, default head) in one
 #                                          transaction, show history and current
-#   scripts/dev.sh migrate-create "MSG"    write the next NNNN_slug.sql (fresh revision id, the head of
-#                                          the migration files as parent) and print its path
+#   scripts/dev.sh migrate-create [--non-transactional] "MSG"
+#                                          write the next NNNN_slug.sql (fresh revision id, the head of
+#                                          the migration files as parent) and print its path;
+#                                          --non-transactional marks it `-- pfm:transactional false`
+#                                          (CREATE INDEX CONCURRENTLY and the like; deployed with
+#                                          one transaction per revision)
 #   scripts/dev.sh merge ["MSG"]           write a merge file of the files' heads (reversible)
 #   scripts/dev.sh stamp [--purge] TARGET  load the files and mark TARGET as applied, running nothing
 #                                          (--purge: forget every applied revision first)
@@ -257,8 +261,8 @@ dev_next_file() {
 dev_new_id() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
 
 dev_create() {
-	local msg=$1 id
-	[ -n "$msg" ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
+	local msg=$1 nontx=${2:-} id header=''
+	[ -n "$msg" ] || fail $EX_USAGE 'usage: dev.sh migrate-create [--non-transactional] "message"'
 	[[ $msg != *$'\n'* ]] || fail $EX_USAGE "the message must be one line"
 	[ -n "${MIGRATIONS_DIR:-}" ] || [ -d ./migrations ] || [ "$(pwd -P)" = "$(cd "$PFM_ROOT" && pwd -P)" ] ||
 		mkdir -p ./migrations
@@ -270,16 +274,17 @@ dev_create() {
 		fail $EX_USAGE "several heads (${DEV_HEADS[*]}): merge them first (scripts/dev.sh merge)"
 	id=$(dev_new_id)
 	dev_next_file "$msg"
+	[ -z "$nontx" ] || header=$'\n-- pfm:transactional false'
 	cat >"$NEXT_FILE" <<EOF
 -- $msg
 --
 -- Create Date: $(date -u '+%Y-%m-%d %H:%M:%S')
 -- pfm:revision $id
 -- pfm:parents ${DEV_HEADS[0]:-base}
--- pfm:message $msg
+-- pfm:message $msg$header
 
 -- pfm:upgrade
--- the upgrade SQL
+-- the upgrade SQL$( [ -z "$nontx" ] || printf '%s' $'\n-- Each statement runs on its own at top level, as psql would run it: no transaction\n-- block around the revision, so a failure leaves the statements before it done.\n-- Make each one safe to re-run (IF NOT EXISTS; drop an INVALID index first).')
 
 -- pfm:downgrade
 -- the downgrade SQL (a migration that cannot be reverted: write irreversible after pfm:downgrade above)
@@ -365,8 +370,14 @@ migrate)
 	dev_migrate "${1:-head}"
 	;;
 migrate-create)
-	[ $# -eq 1 ] || fail $EX_USAGE 'usage: dev.sh migrate-create "message"'
-	dev_create "$1"
+	nontx=''
+	if [ "${1:-}" = --non-transactional ]; then
+		nontx=1
+		shift
+	fi
+	[[ ${1:-} != --* ]] || fail $EX_USAGE "unknown option '$1' (dev.sh migrate-create [--non-transactional] \"message\")"
+	[ $# -eq 1 ] || fail $EX_USAGE 'usage: dev.sh migrate-create [--non-transactional] "message"'
+	dev_create "$1" "$nontx"
 	;;
 migrate-status | status)
 	pfm_find_migrations

@@ -240,8 +240,10 @@ PerRevisionMove::run_top_level(const PreparedStep &s)
 				} else {
 					now.indexes_before = indexes_of(spi_, *now.relation);
 				}
+				// Durable before the build starts: what a retry needs to find its leftovers.
+				// Other statements are only marked when done (one commit fewer each).
+				write_progress(spi_, s.step.revision, s.step.direction, now);
 			}
-			write_progress(spi_, s.step.revision, s.step.direction, now);
 		});
 		commit();
 		for (const std::string &index : leftovers) {

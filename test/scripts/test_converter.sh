@@ -135,3 +135,50 @@ open('$C/imported', 'w').write('x')
 def upgrade():
     op.execute('SELECT 1')"
 check "converter: the Alembic files are not executed" test ! -e "$C/imported"
+
+# autocommit_block(): a non-transactional revision, or a refusal when a function mixes modes.
+conv_case autocommit "$HEAD
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute('CREATE INDEX CONCURRENTLY users_email ON users (email)')
+        op.execute('CREATE INDEX CONCURRENTLY users_name ON users (name)')
+def downgrade():
+    op.execute('DROP INDEX CONCURRENTLY users_email')"
+rc_is 0 "converter: autocommit_block() converts"
+check "converter: autocommit_block() makes a non-transactional revision" \
+	grep -qxF -- "-- pfm:transactional false" "$C/case/out/autocommit.sql"
+check "converter: the statements in the block are kept" \
+	grep -qxF 'CREATE INDEX CONCURRENTLY users_name ON users (name);' "$C/case/out/autocommit.sql"
+conv_case plain "$HEAD
+def upgrade():
+    op.execute('CREATE INDEX users_email ON users (email)')"
+check "converter: a revision without autocommit_block() stays transactional" \
+	bash -c "! grep -q 'pfm:transactional' '$C/case/out/plain.sql'"
+conv_case mixed "$HEAD
+def upgrade():
+    op.execute('ALTER TABLE users ADD COLUMN email text')
+    with op.get_context().autocommit_block():
+        op.execute('CREATE INDEX CONCURRENTLY users_email ON users (email)')"
+rc_is 1 "converter: statements inside and outside autocommit_block() are refused"
+out_has "mixed.py:11: upgrade() runs statements both inside and outside autocommit_block()" \
+	"converter: ... naming the file and the line of the first one"
+conv_case mixeddown "$HEAD
+def upgrade():
+    with op.get_context().autocommit_block():
+        op.execute(\"ALTER TYPE mood ADD VALUE 'meh'\")
+def downgrade():
+    op.execute('UPDATE t SET m = NULL')
+    op.execute('DROP TYPE mood')"
+out_has "mixeddown.py:13: downgrade() runs 2 statements in one transaction, but the other direction uses autocommit_block()" \
+	"converter: a transactional direction of several statements next to an autocommit one is refused"
+conv_case nested "$HEAD
+def upgrade():
+    with op.get_context().autocommit_block():
+        with op.get_context().autocommit_block():
+            op.execute('VACUUM users')"
+out_has "nested.py:12: autocommit_block() must be a statement of upgrade() itself" "converter: a nested autocommit_block() is refused"
+conv_case withas "$HEAD
+def upgrade():
+    with op.get_context().autocommit_block() as c:
+        c.execute('VACUUM users')"
+out_has "withas.py:11: With statement in upgrade() cannot be translated" "converter: any other with is refused"

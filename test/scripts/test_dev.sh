@@ -138,6 +138,27 @@ is "$(dq "SELECT pfm_current() || ' ' || count(*) FILTER (WHERE stamped) FROM pf
 run "$DEV" downgrade "$id2"
 rm "$merge_file" "$MIGRATIONS_DIR/0008_side_a.sql" "$MIGRATIONS_DIR/0009_side_b.sql"
 
+# migrate-create --non-transactional: the file says so, and migrate deploys it per revision.
+run "$DEV" migrate-create --non-transactional "Index users by name concurrently"
+rc_is 0 "dev migrate-create --non-transactional: exit 0"
+nt_file=$(created_file)
+nt_id=$(sed -n 's/^-- pfm:revision //p' "$nt_file")
+check "dev migrate-create --non-transactional: the file is marked transactional false" \
+	grep -qxF -- "-- pfm:transactional false" "$nt_file"
+sed -i 's/^-- the upgrade SQL$/CREATE INDEX CONCURRENTLY users_email_nt_idx ON users (email);/;
+        s/^-- the downgrade SQL.*$/DROP INDEX CONCURRENTLY users_email_nt_idx;/' "$nt_file"
+run "$DEV" migrate
+rc_is 0 "dev migrate of a --non-transactional file: exit 0"
+out_has "non-transactional: $nt_id" "dev migrate: ... deploys it one revision per transaction"
+is "$(dq "SELECT pfm_current()")/$(dq "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_nt_idx'::regclass")" "$nt_id/t" \
+	"dev migrate: the concurrent index of the new file is built and valid"
+run "$DEV" downgrade
+is "$(dq "SELECT pfm_current()")/$(dq "SELECT to_regclass('users_email_nt_idx') IS NULL")" "$id2/t" \
+	"dev downgrade of the --non-transactional file: DROP INDEX CONCURRENTLY ran"
+rm "$nt_file"
+run "$DEV" migrate-create --transactional
+rc_is 1 "dev migrate-create with an unknown option: a usage error (exit 1)"
+
 # Read-only commands change nothing, whatever the files hold.
 snapshot=$(pg_dump -h "$PFM_DEV_DIR/run" -U postgres --no-comments pfm_dev | grep -Ev '^-- Dumped|^\\(un)?restrict ')
 for hostile in 'COMMIT;' 'CREATE TABLE hostile_t (i int);' "\\! touch $V/pwned" \

@@ -3,6 +3,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
 #include "pg/settings.hpp"
 
@@ -62,6 +63,21 @@ _PG_init(void)
 	                        "the process holding the lock.",
 	                        &pfm::pg::lock_timeout_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
 	                        nullptr);
+	DefineCustomIntVariable("pfm_migrate.lock_wait",
+	                        "How long a migration statement may wait for a table lock before it backs off and retries.",
+	                        "0 (the default) turns bounded lock waits off. When set, a statement that takes SHARE or "
+	                        "a stronger lock on an existing table runs with this lock_timeout in a subtransaction "
+	                        "(a deploy: its revision), and is retried after a lock timeout.",
+	                        &pfm::pg::lock_wait_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pfm_migrate.lock_retries",
+	                        "How many times a migration statement is retried after a bounded lock wait timed out.",
+	                        "After the last one the call fails with SQLSTATE 55P03 naming the blocking sessions.",
+	                        &pfm::pg::lock_retries, 5, 0, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("pfm_migrate.lock_retry_delay",
+	                        "The first pause before a retry of a timed-out lock wait.",
+	                        "Doubles after each retry, with jitter, up to 16 times this value and at most 30 s.",
+	                        &pfm::pg::lock_retry_delay_ms, 1000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, nullptr,
+	                        nullptr, nullptr);
 	DefineCustomBoolVariable("pfm_migrate.log_statements", "Emits a NOTICE for every migration statement as it runs.",
 	                         nullptr, &pfm::pg::log_statements, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000

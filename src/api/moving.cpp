@@ -57,14 +57,15 @@ apply_plan(Spi &spi, const CatalogState &state, const core::Plan &plan, core::Di
 	}
 	std::vector<StepRecord> done;
 	done.reserve(plan.steps.size());
+	LockRetry retry;  // pfm_migrate.lock_wait: the unit retried is the statement
 	for (std::size_t i = 0; i < plan.steps.size(); i++) {
 		const core::Step &step = plan.steps[i];
 		notice(core::step_description(state.graph, step));
 		auto started = std::chrono::steady_clock::now();
-		execute_body(spi, step.revision, step.direction, prepared[i]);
+		const int attempts = execute_body(spi, step.revision, step.direction, prepared[i], &retry);
 		double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 		std::vector<BodyStatement>().swap(prepared[i]);  // this step's statements are done with
-		done.push_back(StepRecord{step.revision, elapsed, seconds_since_epoch()});
+		done.push_back(StepRecord{step.revision, elapsed, seconds_since_epoch(), attempts});
 		on_step(step, elapsed);
 	}
 	// Every step's bookkeeping in one go: the bodies ran in this transaction, so it

@@ -12,6 +12,7 @@
 #include "core/text.hpp"
 #include "pg/catalog.hpp"
 #include "pg/executor.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
@@ -105,6 +106,7 @@ private:
 	const PreparedStep *current_ = nullptr;  // the step in progress (in steps_)
 	std::chrono::steady_clock::time_point step_started_;
 	int attempts_ = 1;
+	LockRetry lock_retry_;  // pfm_migrate.lock_wait: the unit retried is the revision
 	bool dirty_ = false;  // an error may have left the transaction unusable
 
 	void commit()
@@ -176,15 +178,28 @@ PerRevisionMove::record(const PreparedStep &s)
 		delete_progress(spi_, s.step.revision, direction_);
 }
 
+// The unit a lock timeout retries is the whole revision: its subtransaction is rolled back,
+// which releases the locks its earlier statements took, so no table stays locked while the
+// engine sleeps; then it runs again from its first statement (SET statements included).
 void
 PerRevisionMove::run_transactional(const PreparedStep &s)
 {
-	step([&] {
-		execute_body(spi_, s.step.revision, s.step.direction, s.statements);
-		// Deferred constraints fire here, inside the step, not at the commit below.
-		spi_.run("SET CONSTRAINTS ALL IMMEDIATE");
-		record(s);
-	});
+	for (;;) {
+		std::optional<LockTimedOut> timeout;
+		try {
+			step([&] {
+				execute_body(spi_, s.step.revision, s.step.direction, s.statements, &lock_retry_, false);
+				// Deferred constraints fire here, inside the step, not at the commit below.
+				spi_.run("SET CONSTRAINTS ALL IMMEDIATE");
+				record(s);
+			});
+			break;
+		} catch (const LockTimedOut &t) {
+			timeout.emplace(t);
+		}
+		lock_retry_.after_timeout(spi_, *timeout, attempts_, "the revision");
+		attempts_++;
+	}
 	commit();
 }
 

@@ -192,6 +192,7 @@ struct RawStatement {
 	Refusal refusal;
 	const char *index_relation;  // CREATE INDEX CONCURRENTLY: its table as written, and its name
 	const char *index_name;      // (nullptr when unnamed)
+	RawLocks locks;
 };
 
 // The table of a CREATE INDEX CONCURRENTLY as written ("schema.table" or "table").
@@ -255,7 +256,8 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 			const char *index_name = nullptr;
 			const char *index_relation = concurrent_index_relation(rs->stmt, &index_name);
 			out.items[out.count++] =
-				RawStatement{rs->stmt_location, rs->stmt_len, refusal_of(rs->stmt), index_relation, index_name};
+				RawStatement{rs->stmt_location, rs->stmt_len, refusal_of(rs->stmt), index_relation, index_name,
+			                 raw_statement_locks(rs->stmt)};
 		}
 		return out;
 	});
@@ -293,7 +295,7 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 			                   std::to_string(line) + ") is: " + shown,
 			               hint, "revision " + revision + " (" + ctx.direction + ")");
 		}
-		BodyStatement statement{std::move(sql), line, {}, {}};
+		BodyStatement statement{std::move(sql), line, {}, {}, to_statement_locks(rs.locks)};
 		if (rs.index_relation) {
 			statement.index_relation = rs.index_relation;
 			statement.index_name = rs.index_name ? rs.index_name : "";
@@ -303,12 +305,46 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 	return statements;
 }
 
-void
-execute_body(Spi & /* connected */, const std::string &revision, core::Direction direction,
-             const std::vector<BodyStatement> &statements)
+namespace {
+
+// One try of one statement through SPI, under the statement's error context.
+int
+run_statement(StatementContext *c)
+{
+	return pg_call([c] {
+		ErrorContextCallback callback;
+		callback.callback = statement_error_context;
+		callback.arg = c;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		int result = SPI_execute(c->statement, false, 0);
+		error_context_stack = callback.previous;
+		// Free each statement's result as it goes (extension.c does the same).
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+		return result;
+	});
+}
+
+std::string
+statement_context_line(const StatementContext &c)
+{
+	std::string text = c.statement;
+	if (text.size() > 200)
+		text = text.substr(0, 200) + "...";
+	return "revision " + std::string(c.revision) + " (" + c.direction + "), statement " +
+	       std::to_string(c.statement_number) + " at line " + std::to_string(c.line) + ": " + text;
+}
+
+}  // namespace
+
+int
+execute_body(Spi &spi, const std::string &revision, core::Direction direction,
+             const std::vector<BodyStatement> &statements, LockRetry *retry, bool retry_statements)
 {
 	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, 0, 0, ""};
 	int number = 0;
+	int attempts = 1;
 	for (const BodyStatement &stmt : statements) {
 		ctx.statement_number = ++number;
 		ctx.line = stmt.line;
@@ -321,25 +357,26 @@ execute_body(Spi & /* connected */, const std::string &revision, core::Direction
 			});
 		}
 		StatementContext *c = &ctx;
-		int rc = pg_call([&] {
-			ErrorContextCallback callback;
-			callback.callback = statement_error_context;
-			callback.arg = c;
-			callback.previous = error_context_stack;
-			error_context_stack = &callback;
-			int result = SPI_execute(c->statement, false, 0);
-			error_context_stack = callback.previous;
-			// Free each statement's result as it goes (extension.c does the same).
-			SPI_freetuptable(SPI_tuptable);
-			CHECK_FOR_INTERRUPTS();
-			return result;
-		});
+		int rc = 0;
+		BoundLock bound;
+		if (retry && retry->bounded(stmt.locks, &bound)) {
+			auto attempt = [&] { rc = run_statement(c); };
+			const std::string where =
+				"revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number);
+			if (retry_statements)
+				attempts += retry->run_retrying(spi, bound, where, statement_context_line(ctx), attempt) - 1;
+			else
+				retry->run_once(bound, where, statement_context_line(ctx), attempt);
+		} else {
+			rc = run_statement(c);
+		}
 		if (rc < 0)
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
 			               "revision " + revision + " cannot be applied: statement not supported in a migration body",
 			               std::string("SPI refused the statement: ") + std::to_string(rc), {},
 			               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
 	}
+	return attempts;
 }
 
 }  // namespace pfm::pg

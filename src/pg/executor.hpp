@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/revision.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/spi.hpp"
 
 namespace pfm::pg {
@@ -18,6 +19,7 @@ struct BodyStatement {
 	int line = 1;
 	std::string index_relation;  // CREATE INDEX CONCURRENTLY: its table as written, else empty
 	std::string index_name;      // and the index's name ("" when unnamed)
+	StatementLocks locks;        // the tables it locks, for a bounded lock wait
 };
 
 // Raw-parses a body and refuses statements that would touch the extension itself, and --
@@ -28,8 +30,12 @@ std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direc
                                         bool transactional = true);
 
 // Executes prepared statements through the connected SPI; an error carries the context line
-// "revision R (direction), statement N at line L: <text>".
-void execute_body(Spi &spi, const std::string &revision, core::Direction direction,
-                  const std::vector<BodyStatement> &statements);
+// "revision R (direction), statement N at line L: <text>". With `retry` active, a statement
+// that may queue traffic runs with a bounded lock wait: retried in a subtransaction when
+// `retry_statements` (atomic mode), else its timeout goes on as LockTimedOut (the caller
+// retries the revision). Returns the attempts the body took (1 = no retry).
+int execute_body(Spi &spi, const std::string &revision, core::Direction direction,
+                 const std::vector<BodyStatement> &statements, LockRetry *retry = nullptr,
+                 bool retry_statements = true);
 
 }  // namespace pfm::pg

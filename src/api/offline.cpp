@@ -1,5 +1,6 @@
 // pfm_upgrade_sql / pfm_downgrade_sql: Alembic's offline --sql mode, plus the internal
 // functions the generated script calls so it does the same bookkeeping as a live call.
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "pg/args.hpp"
 #include "pg/catalog.hpp"
 #include "pg/executor.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
 
 using namespace pfm;
@@ -59,6 +61,12 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			          "-- each transactional revision is a transaction of its own (BEGIN ... COMMIT below).\n";
 		script += "-- Each statement is a quoted string that psql's gexec command runs exactly as registered.\n";
 		script += "-- It needs the pfm_migrate extension and a database at the state above.\n\n";
+		// pfm_migrate.lock_wait: the same bound on every lock wait, but one try (psql retries nothing).
+		const std::string lock_timeout = lock_wait_ms > 0 ? "SET lock_timeout = '" + std::to_string(lock_wait_ms) + "ms';\n" : "";
+		if (!lock_timeout.empty())
+			script += "-- pfm_migrate.lock_wait was set: every lock wait of this script is bounded by lock_timeout, with ONE try\n"
+			          "-- (nothing retries a script): a lock timeout (55P03) stops it; run it again later.\n" +
+			          lock_timeout + "\n";
 		script += "SELECT pfm_migrate.offline_begin(" + (current.empty() ? std::string("NULL") : core::sql_literal(current)) +
 		          ");\n";
 		if (plan.steps.empty())
@@ -78,6 +86,13 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			          (stored[i].revision.transactional ? "" : " (non-transactional: each statement on its own)") + "\n";
 			if (own_transaction)
 				script += "BEGIN;\n";
+			// CONCURRENTLY waits on snapshots, not in a lock queue: never bounded.
+			const bool unbounded =
+				!lock_timeout.empty() && std::any_of(bodies[i].begin(), bodies[i].end(), [](const BodyStatement &st) {
+					return st.locks.kind == core::StatementLockFacts::Kind::concurrent;
+				});
+			if (unbounded)
+				script += "SET lock_timeout = 0;  -- CONCURRENTLY waits for older transactions, not in a lock queue\n";
 			if (!bodies[i].empty()) {
 				std::string cells;
 				for (const BodyStatement &st : bodies[i])
@@ -85,6 +100,8 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 				script += cells + " \\gexec\n";
 			}
 			script += "SELECT pfm_migrate.record_step(" + core::sql_literal(step.revision) + ", '" + verb + "');\n";
+			if (unbounded)
+				script += lock_timeout;
 			if (own_transaction)
 				script += "COMMIT;\n";
 		}

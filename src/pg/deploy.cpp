@@ -133,6 +133,7 @@ private:
 	void run_transactional(const PreparedStep &s);
 	void run_top_level(const PreparedStep &s);
 	void run_in_worker(const PreparedStep &s, int number, int line, const std::string &sql);
+	void run_bounded_in_worker(const PreparedStep &s, const BodyStatement &stmt, int number);
 };
 
 std::vector<PreparedStep>
@@ -221,6 +222,45 @@ PerRevisionMove::run_in_worker(const PreparedStep &s, int number, int line, cons
 	});
 }
 
+// A statement of a non-transactional revision that may queue traffic (not a CONCURRENTLY
+// one) runs in the worker with lock_timeout = lock_wait: at top level, a lock timeout has
+// rolled back its own transaction, so the statement is the unit retried.
+void
+PerRevisionMove::run_bounded_in_worker(const PreparedStep &s, const BodyStatement &stmt, int number)
+{
+	BoundLock bound;
+	bool bounded = false;
+	step([&] { bounded = lock_retry_.bounded(stmt.locks, &bound); });
+	if (!bounded) {
+		run_in_worker(s, number, stmt.line, stmt.sql);
+		return;
+	}
+	const std::string where =
+		"revision " + s.step.revision + " (" + core::direction_name(s.step.direction) + "), statement " + std::to_string(number);
+	std::string shown = stmt.sql.size() > 200 ? stmt.sql.substr(0, 200) + "..." : stmt.sql;
+	const std::string context = where + " at line " + std::to_string(stmt.line) + ": " + shown;
+	for (;;) {
+		// The worker copies this backend's lock_timeout when the statement is sent.
+		const int level = lock_retry_.begin_bounded();
+		std::exception_ptr failure;
+		try {
+			run_in_worker(s, number, stmt.line, stmt.sql);
+		} catch (...) {
+			failure = std::current_exception();
+		}
+		const bool timed_out = failure && lock_retry_.own_timeout(failure);
+		// run_in_worker's subtransaction has ended either way: the transaction is clean.
+		LockRetry::end_bounded(level);
+		if (!failure)
+			return;
+		if (!timed_out)
+			std::rethrow_exception(failure);
+		step([&] { lock_retry_.after_timeout(spi_, LockTimedOut(bound, lock_retry_.wait_ms(), where, context), attempts_); });
+		commit();  // no snapshot of the blockers' query is kept while the worker runs again
+		attempts_++;
+	}
+}
+
 // A non-transactional revision: each statement at top level, in the worker, its own
 // transaction; its progress committed around it.
 void
@@ -267,7 +307,7 @@ PerRevisionMove::run_top_level(const PreparedStep &s)
 			run_in_worker(s, number, stmt.line, "DROP INDEX CONCURRENTLY IF EXISTS " + index);
 			commit();
 		}
-		run_in_worker(s, number, stmt.line, stmt.sql);
+		run_bounded_in_worker(s, stmt, number);
 		commit();
 		step([&] {
 			if (now.relation) {

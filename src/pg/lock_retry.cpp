@@ -429,8 +429,11 @@ LockRetry::own_timeout(const std::exception_ptr &failure) const
 		std::rethrow_exception(failure);
 	} catch (const PgError &e) {
 		// A lock timeout under our lock_timeout (not one the statement set, nor NOWAIT's 55P03).
-		return e.data && e.data->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && e.data->message_id &&
-		       strcmp(e.data->message_id, "canceling statement due to lock timeout") == 0 && LockTimeout == wait_ms_;
+		// (An error the statement worker sent back has its message only, in the server's language.)
+		static const char *const kTimeout = "canceling statement due to lock timeout";
+		return e.data && e.data->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE && LockTimeout == wait_ms_ &&
+		       (e.data->message_id ? strcmp(e.data->message_id, kTimeout) == 0
+		                           : e.data->message && strcmp(e.data->message, _(kTimeout)) == 0);
 	} catch (...) {
 		return false;
 	}

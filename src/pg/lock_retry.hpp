@@ -107,15 +107,20 @@ public:
 	void after_timeout(Spi &spi, const LockTimedOut &timeout, int attempts_made, const char *unit = "the statement");
 
 	int max_attempts() const { return schedule_.max_attempts(); }
+	int wait_ms() const { return wait_ms_; }
+
+	// lock_timeout = lock_wait from here (returns the GUC nest level) until end_bounded()
+	// restores the body's own settings -- or the (sub)transaction ends.
+	int begin_bounded() const;
+	static void end_bounded(int nest_level);
+	// Is this failure a lock timeout under our lock_timeout (not one the statement set
+	// itself, nor NOWAIT's 55P03)? Reads the error only; call it before any rollback.
+	bool own_timeout(const std::exception_ptr &failure) const;
 
 private:
 	int wait_ms_;
 	int caller_lock_timeout_ms_;  // lock_timeout when the call started
 	core::RetrySchedule schedule_;
-
-	int begin_bounded() const;                // GUC nest level with lock_timeout = lock_wait
-	static void end_bounded(int nest_level);  // back to the body's own settings
-	bool own_timeout(const std::exception_ptr &failure) const;
 };
 
 template <typename F>

@@ -19,6 +19,11 @@
 #                                    pfm_downgrade(T) in one transaction (T is required: -1, a revision,
 #                                    base); CALL pfm_revert when needed, as migrate
 #
+# Hot tables (any command): --lock-wait 2s  bounds each lock wait of a DDL statement that would
+# make other sessions queue (pfm_migrate.lock_wait), --lock-retries N (default 5) and
+# --lock-retry-delay 1s (the first backoff; it doubles, with jitter) say how often to try again;
+# sql writes `SET lock_timeout` into the script instead (one try). Passed through PGOPTIONS.
+#
 # Migration files are data: their names and contents are handed to the server (pfm_load,
 # pfm_preview), which reads them; nothing in a file is ever run by loading it. Loading makes
 # the registered revisions exactly the files' (an unapplied revision without a file is removed).
@@ -487,6 +492,22 @@ $(pfm_move_sql downgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVIS
 	pfm_require_session "downgrade failed; in atomic mode nothing was changed (the transaction was rolled back)"
 }
 
+# pfm_lock_option OPTION VALUE: checks the value and adds the setting to PGOPTIONS.
+pfm_lock_option() {
+	local option=$1 value=$2 setting
+	case $option in
+	--lock-wait) setting=lock_wait ;;
+	--lock-retries) setting=lock_retries ;;
+	--lock-retry-delay) setting=lock_retry_delay ;;
+	esac
+	if [ "$setting" = lock_retries ]; then
+		[[ $value =~ ^[0-9]+$ ]] || fail $EX_USAGE "$option takes a number of retries, not '$value'"
+	else
+		[[ $value =~ ^[0-9]+(ms|s|min)?$ ]] || fail $EX_USAGE "$option takes a duration such as 2s or 500ms, not '$value'"
+	fi
+	export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c pfm_migrate.$setting=$value"
+}
+
 usage() {
 	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
 }
@@ -496,9 +517,23 @@ main() {
 	[ $# -gt 0 ] && shift
 	# --per-revision (migrate, deploy, downgrade): one transaction per revision even when
 	# every revision could run in one.
+	# --lock-wait/--lock-retries/--lock-retry-delay VALUE: the server's pfm_migrate.lock_*
+	# settings for this run's sessions (PGOPTIONS, so every command's session gets them).
+	local pending=
 	for a in "$@"; do
-		if [ "$a" = --per-revision ]; then PER_REVISION=on; else args+=("$a"); fi
+		if [ -n "$pending" ]; then
+			pfm_lock_option "$pending" "$a"
+			pending=
+			continue
+		fi
+		case $a in
+		--per-revision) PER_REVISION=on ;;
+		--lock-wait | --lock-retries | --lock-retry-delay) pending=$a ;;
+		--lock-wait=* | --lock-retries=* | --lock-retry-delay=*) pfm_lock_option "${a%%=*}" "${a#*=}" ;;
+		*) args+=("$a") ;;
+		esac
 	done
+	[ -z "$pending" ] || fail $EX_USAGE "$pending needs a value (e.g. $pending ${pending/--lock-retries/5})"
 	set -- "${args[@]+"${args[@]}"}"
 	command -v psql >/dev/null || fail $EX_USAGE "psql not found (install postgresql-client)"
 	case $cmd in

@@ -266,6 +266,33 @@ run env BACKUP_DIR="$D/readonly/sub" runuser -u postgres -- env DATABASE_URL="$(
 rc_is 4 "deploy: a backup that cannot be written is exit 4"
 is "$(q deploy_c "SELECT pfm_current()")$(has_table deploy_c shapes && echo ' shapes')" 0011 "deploy: ... and nothing was applied"
 
+# Hot tables: --lock-wait and retries reach the server; a reader holding shapes' table is
+# waited out with retries instead of an unbounded wait.
+run "$DEPLOY" migrate --lock-wait 2x
+rc_is 1 "deploy --lock-wait: a malformed duration is exit 1"
+out_has "--lock-wait takes a duration such as 2s or 500ms, not '2x'" "deploy --lock-wait: ... and says what it takes"
+run "$DEPLOY" migrate --lock-retries
+rc_is 1 "deploy --lock-retries without a value is exit 1"
+mig "$MIGRATIONS_DIR/0013_shape_sides.sql" 0013 0011 "Shape sides" 'ALTER TABLE colors ADD COLUMN sides int;' \
+	'ALTER TABLE colors DROP COLUMN sides;'
+rm -f "$MIGRATIONS_DIR/0012_add_shapes.sql"
+psql -X -q -h "$SOCK" -U postgres -d deploy_c -c "BEGIN; SELECT count(*) FROM colors; SELECT pg_sleep(1.5); COMMIT;" >/dev/null &
+holder=$!
+for _ in $(seq 1 100); do
+	[ "$(q deploy_c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'colors' AND l.granted")" -gt 0 ] && break
+	sleep 0.05
+done
+run env DATABASE_URL="$(url deploy_c)" "$DEPLOY" migrate --lock-wait 100ms --lock-retries=100 --lock-retry-delay 100ms
+wait "$holder"
+rc_is 0 "deploy migrate --lock-wait: exit 0 once the reader is gone"
+out_has "the ACCESS EXCLUSIVE lock on relation public.colors was not granted within 100 ms (attempt 1 of 101)" \
+	"deploy migrate --lock-wait: each retry is reported, naming the table"
+is "$(q deploy_c "SELECT pfm_current() || ' ' || (attempts > 1) FROM pfm_migrate.audit WHERE revision = '0013' AND operation = 'upgrade'")" "0013 true" \
+	"deploy migrate --lock-wait: applied, after more than one attempt (the audit row)"
+run env DATABASE_URL="$(url deploy_c)" "$DEPLOY" sql "$D/lock.sql" --lock-wait 3s
+rc_is 0 "deploy sql --lock-wait: exit 0"
+is "$(grep -c "^SET lock_timeout = '3000ms';" "$D/lock.sql")" 1 "deploy sql --lock-wait: the script sets lock_timeout (one try)"
+
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"
 run "$DEPLOY" frobnicate

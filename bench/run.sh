@@ -4,6 +4,8 @@
 #   bench/run.sh            the full bench (about 4–5 minutes on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick    small sizes, few runs: checks that the bench works (about 20 s);
 #                           prints the table and leaves bench/RESULTS.md alone
+#   bench/run.sh --only lock_wait   just section 1c (pfm_migrate.lock_wait off vs on, N = 1 000;
+#                           with --quick N = 100); prints it, leaves bench/RESULTS.md alone
 #
 # Installs what is missing (Debian packages; needs root for that), builds and installs the
 # extension, starts a throwaway PostgreSQL cluster with default settings (fsync on) on a Unix
@@ -15,12 +17,19 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$BENCH_DIR/../scripts/lib.sh"
 
-quick=
-case "${1:-}" in
-'') ;;
---quick) quick=--quick ;;
-*) pfm_die "usage: bench/run.sh [--quick]" ;;
-esac
+quick= only=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=--quick ;;
+	--only)
+		[ -n "${2:-}" ] || pfm_die "usage: bench/run.sh [--quick] [--only lock_wait]"
+		only=(--only "$2")
+		shift
+		;;
+	*) pfm_die "usage: bench/run.sh [--quick] [--only lock_wait]" ;;
+	esac
+	shift
+done
 
 started=$(date +%s)
 pfm_ensure_deps --tests # PostgreSQL 15, the build tools, python3-alembic
@@ -73,10 +82,14 @@ fsync=$(psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c 'SHOW fsync
 
 mkdir -p "$work/files"
 pfm_log "running the bench${quick:+ (quick)}"
-/usr/bin/python3 "$BENCH_DIR/bench.py" $quick --host "$sock" --port "$port" --work "$work/files" \
+/usr/bin/python3 "$BENCH_DIR/bench.py" $quick "${only[@]+"${only[@]}"}" --host "$sock" --port "$port" --work "$work/files" \
 	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision" --dbmate "$dbmate"
 if [ "$(so_sum)" != "$so_before" ]; then
 	pfm_die "$installed_so changed during the run (a make install from elsewhere): the figures mix two builds; bench/RESULTS.md left alone, run again"
+fi
+if [ ${#only[@]} -gt 0 ]; then
+	pfm_log "done in $(($(date +%s) - started)) s (one section: bench/RESULTS.md left alone)"
+	exit 0
 fi
 [ -n "$quick" ] || cp "$work/RESULTS.md" "$BENCH_DIR/RESULTS.md"
 pfm_log "done in $(($(date +%s) - started)) s${quick:+ (quick: bench/RESULTS.md left alone)}"

@@ -159,8 +159,12 @@ classify(Node *stmt, Collector &c)
 		case OBJECT_SEQUENCE:
 		case OBJECT_FOREIGN_TABLE: {
 			ListCell *lc;
-			foreach (lc, drop->objects)
-				add_target(c, makeRangeVarFromNameList(static_cast<List *>(lfirst(lc))), AccessExclusiveLock);
+			foreach (lc, drop->objects) {
+				List *names = static_cast<List *>(lfirst(lc));
+				if (list_length(names) > 3)
+					return Kind::unclassified;  // an improper name: the statement reports it
+				add_target(c, makeRangeVarFromNameList(names), AccessExclusiveLock);
+			}
 			return Kind::table_locks;
 		}
 		case OBJECT_FUNCTION:

@@ -448,7 +448,9 @@ LockRetry::after_timeout(Spi &spi, const LockTimedOut &timeout, int attempts_mad
 {
 	const std::string &where = timeout.where;
 	const std::string &context = timeout.context;
-	const std::string blockers = describe(blockers_of(spi, timeout.lock));
+	std::string blockers = describe(blockers_of(spi, timeout.lock));
+	if (timeout.lock.relation_oid == 0)
+		blockers = "pfm_migrate cannot tell which lock this kind of statement waited for; pg_locks shows who holds it.";
 	if (!schedule_.can_retry(attempts_made))
 		throw SqlError(ERRCODE_LOCK_NOT_AVAILABLE,
 		               "could not obtain " + relation_words(timeout.lock) + " within " +

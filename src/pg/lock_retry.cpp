@@ -89,7 +89,12 @@ classify(Node *stmt, Collector &c)
 	// privileges and comments.
 	case T_VariableSetStmt:
 	case T_VariableShowStmt:
+	case T_ConstraintsSetStmt:
+	case T_NotifyStmt:
 	case T_CreateFunctionStmt:
+	case T_AlterFunctionStmt:
+	case T_CreateRangeStmt:
+	case T_CreateCastStmt:
 	case T_CreateEnumStmt:
 	case T_CompositeTypeStmt:
 	case T_CreateDomainStmt:

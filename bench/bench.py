@@ -916,7 +916,7 @@ def main():
 
     if args.only == "lock_wait":
         server = Server(args.host, args.port)
-        lw = bench_lock_wait(server, args.work, 100 if args.quick else 1000, 2 if args.quick else 5)
+        lw = bench_lock_wait(server, args.work, 100 if args.quick else 1000, 2 if args.quick else 7)
         spec, text = lock_wait_lines(lw)
         print(spec + "\n\n" + text)
         print(json.dumps(lw["raw"]))

@@ -249,8 +249,10 @@ PerRevisionMove::run_bounded_in_worker(const PreparedStep &s, const BodyStatemen
 			failure = std::current_exception();
 		}
 		const bool timed_out = failure && lock_retry_.own_timeout(failure);
-		// run_in_worker's subtransaction has ended either way: the transaction is clean.
-		LockRetry::end_bounded(level);
+		// run_in_worker's subtransaction has ended either way: the transaction is clean
+		// (unless its rollback failed: then the abort restores the settings).
+		if (!dirty_)
+			LockRetry::end_bounded(level);
 		if (!failure)
 			return;
 		if (!timed_out)

@@ -266,6 +266,28 @@ apply_allowances(std::vector<Finding> findings, const Allowances &allowances)
 	return kept;
 }
 
+std::vector<Finding>
+first_of_each_body(std::vector<Finding> findings, Rule rule)
+{
+	std::vector<Finding> out;
+	out.reserve(findings.size());
+	std::size_t first = findings.size();
+	int more = 0;
+	for (Finding &f : findings) {
+		if (f.rule == rule && first != findings.size()) {
+			more++;
+			continue;
+		}
+		if (f.rule == rule)
+			first = out.size();
+		out.push_back(std::move(f));
+	}
+	if (more > 0)
+		out[first].message += " (and " + std::to_string(more) + " more statement" + (more == 1 ? "" : "s") +
+		                      " of this body)";
+	return out;
+}
+
 std::size_t
 first_token(std::string_view body, std::size_t start, std::size_t end)
 {

@@ -79,6 +79,10 @@ Allowances parse_allowances(std::string_view body, const std::vector<Span> &stat
 // Removes the findings the allowances opt out of; adds an unknown_allow finding per unknown name.
 std::vector<Finding> apply_allowances(std::vector<Finding> findings, const Allowances &allowances);
 
+// Keeps the first finding of `rule` and counts the others into its message ("... (and 2
+// more statements of this body)"): no-lock-timeout has one remedy for the whole body.
+std::vector<Finding> first_of_each_body(std::vector<Finding> findings, Rule rule);
+
 // ---- positions ------------------------------------------------------------------------
 // The offset of a statement's first token: the parser's location starts right after the
 // previous semicolon, so blanks and comments come first.

@@ -303,43 +303,52 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 	return statements;
 }
 
+std::uint64_t
+execute_statement(Spi & /* connected */, const std::string &revision, core::Direction direction,
+                  const BodyStatement &stmt, int number)
+{
+	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, number, stmt.line,
+	                     stmt.sql.c_str()};
+	StatementContext *c = &ctx;
+	if (log_statements) {
+		pg_call([c] {
+			ereport(NOTICE, (errmsg("revision %s (%s), statement %d: %s", c->revision, c->direction,
+			                        c->statement_number, c->statement)));
+		});
+	}
+	struct Outcome {
+		int rc;
+		std::uint64_t processed;
+	};
+	Outcome outcome = pg_call([c] {
+		ErrorContextCallback callback;
+		callback.callback = statement_error_context;
+		callback.arg = c;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		int result = SPI_execute(c->statement, false, 0);
+		error_context_stack = callback.previous;
+		Outcome o{result, static_cast<std::uint64_t>(SPI_processed)};
+		// Free each statement's result as it goes (extension.c does the same).
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+		return o;
+	});
+	if (outcome.rc < 0)
+		throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+		               "revision " + revision + " cannot be applied: statement not supported in a migration body",
+		               std::string("SPI refused the statement: ") + std::to_string(outcome.rc), {},
+		               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
+	return outcome.processed;
+}
+
 void
-execute_body(Spi & /* connected */, const std::string &revision, core::Direction direction,
+execute_body(Spi &spi, const std::string &revision, core::Direction direction,
              const std::vector<BodyStatement> &statements)
 {
-	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, 0, 0, ""};
 	int number = 0;
-	for (const BodyStatement &stmt : statements) {
-		ctx.statement_number = ++number;
-		ctx.line = stmt.line;
-		ctx.statement = stmt.sql.c_str();
-		if (log_statements) {
-			const StatementContext *c = &ctx;
-			pg_call([&] {
-				ereport(NOTICE, (errmsg("revision %s (%s), statement %d: %s", c->revision, c->direction,
-				                        c->statement_number, c->statement)));
-			});
-		}
-		StatementContext *c = &ctx;
-		int rc = pg_call([&] {
-			ErrorContextCallback callback;
-			callback.callback = statement_error_context;
-			callback.arg = c;
-			callback.previous = error_context_stack;
-			error_context_stack = &callback;
-			int result = SPI_execute(c->statement, false, 0);
-			error_context_stack = callback.previous;
-			// Free each statement's result as it goes (extension.c does the same).
-			SPI_freetuptable(SPI_tuptable);
-			CHECK_FOR_INTERRUPTS();
-			return result;
-		});
-		if (rc < 0)
-			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-			               "revision " + revision + " cannot be applied: statement not supported in a migration body",
-			               std::string("SPI refused the statement: ") + std::to_string(rc), {},
-			               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
-	}
+	for (const BodyStatement &stmt : statements)
+		execute_statement(spi, revision, direction, stmt, ++number);
 }
 
 }  // namespace pfm::pg

@@ -156,3 +156,16 @@ TEST(LintJudgements, LockWaitSettings)
 	EXPECT_FALSE(lock_timeout_value("0"));
 	EXPECT_FALSE(lock_timeout_value("on"));
 }
+
+TEST(LintJudgements, OneNoLockTimeoutPerBody)
+{
+	std::vector<Finding> in = {{Rule::no_lock_timeout, 1, 1, "ALTER TABLE a"},
+	                           {Rule::drop_or_rename, 2, 2, "drop"},
+	                           {Rule::no_lock_timeout, 2, 2, "ALTER TABLE b"},
+	                           {Rule::no_lock_timeout, 3, 3, "ALTER TABLE c"}};
+	std::vector<Finding> out = first_of_each_body(in, Rule::no_lock_timeout);
+	ASSERT_EQ(out.size(), 2u);
+	EXPECT_EQ(out[0].message, "ALTER TABLE a (and 2 more statements of this body)");
+	EXPECT_EQ(out[1].rule, Rule::drop_or_rename);
+	EXPECT_EQ(first_of_each_body({in[0]}, Rule::no_lock_timeout)[0].message, "ALTER TABLE a");
+}

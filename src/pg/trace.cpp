@@ -141,7 +141,11 @@ trace_statement(Spi &spi, const std::string &revision, const BodyStatement &stat
 	TraceRow base;
 	base.revision = revision;
 	base.statement = number;
-	base.line = statement.line;
+	// The line of its first token, as pfm_lint reports it (the executor's line is where its
+	// text starts, a comment before it included).
+	const std::size_t first = core::lint::first_token(statement.sql, 0, statement.sql.size());
+	base.line = statement.line + static_cast<int>(std::count(statement.sql.begin(),
+	                                                         statement.sql.begin() + static_cast<long>(first), '\n'));
 	base.rows = static_cast<std::int64_t>(processed);
 	base.elapsed_ms = elapsed;
 	std::vector<TraceRow> taken;

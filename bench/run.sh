@@ -4,6 +4,8 @@
 #   bench/run.sh            the full bench (about 4–5 minutes on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick    small sizes, few runs: checks that the bench works (about 20 s);
 #                           prints the table and leaves bench/RESULTS.md alone
+#   bench/run.sh --lint     only pfm_lint over 1 000 pending revisions (about 30 s); prints it and
+#                           leaves bench/RESULTS.md alone
 #
 # Installs what is missing (Debian packages; needs root for that), builds and installs the
 # extension, starts a throwaway PostgreSQL cluster with default settings (fsync on) on a Unix
@@ -15,11 +17,12 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$BENCH_DIR/../scripts/lib.sh"
 
-quick=
+quick= only=
 case "${1:-}" in
 '') ;;
 --quick) quick=--quick ;;
-*) pfm_die "usage: bench/run.sh [--quick]" ;;
+--lint) only=lint ;;
+*) pfm_die "usage: bench/run.sh [--quick | --lint]" ;;
 esac
 
 started=$(date +%s)
@@ -35,7 +38,7 @@ fi
 DBMATE_VERSION=2.36.0
 tools=$PFM_ROOT/.pfm/tools
 dbmate=$tools/node_modules/.bin/dbmate
-if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
+if [ -z "$only" ] && ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
 	command -v npm >/dev/null || {
 		[ "$(id -u)" = 0 ] || pfm_die "missing package: npm (run as root, or install it)"
 		pfm_log "installing: npm"
@@ -72,6 +75,11 @@ fsync=$(psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c 'SHOW fsync
 [ "$fsync" = on ] || pfm_die "the bench cluster runs with fsync=$fsync; it must be on"
 
 mkdir -p "$work/files"
+if [ -n "$only" ]; then
+	pfm_log "running the bench's $only section"
+	/usr/bin/python3 "$BENCH_DIR/bench.py" --only "$only" --host "$sock" --port "$port" --work "$work/files"
+	exit 0
+fi
 pfm_log "running the bench${quick:+ (quick)}"
 /usr/bin/python3 "$BENCH_DIR/bench.py" $quick --host "$sock" --port "$port" --work "$work/files" \
 	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision" --dbmate "$dbmate"

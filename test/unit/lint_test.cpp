@@ -1,7 +1,9 @@
 // The catalogue of lint rules, the -- pfm:allow opt-outs and statement positions.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "core/lint.hpp"
@@ -169,3 +171,21 @@ TEST(LintJudgements, OneNoLockTimeoutPerBody)
 	EXPECT_EQ(out[1].rule, Rule::drop_or_rename);
 	EXPECT_EQ(first_of_each_body({in[0]}, Rule::no_lock_timeout)[0].message, "ALTER TABLE a");
 }
+
+#ifdef PFM_SOURCE_DIR
+TEST(LintRules, TheReadmeTableListsEveryRuleWithItsSeverity)
+{
+	std::ifstream in(std::string(PFM_SOURCE_DIR) + "/README.md");
+	ASSERT_TRUE(in) << "README.md not found";
+	std::stringstream text;
+	text << in.rdbuf();
+	const std::string readme = text.str();
+	std::size_t rows = 0;
+	for (const RuleInfo &r : rules()) {
+		std::string row = std::string("| `") + r.name + "` | " + severity_name(r.severity) + " | ";
+		EXPECT_NE(readme.find(row), std::string::npos) << "README has no row starting " << row;
+		rows++;
+	}
+	EXPECT_EQ(rows, rules().size());
+}
+#endif

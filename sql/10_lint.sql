@@ -104,7 +104,10 @@ DROP TABLE scratch$$);
 -- rewrite-command
 SELECT * FROM lint('VACUUM FULL items', false);
 SELECT * FROM lint('CLUSTER items USING items_pkey');
+SELECT * FROM lint('REINDEX TABLE items');
+SELECT * FROM lint('ALTER TABLE items SET UNLOGGED');
 SELECT * FROM lint('VACUUM (ANALYZE) items', false);
+SELECT * FROM lint('REINDEX TABLE CONCURRENTLY items', false);
 
 -- unbatched-dml: a table with rows, or whose size nobody knows (never analyzed)
 SELECT * FROM lint('UPDATE items SET qty = 0');

@@ -538,6 +538,24 @@ Linter::statement(Node *stmt)
 		}
 		break;
 	}
+	case T_ReindexStmt: {
+		auto *reindex = castNode(ReindexStmt, stmt);
+		bool concurrently = false;
+		ListCell *lc;
+		foreach (lc, reindex->params)
+			if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
+				concurrently = true;
+		if (concurrently || !reindex->relation ||
+		    (reindex->kind != REINDEX_OBJECT_TABLE && reindex->kind != REINDEX_OBJECT_INDEX))
+			break;
+		if (auto relation = existing(reindex->relation))
+			add(Rule::rewrite_command, "REINDEX without CONCURRENTLY rebuilds " +
+			                               std::string(reindex->kind == REINDEX_OBJECT_TABLE ? "the indexes of table "
+			                                                                                  : "index ") +
+			                               display_name(reindex->relation) + " while it blocks writes to the table" +
+			                               core::lint::rows_text(relation->reltuples));
+		break;
+	}
 	case T_UpdateStmt:
 	case T_DeleteStmt: {
 		bool update = IsA(stmt, UpdateStmt);
@@ -688,6 +706,14 @@ Linter::alter_table(AlterTableStmt *stmt)
 			}
 			break;
 		}
+		case AT_SetTableSpace:
+		case AT_SetLogged:
+		case AT_SetUnLogged:
+			add(Rule::rewrite_command, std::string(cmd->subtype == AT_SetTableSpace ? "SET TABLESPACE copies"
+			                                       : cmd->subtype == AT_SetLogged   ? "SET LOGGED rewrites"
+			                                                                        : "SET UNLOGGED rewrites") +
+			                               " table " + name + " under ACCESS EXCLUSIVE" + rows);
+			break;
 		case AT_DropColumn:
 			add(Rule::drop_or_rename,
 			    "DROP COLUMN " + std::string(cmd->name) + " of table " + name + ": code still using the column fails");
@@ -834,6 +860,7 @@ lint_upgrade(Spi &spi, const std::string &target)
 	Linter linter(session_bounds);
 	std::vector<LintRow> rows;
 	for (std::size_t i = 0; i < plan.steps.size(); i++) {
+		pg_call([] { CHECK_FOR_INTERRUPTS(); });
 		const StoredRevision &r = stored[i];
 		for (Finding &f : linter.lint_body(r.revision.id, r.upgrade, r.revision.transactional, r.downgrade.has_value()))
 			rows.push_back(LintRow{r.revision.id, std::move(f)});

@@ -202,6 +202,8 @@ trace_upgrade(Spi &spi, const std::string &target)
 	const char *lock_wait = pg_call([] { return GetConfigOption("pfm_migrate.lock_wait", true, false); });
 	std::optional<std::string> timeout = core::lint::lock_timeout_value(lock_wait);
 
+	// (Reading a sequence locks it for the whole transaction -- sequence.c takes the lock for the
+	// top transaction -- so the trace lists no lock on a sequence that existed before it.)
 	std::vector<SequenceValue> sequences_before = sequence_values(spi);
 	std::vector<TraceRow> rows;
 	std::exception_ptr failure;

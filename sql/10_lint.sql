@@ -90,6 +90,7 @@ ALTER TABLE never_analyzed VALIDATE CONSTRAINT fk$$);
 -- unique-needs-index
 SELECT * FROM lint('ALTER TABLE items ADD CONSTRAINT qty_u UNIQUE (qty)');
 SELECT * FROM lint('ALTER TABLE never_analyzed ADD PRIMARY KEY (id)');
+SELECT * FROM lint('ALTER TABLE items ADD COLUMN code text UNIQUE');
 SELECT * FROM lint('ALTER TABLE items ADD CONSTRAINT name_u UNIQUE USING INDEX items_name_u');
 
 -- drop-or-rename
@@ -130,6 +131,15 @@ SELECT * FROM lint($$CREATE TABLE fresh (id int);
 ALTER TABLE fresh ADD COLUMN c int;
 ALTER TABLE items VALIDATE CONSTRAINT note_present$$);
 SET lock_timeout = '5s';
+
+-- schema-qualified names (a name the plan created in some schema counts as created when written unqualified)
+CREATE SCHEMA app;
+CREATE TABLE app.accounts (id int);
+SELECT * FROM lint($$ALTER TABLE app.accounts ALTER COLUMN id TYPE bigint;
+CREATE TABLE app.fresh (id int);
+CREATE INDEX ON app.fresh (id);
+CREATE INDEX ON fresh (id)$$);
+DROP SCHEMA app CASCADE;
 
 -- irreversible
 SELECT * FROM lint('CREATE TABLE fresh (id int)', true, NULL);

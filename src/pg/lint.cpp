@@ -347,12 +347,6 @@ column_type_text(ColumnFacts column)
 	return pg_call([column] { return static_cast<const char *>(format_type_with_typemod(column.type, column.typmod)); });
 }
 
-bool
-takes_access_exclusive(AlterTableStmt *stmt)
-{
-	return pg_call([stmt] { return AlterTableGetLockLevel(stmt->cmds) == AccessExclusiveLock; });
-}
-
 std::string
 command_name(Node *stmt)
 {
@@ -395,6 +389,15 @@ not_null_check_column(const Constraint *con)
 	return strVal(linitial(fields));
 }
 
+// The tables an ALTER TABLE, and the like, names: RangeVar pointers are stable for the parse.
+struct Existing {
+	const RangeVar *rv;
+	std::optional<RelationFacts> facts;
+};
+
+// One statement at a time, in plan order: each rule is one function that looks at the
+// statement (and asks the catalog); remember() then records what the statement does for
+// the statements after it.
 class Linter {
 public:
 	explicit Linter(bool session_bounds_locks) : session_bounds_locks_(session_bounds_locks) {}
@@ -411,19 +414,32 @@ private:
 	// Added NOT VALID by the plan: (table oid, constraint name) -> column.
 	std::map<std::pair<Oid, std::string>, std::string> pending_not_null_;
 
-	// Per body.
+	// Per body, and per statement.
 	bool body_bounds_locks_ = false;
+	bool transactional_ = true;
 	std::vector<Finding> findings_;
 	int statement_ = 0;
 	int line_ = 0;
-	bool transactional_ = true;
+	std::vector<Existing> looked_up_;
 
 	void add(Rule rule, std::string message) { findings_.push_back(Finding{rule, statement_, line_, std::move(message)}); }
-	void remember_created(const RangeVar *rv)
-	{
-		if (rv && rv->relname)
-			created_.emplace(rv->relname, rv->schemaname ? rv->schemaname : "");
-	}
+
+	void statement(Node *stmt);
+	// The rules (src/core/lint.cpp has their names, severities and hints).
+	void index_not_concurrent(Node *stmt);
+	void concurrently_in_transaction(Node *stmt);
+	void add_column_volatile_default(Node *stmt);
+	void column_type_rewrite(Node *stmt);
+	void set_not_null_scan(Node *stmt);
+	void constraint_not_valid(Node *stmt);
+	void unique_needs_index(Node *stmt);
+	void drop_or_rename(Node *stmt);
+	void rewrite_command(Node *stmt);
+	void unbatched_dml(Node *stmt);
+	void no_lock_timeout(Node *stmt);
+	// What the statement does that later statements depend on.
+	void remember(Node *stmt);
+
 	bool created_in_plan(const RangeVar *rv) const
 	{
 		auto range = created_.equal_range(rv->relname);
@@ -432,20 +448,35 @@ private:
 				return true;
 		return false;
 	}
-	// The relation as it was before the plan; nullopt when the plan created it or it does not exist.
+	void remember_created(const RangeVar *rv)
+	{
+		if (rv && rv->relname)
+			created_.emplace(rv->relname, rv->schemaname ? rv->schemaname : "");
+	}
+	// The relation as it was before the plan; nullopt when the plan created it or it does not
+	// exist. Looked up once per statement.
 	std::optional<RelationFacts> existing(RangeVar *rv)
 	{
-		if (!rv || !rv->relname || created_in_plan(rv))
+		if (!rv || !rv->relname)
 			return std::nullopt;
-		RelationFacts f = lookup_relation(rv);
-		return OidIsValid(f.oid) ? std::optional<RelationFacts>(f) : std::nullopt;
+		for (const Existing &e : looked_up_)
+			if (e.rv == rv)
+				return e.facts;
+		std::optional<RelationFacts> facts;
+		if (!created_in_plan(rv)) {
+			RelationFacts f = lookup_relation(rv);
+			if (OidIsValid(f.oid))
+				facts = f;
+		}
+		looked_up_.push_back(Existing{rv, facts});
+		return facts;
 	}
-	void lock_without_timeout(Node *stmt, const std::string &table, const char *what = "table ")
+	// An ALTER TABLE of a table that exists before the plan: its facts, else nullopt.
+	std::optional<RelationFacts> altered_table(Node *stmt)
 	{
-		if (!session_bounds_locks_ && !body_bounds_locks_)
-			add(Rule::no_lock_timeout, command_name(stmt) + " takes ACCESS EXCLUSIVE on " + what + table +
-			                               " with no lock timeout: while it waits for the lock, every query on the "
-			                               "table waits behind it");
+		if (!IsA(stmt, AlterTableStmt) || castNode(AlterTableStmt, stmt)->objtype != OBJECT_TABLE)
+			return std::nullopt;
+		return existing(castNode(AlterTableStmt, stmt)->relation);
 	}
 	bool has_validated_not_null_check(Oid relation, const ColumnFacts &column, const std::string &name)
 	{
@@ -457,53 +488,282 @@ private:
 				return true;
 		return false;
 	}
-
-	void statement(Node *stmt);
-	void alter_table(AlterTableStmt *stmt);
-	void add_column(const RangeVar *rv, const RelationFacts &table, ColumnDef *def);
-	void add_constraint(const RangeVar *rv, const RelationFacts &table, Constraint *con);
-	void drop(DropStmt *stmt);
-	void set_variable(VariableSetStmt *stmt);
 };
+
+// Calls f(cmd) for every subcommand of an ALTER TABLE.
+template <class F>
+void
+for_each_cmd(Node *stmt, F f)
+{
+	ListCell *lc;
+	foreach (lc, castNode(AlterTableStmt, stmt)->cmds)
+		f(lfirst_node(AlterTableCmd, lc));
+}
+
+// The RangeVars of a DROP TABLE / DROP INDEX.
+std::vector<RangeVar *>
+dropped_relations(DropStmt *stmt)
+{
+	std::vector<RangeVar *> out;
+	ListCell *lc;
+	foreach (lc, stmt->objects) {
+		List *names = lfirst_node(List, lc);
+		out.push_back(pg_call([names] { return makeRangeVarFromNameList(names); }));
+	}
+	return out;
+}
 
 void
 Linter::statement(Node *stmt)
 {
-	switch (nodeTag(stmt)) {
-	case T_CreateStmt: remember_created(castNode(CreateStmt, stmt)->relation); break;
-	case T_CreateTableAsStmt: remember_created(castNode(CreateTableAsStmt, stmt)->into->rel); break;
-	case T_IndexStmt: {
+	looked_up_.clear();
+	index_not_concurrent(stmt);
+	concurrently_in_transaction(stmt);
+	add_column_volatile_default(stmt);
+	column_type_rewrite(stmt);
+	set_not_null_scan(stmt);
+	constraint_not_valid(stmt);
+	unique_needs_index(stmt);
+	drop_or_rename(stmt);
+	rewrite_command(stmt);
+	unbatched_dml(stmt);
+	no_lock_timeout(stmt);
+	remember(stmt);
+}
+
+// CREATE INDEX or DROP INDEX without CONCURRENTLY on a table that exists before the plan.
+void
+Linter::index_not_concurrent(Node *stmt)
+{
+	if (IsA(stmt, IndexStmt)) {
 		auto *index = castNode(IndexStmt, stmt);
-		if (index->concurrent && transactional_)
-			add(Rule::concurrently_in_transaction,
-			    "CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this revision is transactional");
 		if (!index->concurrent)
 			if (auto table = existing(index->relation))
 				add(Rule::index_not_concurrent, "CREATE INDEX on table " + display_name(index->relation) +
 				                                    " blocks its writes (SHARE lock) while the index builds" +
 				                                    core::lint::rows_text(table->reltuples));
-		if (index->idxname)
-			created_.emplace(index->idxname, index->relation->schemaname ? index->relation->schemaname : "");
-		break;
+	} else if (IsA(stmt, DropStmt)) {
+		auto *drop = castNode(DropStmt, stmt);
+		if (drop->removeType != OBJECT_INDEX || drop->concurrent)
+			return;
+		for (RangeVar *rv : dropped_relations(drop))
+			if (existing(rv))
+				add(Rule::index_not_concurrent,
+				    "DROP INDEX " + display_name(rv) + " without CONCURRENTLY takes ACCESS EXCLUSIVE on its table");
 	}
-	case T_DropStmt: drop(castNode(DropStmt, stmt)); break;
-	case T_RenameStmt: {
+}
+
+// CONCURRENTLY in a revision that runs in a transaction.
+void
+Linter::concurrently_in_transaction(Node *stmt)
+{
+	if (!transactional_)
+		return;
+	if (IsA(stmt, IndexStmt) && castNode(IndexStmt, stmt)->concurrent)
+		add(Rule::concurrently_in_transaction,
+		    "CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this revision is transactional");
+	else if (IsA(stmt, DropStmt) && castNode(DropStmt, stmt)->concurrent)
+		add(Rule::concurrently_in_transaction,
+		    "DROP INDEX CONCURRENTLY cannot run inside a transaction block, and this revision is transactional");
+}
+
+// ADD COLUMN whose value PostgreSQL must compute for every row (ATExecAddColumn's rules).
+void
+Linter::add_column_volatile_default(Node *stmt)
+{
+	auto table = altered_table(stmt);
+	if (!table)
+		return;
+	const RangeVar *rv = castNode(AlterTableStmt, stmt)->relation;
+	const std::string rewrites = " rewrites table " + display_name(rv) + " under ACCESS EXCLUSIVE" +
+	                             core::lint::rows_text(table->reltuples);
+	for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+		if (cmd->subtype != AT_AddColumn)
+			return;
+		auto *def = castNode(ColumnDef, cmd->def);
+		const std::string what = "ADD COLUMN " + std::string(def->colname);
+		Node *raw_default = def->raw_default;
+		bool identity = false, generated = false;
+		ListCell *lc;
+		foreach (lc, def->constraints) {
+			auto *con = lfirst_node(Constraint, lc);
+			if (con->contype == CONSTR_DEFAULT)
+				raw_default = con->raw_expr;
+			identity = identity || con->contype == CONSTR_IDENTITY;
+			generated = generated || con->contype == CONSTR_GENERATED;
+		}
+		if (is_serial_type(def->typeName)) {
+			add(Rule::add_column_volatile_default, what + " " + strVal(linitial(def->typeName->names)) +
+			                                           " fills every row from a sequence (nextval is volatile), so it" +
+			                                           rewrites);
+		} else if (identity) {
+			add(Rule::add_column_volatile_default,
+			    what + " GENERATED AS IDENTITY fills every row from a sequence, so it" + rewrites);
+		} else if (generated) {
+			add(Rule::add_column_volatile_default,
+			    what + " GENERATED ALWAYS AS (...) STORED computes every row, so it" + rewrites);
+		} else if (raw_default) {
+			Verdict v = default_rewrites(raw_default, def->typeName);
+			if (v == Verdict::yes)
+				add(Rule::add_column_volatile_default,
+				    what + " with a volatile default (or a domain type with constraints)" + rewrites);
+			else if (v == Verdict::undecided)
+				add(Rule::add_column_volatile_default,
+				    what + ": its default or type is not known before the plan runs; if the default is volatile, it" +
+				        rewrites);
+		} else if (type_has_domain_constraints(def->typeName) == Verdict::yes) {
+			add(Rule::add_column_volatile_default,
+			    what + " of a domain type with constraints checks every row, so it" + rewrites);
+		}
+	});
+}
+
+// ALTER COLUMN ... TYPE that makes PostgreSQL rewrite the table, by the server's own rules.
+void
+Linter::column_type_rewrite(Node *stmt)
+{
+	auto table = altered_table(stmt);
+	if (!table)
+		return;
+	const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+	const std::string rows = core::lint::rows_text(table->reltuples);
+	for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+		if (cmd->subtype != AT_AlterColumnType)
+			return;
+		auto *def = castNode(ColumnDef, cmd->def);
+		ColumnFacts column = lookup_column(table->oid, cmd->name);
+		if (!column.found)
+			return;  // added by the plan (no rows to rewrite in it yet), or missing (the statement fails)
+		const std::string what = "ALTER COLUMN " + std::string(cmd->name) + " TYPE " + type_name_text(def->typeName);
+		bool using_same_column = false;
+		if (def->raw_default && IsA(def->raw_default, ColumnRef)) {
+			List *fields = castNode(ColumnRef, def->raw_default)->fields;
+			using_same_column = list_length(fields) == 1 && IsA(linitial(fields), String) &&
+			                    strcmp(strVal(linitial(fields)), cmd->name) == 0;
+		}
+		if (def->raw_default && !using_same_column) {
+			add(Rule::column_type_rewrite,
+			    what + " USING an expression rewrites table " + name + " under ACCESS EXCLUSIVE" + rows);
+			return;
+		}
+		Verdict v = type_change_rewrites(column, def->typeName);
+		if (v == Verdict::yes)
+			add(Rule::column_type_rewrite, what + " (from " + column_type_text(column) + ") rewrites table " + name +
+			                                   " and rebuilds its indexes under ACCESS EXCLUSIVE" + rows);
+		else if (v == Verdict::undecided)
+			add(Rule::column_type_rewrite, what + " (from " + column_type_text(column) +
+			                                   "): no cast the server applies without USING, or the type is not "
+			                                   "known yet; the statement may fail or rewrite table " + name);
+	});
+}
+
+// SET NOT NULL that scans the table: no validated CHECK (col IS NOT NULL) proves it.
+void
+Linter::set_not_null_scan(Node *stmt)
+{
+	auto table = altered_table(stmt);
+	if (!table)
+		return;
+	const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+	for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+		if (cmd->subtype != AT_SetNotNull)
+			return;
+		ColumnFacts column = lookup_column(table->oid, cmd->name);
+		if (!column.found || column.notnull || has_validated_not_null_check(table->oid, column, cmd->name))
+			return;
+		add(Rule::set_not_null_scan, "SET NOT NULL on column " + std::string(cmd->name) + " scans table " + name +
+		                                 " under ACCESS EXCLUSIVE: no validated CHECK (" + cmd->name +
+		                                 " IS NOT NULL) proves it" + core::lint::rows_text(table->reltuples));
+	});
+}
+
+// FOREIGN KEY or CHECK added to an existing table without NOT VALID.
+void
+Linter::constraint_not_valid(Node *stmt)
+{
+	auto table = altered_table(stmt);
+	if (!table)
+		return;
+	const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+	for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+		if (cmd->subtype != AT_AddConstraint)
+			return;
+		auto *con = castNode(Constraint, cmd->def);
+		if (con->skip_validation || (con->contype != CONSTR_FOREIGN && con->contype != CONSTR_CHECK))
+			return;
+		const std::string label = con->conname ? " " + std::string(con->conname) : std::string();
+		add(Rule::constraint_not_valid,
+		    "ADD CONSTRAINT" + label +
+		        (con->contype == CONSTR_FOREIGN
+		             ? " FOREIGN KEY without NOT VALID scans table " + name + " while it blocks writes (SHARE ROW EXCLUSIVE)"
+		             : " CHECK without NOT VALID scans table " + name + " under ACCESS EXCLUSIVE") +
+		        core::lint::rows_text(table->reltuples));
+	});
+}
+
+// UNIQUE or PRIMARY KEY that builds its index under ACCESS EXCLUSIVE (no USING INDEX).
+void
+Linter::unique_needs_index(Node *stmt)
+{
+	auto table = altered_table(stmt);
+	if (!table)
+		return;
+	const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+	const std::string tail = " builds its index on table " + name + " under ACCESS EXCLUSIVE" +
+	                         core::lint::rows_text(table->reltuples);
+	auto check = [&](const std::string &what, Constraint *con) {
+		if ((con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY) && !con->indexname)
+			add(Rule::unique_needs_index,
+			    what + (con->contype == CONSTR_PRIMARY ? " PRIMARY KEY" : " UNIQUE") + tail);
+	};
+	for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+		if (cmd->subtype == AT_AddConstraint) {
+			auto *con = castNode(Constraint, cmd->def);
+			check("ADD CONSTRAINT" + (con->conname ? " " + std::string(con->conname) : std::string()), con);
+		} else if (cmd->subtype == AT_AddColumn) {
+			auto *def = castNode(ColumnDef, cmd->def);
+			ListCell *lc;
+			foreach (lc, def->constraints)
+				check("ADD COLUMN " + std::string(def->colname), lfirst_node(Constraint, lc));
+		}
+	});
+}
+
+// DROP or RENAME of a table or column that exists before the plan (old code still uses it).
+void
+Linter::drop_or_rename(Node *stmt)
+{
+	if (IsA(stmt, DropStmt) && castNode(DropStmt, stmt)->removeType == OBJECT_TABLE) {
+		for (RangeVar *rv : dropped_relations(castNode(DropStmt, stmt)))
+			if (auto table = existing(rv))
+				add(Rule::drop_or_rename, "DROP TABLE " + display_name(rv) + ": code still using the table fails" +
+				                              core::lint::rows_text(table->reltuples));
+	} else if (IsA(stmt, RenameStmt)) {
 		auto *rename = castNode(RenameStmt, stmt);
 		bool table = rename->renameType == OBJECT_TABLE;
 		bool column = rename->renameType == OBJECT_COLUMN && rename->relationType == OBJECT_TABLE;
-		if (!table && !column)
-			break;
-		if (existing(rename->relation)) {
+		if ((table || column) && existing(rename->relation)) {
 			std::string name = display_name(rename->relation);
 			add(Rule::drop_or_rename, table ? "RENAME of table " + name + " to " + rename->newname +
 			                                      ": code still using the old name fails"
 			                                : "RENAME of column " + std::string(rename->subname) + " of table " + name +
 			                                      " to " + rename->newname + ": code still using the old name fails");
-			lock_without_timeout(stmt, name);
 		}
-		break;
+	} else if (altered_table(stmt)) {
+		const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+		for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+			if (cmd->subtype == AT_DropColumn)
+				add(Rule::drop_or_rename,
+				    "DROP COLUMN " + std::string(cmd->name) + " of table " + name + ": code still using the column fails");
+		});
 	}
-	case T_AlterTableStmt: alter_table(castNode(AlterTableStmt, stmt)); break;
+}
+
+// Commands that rewrite a whole table (or its indexes) while they lock it.
+void
+Linter::rewrite_command(Node *stmt)
+{
+	switch (nodeTag(stmt)) {
 	case T_VacuumStmt: {
 		auto *vacuum = castNode(VacuumStmt, stmt);
 		bool full = false;
@@ -514,295 +774,217 @@ Linter::statement(Node *stmt)
 				full = pg_call([option] { return defGetBoolean(option); });
 			}
 		if (!vacuum->is_vacuumcmd || !full)
-			break;
+			return;
 		if (vacuum->rels == NIL)
 			add(Rule::rewrite_command, "VACUUM FULL rewrites every table of the database, each under ACCESS EXCLUSIVE");
 		foreach (lc, vacuum->rels) {
 			RangeVar *rv = lfirst_node(VacuumRelation, lc)->relation;
-			if (auto table = existing(rv)) {
-				add(Rule::rewrite_command, "VACUUM FULL rewrites table " + display_name(rv) +
-				                               " under ACCESS EXCLUSIVE" + core::lint::rows_text(table->reltuples));
-				lock_without_timeout(stmt, display_name(rv));
-			}
+			if (auto table = existing(rv))
+				add(Rule::rewrite_command, "VACUUM FULL rewrites table " + display_name(rv) + " under ACCESS EXCLUSIVE" +
+				                               core::lint::rows_text(table->reltuples));
 		}
-		break;
+		return;
 	}
 	case T_ClusterStmt: {
 		auto *cluster = castNode(ClusterStmt, stmt);
-		if (!cluster->relation) {
+		if (!cluster->relation)
 			add(Rule::rewrite_command, "CLUSTER rewrites every clustered table of the database under ACCESS EXCLUSIVE");
-		} else if (auto table = existing(cluster->relation)) {
+		else if (auto table = existing(cluster->relation))
 			add(Rule::rewrite_command, "CLUSTER rewrites table " + display_name(cluster->relation) +
 			                               " under ACCESS EXCLUSIVE" + core::lint::rows_text(table->reltuples));
-			lock_without_timeout(stmt, display_name(cluster->relation));
-		}
-		break;
+		return;
 	}
 	case T_ReindexStmt: {
 		auto *reindex = castNode(ReindexStmt, stmt);
 		bool concurrently = false;
 		ListCell *lc;
 		foreach (lc, reindex->params)
-			if (strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0)
-				concurrently = true;
+			concurrently = concurrently || strcmp(lfirst_node(DefElem, lc)->defname, "concurrently") == 0;
 		if (concurrently || !reindex->relation ||
 		    (reindex->kind != REINDEX_OBJECT_TABLE && reindex->kind != REINDEX_OBJECT_INDEX))
-			break;
+			return;
 		if (auto relation = existing(reindex->relation))
-			add(Rule::rewrite_command, "REINDEX without CONCURRENTLY rebuilds " +
-			                               std::string(reindex->kind == REINDEX_OBJECT_TABLE ? "the indexes of table "
-			                                                                                  : "index ") +
-			                               display_name(reindex->relation) + " while it blocks writes to the table" +
-			                               core::lint::rows_text(relation->reltuples));
+			add(Rule::rewrite_command,
+			    "REINDEX without CONCURRENTLY rebuilds " +
+			        std::string(reindex->kind == REINDEX_OBJECT_TABLE ? "the indexes of table " : "index ") +
+			        display_name(reindex->relation) + " while it blocks writes to the table" +
+			        core::lint::rows_text(relation->reltuples));
+		return;
+	}
+	case T_AlterTableStmt: {
+		auto table = altered_table(stmt);
+		if (!table)
+			return;
+		const std::string name = display_name(castNode(AlterTableStmt, stmt)->relation);
+		for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+			const char *what = cmd->subtype == AT_SetTableSpace ? "SET TABLESPACE copies"
+			                   : cmd->subtype == AT_SetLogged   ? "SET LOGGED rewrites"
+			                   : cmd->subtype == AT_SetUnLogged ? "SET UNLOGGED rewrites"
+			                                                    : nullptr;
+			if (what)
+				add(Rule::rewrite_command, std::string(what) + " table " + name + " under ACCESS EXCLUSIVE" +
+				                               core::lint::rows_text(table->reltuples));
+		});
+		return;
+	}
+	default: return;
+	}
+}
+
+// UPDATE or DELETE without WHERE on a table with rows (or whose size is unknown).
+void
+Linter::unbatched_dml(Node *stmt)
+{
+	bool update = IsA(stmt, UpdateStmt);
+	if (!update && !IsA(stmt, DeleteStmt))
+		return;
+	RangeVar *rv = update ? castNode(UpdateStmt, stmt)->relation : castNode(DeleteStmt, stmt)->relation;
+	Node *where = update ? castNode(UpdateStmt, stmt)->whereClause : castNode(DeleteStmt, stmt)->whereClause;
+	if (where)
+		return;
+	if (auto table = existing(rv))
+		if (core::lint::rows_from_reltuples(table->reltuples) != core::lint::Rows::none)
+			add(Rule::unbatched_dml, std::string(update ? "UPDATE" : "DELETE") + " of table " + display_name(rv) +
+			                             " without WHERE changes every row in one transaction" +
+			                             core::lint::rows_text(table->reltuples));
+}
+
+// A statement taking ACCESS EXCLUSIVE on an existing table with no lock timeout in effect.
+void
+Linter::no_lock_timeout(Node *stmt)
+{
+	if (session_bounds_locks_ || body_bounds_locks_)
+		return;
+	std::string target;  // "table t", or empty: no ACCESS EXCLUSIVE lock on an existing table
+	auto first_existing = [&](const std::vector<RangeVar *> &rels) {
+		for (RangeVar *rv : rels)
+			if (existing(rv))
+				return display_name(rv);
+		return std::string();
+	};
+	switch (nodeTag(stmt)) {
+	case T_AlterTableStmt:
+		if (altered_table(stmt) &&
+		    pg_call([stmt] { return AlterTableGetLockLevel(castNode(AlterTableStmt, stmt)->cmds) == AccessExclusiveLock; }))
+			target = "table " + display_name(castNode(AlterTableStmt, stmt)->relation);
+		break;
+	case T_DropStmt: {
+		auto *drop = castNode(DropStmt, stmt);
+		if (drop->removeType == OBJECT_TABLE || (drop->removeType == OBJECT_INDEX && !drop->concurrent)) {
+			std::string name = first_existing(dropped_relations(drop));
+			if (!name.empty())
+				target = (drop->removeType == OBJECT_TABLE ? "table " : "the table of index ") + name;
+		}
 		break;
 	}
-	case T_UpdateStmt:
-	case T_DeleteStmt: {
-		bool update = IsA(stmt, UpdateStmt);
-		RangeVar *rv = update ? castNode(UpdateStmt, stmt)->relation : castNode(DeleteStmt, stmt)->relation;
-		Node *where = update ? castNode(UpdateStmt, stmt)->whereClause : castNode(DeleteStmt, stmt)->whereClause;
-		if (where)
-			break;
-		if (auto table = existing(rv))
-			if (core::lint::rows_from_reltuples(table->reltuples) != core::lint::Rows::none)
-				add(Rule::unbatched_dml, std::string(update ? "UPDATE" : "DELETE") + " of table " + display_name(rv) +
-				                             " without WHERE changes every row in one transaction" +
-				                             core::lint::rows_text(table->reltuples));
+	case T_RenameStmt: {
+		auto *rename = castNode(RenameStmt, stmt);
+		if ((rename->renameType == OBJECT_TABLE ||
+		     (rename->renameType == OBJECT_COLUMN && rename->relationType == OBJECT_TABLE)) &&
+		    existing(rename->relation))
+			target = "table " + display_name(rename->relation);
 		break;
 	}
 	case T_TruncateStmt: {
+		std::vector<RangeVar *> rels;
 		ListCell *lc;
-		foreach (lc, castNode(TruncateStmt, stmt)->relations) {
-			RangeVar *rv = lfirst_node(RangeVar, lc);
-			if (existing(rv))
-				lock_without_timeout(stmt, display_name(rv));
-		}
+		foreach (lc, castNode(TruncateStmt, stmt)->relations)
+			rels.push_back(lfirst_node(RangeVar, lc));
+		std::string name = first_existing(rels);
+		if (!name.empty())
+			target = "table " + name;
 		break;
 	}
-	case T_VariableSetStmt: set_variable(castNode(VariableSetStmt, stmt)); break;
+	case T_VacuumStmt: {
+		auto *vacuum = castNode(VacuumStmt, stmt);
+		bool full = false;
+		std::vector<RangeVar *> rels;
+		ListCell *lc;
+		foreach (lc, vacuum->options)
+			full = full || strcmp(lfirst_node(DefElem, lc)->defname, "full") == 0;
+		foreach (lc, vacuum->rels)
+			rels.push_back(lfirst_node(VacuumRelation, lc)->relation);
+		std::string name = full && vacuum->is_vacuumcmd ? first_existing(rels) : std::string();
+		if (!name.empty())
+			target = "table " + name;
+		break;
+	}
+	case T_ClusterStmt:
+		if (castNode(ClusterStmt, stmt)->relation && existing(castNode(ClusterStmt, stmt)->relation))
+			target = "table " + display_name(castNode(ClusterStmt, stmt)->relation);
+		break;
 	default: break;
 	}
+	if (!target.empty())
+		add(Rule::no_lock_timeout, command_name(stmt) + " takes ACCESS EXCLUSIVE on " + target +
+		                               " with no lock timeout: while it waits for the lock, every query on the table "
+		                               "waits behind it");
 }
 
 void
-Linter::set_variable(VariableSetStmt *stmt)
+Linter::remember(Node *stmt)
 {
-	if (!stmt->name || strcmp(stmt->name, "lock_timeout") != 0)
-		return;
-	if (stmt->kind != VAR_SET_VALUE || list_length(stmt->args) != 1) {
-		body_bounds_locks_ = false;  // RESET, SET ... TO DEFAULT: back to the session's value
-		return;
+	switch (nodeTag(stmt)) {
+	case T_CreateStmt: remember_created(castNode(CreateStmt, stmt)->relation); break;
+	case T_CreateTableAsStmt: remember_created(castNode(CreateTableAsStmt, stmt)->into->rel); break;
+	case T_IndexStmt: {
+		auto *index = castNode(IndexStmt, stmt);
+		if (index->idxname)
+			created_.emplace(index->idxname, index->relation->schemaname ? index->relation->schemaname : "");
+		break;
 	}
-	auto *value = static_cast<A_Const *>(linitial(stmt->args));
-	if (!IsA(value, A_Const) || value->isnull) {
-		body_bounds_locks_ = false;
-	} else if (IsA(&value->val, Integer)) {
-		body_bounds_locks_ = intVal(&value->val) > 0;
-	} else if (IsA(&value->val, String)) {
-		body_bounds_locks_ = core::lint::bounds_lock_waits(strVal(&value->val));
-	} else {
-		body_bounds_locks_ = true;  // a float: some milliseconds
-	}
-}
-
-void
-Linter::drop(DropStmt *stmt)
-{
-	const bool index = stmt->removeType == OBJECT_INDEX;
-	if (!index && stmt->removeType != OBJECT_TABLE)
-		return;
-	if (index && stmt->concurrent && transactional_)
-		add(Rule::concurrently_in_transaction,
-		    "DROP INDEX CONCURRENTLY cannot run inside a transaction block, and this revision is transactional");
-	ListCell *lc;
-	foreach (lc, stmt->objects) {
-		List *names = lfirst_node(List, lc);
-		RangeVar *rv = pg_call([names] { return makeRangeVarFromNameList(names); });
-		auto relation = existing(rv);
-		if (!relation)
-			continue;
-		std::string name = display_name(rv);
-		if (index && !stmt->concurrent) {
-			add(Rule::index_not_concurrent,
-			    "DROP INDEX " + name + " without CONCURRENTLY takes ACCESS EXCLUSIVE on its table");
-			lock_without_timeout(reinterpret_cast<Node *>(stmt), name, "the table of index ");
-		} else if (!index) {
-			add(Rule::drop_or_rename, "DROP TABLE " + name + ": code still using the table fails" +
-			                              core::lint::rows_text(relation->reltuples));
-			lock_without_timeout(reinterpret_cast<Node *>(stmt), name);
-		}
-	}
-}
-
-void
-Linter::alter_table(AlterTableStmt *stmt)
-{
-	if (stmt->objtype != OBJECT_TABLE)
-		return;
-	auto table = existing(stmt->relation);
-	if (!table)
-		return;  // created by the plan (empty when the statement runs), or missing (the statement fails)
-	const std::string name = display_name(stmt->relation);
-	const std::string rows = core::lint::rows_text(table->reltuples);
-	ListCell *lc;
-	foreach (lc, stmt->cmds) {
-		auto *cmd = lfirst_node(AlterTableCmd, lc);
-		switch (cmd->subtype) {
-		case AT_AddColumn: add_column(stmt->relation, *table, castNode(ColumnDef, cmd->def)); break;
-		case AT_AlterColumnType: {
-			auto *def = castNode(ColumnDef, cmd->def);
-			ColumnFacts column = lookup_column(table->oid, cmd->name);
-			if (!column.found)
-				break;  // added by the plan: no rows to rewrite in it yet, or missing: the statement fails
-			std::string target = type_name_text(def->typeName);
-			std::string from = column_type_text(column);
-			bool using_same_column = false;
-			if (def->raw_default && IsA(def->raw_default, ColumnRef)) {
-				List *fields = castNode(ColumnRef, def->raw_default)->fields;
-				using_same_column = list_length(fields) == 1 && IsA(linitial(fields), String) &&
-				                    strcmp(strVal(linitial(fields)), cmd->name) == 0;
-			}
-			if (def->raw_default && !using_same_column) {
-				add(Rule::column_type_rewrite, "ALTER COLUMN " + std::string(cmd->name) + " TYPE " + target +
-				                                   " USING an expression rewrites table " + name +
-				                                   " under ACCESS EXCLUSIVE" + rows);
-				break;
-			}
-			Verdict v = type_change_rewrites(column, def->typeName);
-			if (v == Verdict::yes)
-				add(Rule::column_type_rewrite, "ALTER COLUMN " + std::string(cmd->name) + " TYPE " + target + " (from " +
-				                                   from + ") rewrites table " + name +
-				                                   " and rebuilds its indexes under ACCESS EXCLUSIVE" + rows);
-			else if (v == Verdict::undecided)
-				add(Rule::column_type_rewrite, "ALTER COLUMN " + std::string(cmd->name) + " TYPE " + target + " (from " +
-				                                   from + "): no cast the server applies without USING, or the type is "
-				                                   "not known yet; the statement may fail or rewrite table " + name);
+	case T_VariableSetStmt: {
+		auto *set = castNode(VariableSetStmt, stmt);
+		if (!set->name || strcmp(set->name, "lock_timeout") != 0)
+			break;
+		if (set->kind != VAR_SET_VALUE || list_length(set->args) != 1) {
+			body_bounds_locks_ = false;  // RESET, SET ... TO DEFAULT: back to the session's value
 			break;
 		}
-		case AT_SetNotNull: {
-			ColumnFacts column = lookup_column(table->oid, cmd->name);
-			if (!column.found || column.notnull)
-				break;
-			if (!has_validated_not_null_check(table->oid, column, cmd->name))
-				add(Rule::set_not_null_scan, "SET NOT NULL on column " + std::string(cmd->name) + " scans table " +
-				                                 name + " under ACCESS EXCLUSIVE: no validated CHECK (" + cmd->name +
-				                                 " IS NOT NULL) proves it" + rows);
+		auto *value = static_cast<A_Const *>(linitial(set->args));
+		if (!IsA(value, A_Const) || value->isnull)
+			body_bounds_locks_ = false;
+		else if (IsA(&value->val, Integer))
+			body_bounds_locks_ = intVal(&value->val) > 0;
+		else if (IsA(&value->val, String))
+			body_bounds_locks_ = core::lint::bounds_lock_waits(strVal(&value->val));
+		else
+			body_bounds_locks_ = true;  // a float: some milliseconds
+		break;
+	}
+	case T_AlterTableStmt: {
+		// CHECK (col IS NOT NULL) constraints: validated ones let a later SET NOT NULL skip its scan.
+		auto table = altered_table(stmt);
+		if (!table)
 			break;
-		}
-		case AT_AddConstraint: add_constraint(stmt->relation, *table, castNode(Constraint, cmd->def)); break;
-		case AT_ValidateConstraint: {
-			auto pending = pending_not_null_.find({table->oid, cmd->name});
-			if (pending != pending_not_null_.end()) {
-				validated_not_null_.insert({table->oid, pending->second});
-			} else {
+		for_each_cmd(stmt, [&](AlterTableCmd *cmd) {
+			if (cmd->subtype == AT_AddConstraint) {
+				auto *con = castNode(Constraint, cmd->def);
+				const char *column = not_null_check_column(con);
+				if (column && !con->skip_validation)
+					validated_not_null_.insert({table->oid, column});
+				else if (column && con->conname)
+					pending_not_null_[{table->oid, con->conname}] = column;
+			} else if (cmd->subtype == AT_ValidateConstraint) {
+				auto pending = pending_not_null_.find({table->oid, cmd->name});
+				if (pending != pending_not_null_.end()) {
+					validated_not_null_.insert({table->oid, pending->second});
+					return;
+				}
 				NotNullChecks checks = read_not_null_checks(table->oid);
-				for (int i = 0; i < checks.count; i++)
-					if (strcmp(NameStr(checks.items[i].name), cmd->name) == 0) {
-						const char *column = pg_call(
-							[&checks, i, &table] { return get_attname(table->oid, checks.items[i].attnum, true); });
-						if (column)
-							validated_not_null_.insert({table->oid, column});
-					}
+				const Oid relation = table->oid;
+				for (int i = 0; i < checks.count; i++) {
+					if (strcmp(NameStr(checks.items[i].name), cmd->name) != 0)
+						continue;
+					const AttrNumber attnum = checks.items[i].attnum;
+					const char *column = pg_call([relation, attnum] { return get_attname(relation, attnum, true); });
+					if (column)
+						validated_not_null_.insert({relation, column});
+				}
 			}
-			break;
-		}
-		case AT_SetTableSpace:
-		case AT_SetLogged:
-		case AT_SetUnLogged:
-			add(Rule::rewrite_command, std::string(cmd->subtype == AT_SetTableSpace ? "SET TABLESPACE copies"
-			                                       : cmd->subtype == AT_SetLogged   ? "SET LOGGED rewrites"
-			                                                                        : "SET UNLOGGED rewrites") +
-			                               " table " + name + " under ACCESS EXCLUSIVE" + rows);
-			break;
-		case AT_DropColumn:
-			add(Rule::drop_or_rename,
-			    "DROP COLUMN " + std::string(cmd->name) + " of table " + name + ": code still using the column fails");
-			break;
-		default: break;
-		}
-	}
-	if (takes_access_exclusive(stmt))
-		lock_without_timeout(reinterpret_cast<Node *>(stmt), name);
-}
-
-void
-Linter::add_column(const RangeVar *rv, const RelationFacts &table, ColumnDef *def)
-{
-	const std::string what = "ADD COLUMN " + std::string(def->colname);
-	const std::string rewrites = " rewrites table " + display_name(rv) + " under ACCESS EXCLUSIVE" +
-	                             core::lint::rows_text(table.reltuples);
-	Node *raw_default = def->raw_default;
-	bool identity = false, generated = false;
-	ListCell *lc;
-	foreach (lc, def->constraints) {
-		auto *con = lfirst_node(Constraint, lc);
-		if (con->contype == CONSTR_DEFAULT)
-			raw_default = con->raw_expr;
-		else if (con->contype == CONSTR_IDENTITY)
-			identity = true;
-		else if (con->contype == CONSTR_GENERATED)
-			generated = true;
-		else if (con->contype == CONSTR_UNIQUE || con->contype == CONSTR_PRIMARY)
-			add(Rule::unique_needs_index, what + (con->contype == CONSTR_PRIMARY ? " PRIMARY KEY" : " UNIQUE") +
-			                                  " builds its index on table " + display_name(rv) +
-			                                  " under ACCESS EXCLUSIVE" + core::lint::rows_text(table.reltuples));
-	}
-	if (is_serial_type(def->typeName)) {
-		add(Rule::add_column_volatile_default, what + " " + strVal(linitial(def->typeName->names)) +
-		                                           " fills every row from a sequence (nextval is volatile), so it" +
-		                                           rewrites);
-	} else if (identity) {
-		add(Rule::add_column_volatile_default, what + " GENERATED AS IDENTITY fills every row from a sequence, so it" +
-		                                           rewrites);
-	} else if (generated) {
-		add(Rule::add_column_volatile_default, what + " GENERATED ALWAYS AS (...) STORED computes every row, so it" +
-		                                           rewrites);
-	} else if (raw_default) {
-		Verdict v = default_rewrites(raw_default, def->typeName);
-		if (v == Verdict::yes)
-			add(Rule::add_column_volatile_default, what + " with a volatile default (or a domain type with "
-			                                              "constraints)" + rewrites);
-		else if (v == Verdict::undecided)
-			add(Rule::add_column_volatile_default,
-			    what + ": its default or type is not known before the plan runs; if the default is volatile, it" +
-			        rewrites);
-	} else if (type_has_domain_constraints(def->typeName) == Verdict::yes) {
-		add(Rule::add_column_volatile_default, what + " of a domain type with constraints checks every row, so it" +
-		                                           rewrites);
-	}
-}
-
-void
-Linter::add_constraint(const RangeVar *rv, const RelationFacts &table, Constraint *con)
-{
-	const std::string name = display_name(rv);
-	const std::string label = con->conname ? " " + std::string(con->conname) : std::string();
-	const std::string rows = core::lint::rows_text(table.reltuples);
-	switch (con->contype) {
-	case CONSTR_FOREIGN:
-		if (!con->skip_validation)
-			add(Rule::constraint_not_valid, "ADD CONSTRAINT" + label + " FOREIGN KEY without NOT VALID scans table " +
-			                                    name + " while it blocks writes (SHARE ROW EXCLUSIVE)" + rows);
-		break;
-	case CONSTR_CHECK: {
-		const char *column = not_null_check_column(con);
-		if (!con->skip_validation) {
-			add(Rule::constraint_not_valid, "ADD CONSTRAINT" + label + " CHECK without NOT VALID scans table " + name +
-			                                    " under ACCESS EXCLUSIVE" + rows);
-			if (column)
-				validated_not_null_.insert({table.oid, column});
-		} else if (column && con->conname) {
-			pending_not_null_[{table.oid, con->conname}] = column;
-		}
+		});
 		break;
 	}
-	case CONSTR_UNIQUE:
-	case CONSTR_PRIMARY:
-		if (!con->indexname)
-			add(Rule::unique_needs_index, "ADD CONSTRAINT" + label +
-			                                  (con->contype == CONSTR_PRIMARY ? " PRIMARY KEY" : " UNIQUE") +
-			                                  " builds its index on table " + name + " under ACCESS EXCLUSIVE" + rows);
-		break;
 	default: break;
 	}
 }

@@ -17,7 +17,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$BENCH_DIR/../scripts/lib.sh"
 
-quick= only=
+quick=
+only=
 case "${1:-}" in
 '') ;;
 --quick) quick=--quick ;;

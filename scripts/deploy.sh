@@ -412,7 +412,7 @@ pfm_lint_cmd() {
 	pfm_require_session "lint failed; nothing was changed"
 	say "lint of the move to $target in $SESSION_DB"
 	pfm_print_lint
-	[ "$LINT_ERRORS" = 0 ] || exit $EX_LINT
+	[ "$LINT_ERRORS" = 0 ] || exit "$EX_LINT"
 }
 
 # The move to TARGET run for real and rolled back (pfm_trace): per statement the locks it takes.

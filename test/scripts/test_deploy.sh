@@ -234,7 +234,8 @@ q deploy_c "CREATE EXTENSION pfm_migrate;
 GRANT USAGE ON SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA pfm_migrate TO deployer;
-GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO deployer;" >/dev/null
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO deployer;
+GRANT EXECUTE ON FUNCTION pfm_trace(text) TO deployer;" >/dev/null
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY"
 rc_is 0 "deploy as a least-privilege role (not superuser): exit 0"
 out_has "restore with (as deployer, or a superuser)" "deploy as deployer: the restore command names the role it needs"
@@ -247,6 +248,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA pfm_migrate TO monitor;" >/dev/null
 run env DATABASE_URL="$(url deploy_c monitor)" "$DEPLOY" health --db-only
 rc_is 0 "deploy health --db-only as a read-only monitoring role: exit 0"
 mig "$MIGRATIONS_DIR/0010_add_labels.sql" 0010 0009 "Add labels" 'CREATE TABLE labels (name text);' 'DROP TABLE labels;'
+run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" plan --trace
+rc_is 0 "deploy plan --trace as the deploy role: exit 0"
+out_has "0010 statement 1 (line 1): labels " "deploy plan --trace as the deploy role: traces the pending revision"
+if has_table deploy_c labels; then not_ok "deploy plan --trace: leaves no table behind"; else ok "deploy plan --trace: leaves no table behind"; fi
 n_before=$(backups)
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" --no-backup
 rc_is 0 "deploy --no-backup: exit 0"

@@ -139,3 +139,19 @@ CREATE FUNCTION @extschema@.pfm_revision(message text, upgrade text, downgrade t
 	head text DEFAULT 'head', splice boolean DEFAULT false, branch_label text DEFAULT NULL,
 	depends_on text[] DEFAULT NULL, rev_id text DEFAULT NULL)
 RETURNS text AS 'MODULE_PATHNAME', 'pfm_revision' LANGUAGE C VOLATILE;
+
+-- ---- lint and trace: an EXPLAIN for migrations (issue 11) --------------------------------
+-- Every statement the upgrade to target would run, judged with the server's parser and the
+-- live catalog. Read-only: what the monitoring role may call (it reads the catalog).
+CREATE FUNCTION @extschema@.pfm_lint(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, line integer, rule text, severity text, message text, hint text)
+AS 'MODULE_PATHNAME', 'pfm_lint' LANGUAGE C STABLE;
+
+-- The same statements run for real in a subtransaction that is always rolled back: the locks
+-- each takes, the relations it rewrites, the rows it touches, its time. It runs DDL, so only
+-- the deploy role may call it (GRANT EXECUTE ON FUNCTION pfm_trace(text) TO deployer).
+CREATE FUNCTION @extschema@.pfm_trace(target text DEFAULT 'heads')
+RETURNS TABLE(revision text, statement integer, line integer, relation text, lock_mode text, rewritten boolean,
+	rows bigint, elapsed_ms double precision)
+AS 'MODULE_PATHNAME', 'pfm_trace' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.pfm_trace(text) FROM PUBLIC;

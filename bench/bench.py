@@ -644,6 +644,60 @@ def bench_scaling(server, work, register_sizes, apply_sizes, runs):
 # Report
 
 
+# ---------------------------------------------------------------------------------------------
+# 5. pfm_lint over N pending revisions (SPEC section 10: well under a second for 1 000)
+
+
+def lint_statements(i):
+    """Pending revision i of the lint bench: a new table and its index (judged "created by the
+    plan"), a column with a stable default on a table with rows (the default transformed by the
+    server in a subtransaction), a batched UPDATE of it (its size read from pg_class)."""
+    t = "l%05d" % i
+    return [
+        "CREATE TABLE %s (\n    id bigserial PRIMARY KEY,\n    account_id bigint NOT NULL,\n"
+        "    created_at timestamptz NOT NULL DEFAULT now()\n)" % t,
+        "CREATE INDEX %s_account_id_idx ON %s (account_id)" % (t, t),
+        "ALTER TABLE accounts ADD COLUMN seen_%05d timestamptz DEFAULT now()" % i,
+        "UPDATE accounts SET seen_%05d = NULL WHERE id BETWEEN %d AND %d" % (i, i * 10, i * 10 + 9),
+    ]
+
+
+def bench_lint(server, n, runs):
+    db = "bench_lint"
+    server.fresh_db(db)
+    conn = server.connect(db)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, name text)")
+        cur.execute("INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 100000) g")
+        cur.execute("ANALYZE accounts")
+        for i in range(1, n + 1):
+            cur.execute("SELECT pfm_register(%s, %s, %s, %s)",
+                        (rev_id(i), rev_id(i - 1) if i > 1 else None, sql_body(lint_statements(i)),
+                         "DROP TABLE l%05d" % i))
+        cur.execute("SELECT count(*), count(*) FILTER (WHERE severity = 'error') FROM pfm_lint('heads')")
+        findings, errors = cur.fetchone()
+        warm = [explain_ms(cur, "SELECT count(*) FROM pfm_lint('heads')") for _ in range(runs)]
+    conn.close()
+    cold = cold_ms(server, db, "SELECT count(*) FROM pfm_lint('heads')", runs)
+    server.drop_db(db)
+    return {"n": n, "statements": n * len(lint_statements(1)), "runs": runs, "findings": findings,
+            "errors": errors, "cold_ms": cold, "warm_ms": median(warm)}
+
+
+def lint_report(lint):
+    return "\n".join([
+        "## pfm_lint over %d pending revisions" % lint["n"],
+        "",
+        "Each pending revision creates a table and its index, adds a column with a stable default "
+        "(`DEFAULT now()`) to a 100 000-row table and updates a batch of it: %d statements, parsed by "
+        "the server's parser and judged against the catalog; %d finding(s), %d error(s) (no-lock-timeout "
+        "is the only rule that applies). Server-side time (EXPLAIN ANALYZE), median of %d runs:"
+        % (lint["statements"], lint["findings"], lint["errors"], lint["runs"]),
+        "",
+        table(["first call of a session", "in an open session"], [[fmt_ms(lint["cold_ms"]), fmt_ms(lint["warm_ms"])]]),
+        ""])
+
+
 def machine_facts(server):
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -900,6 +954,20 @@ def report(facts, apply_results, nontx, head, planning, scaling, command, total_
     return "\n".join(lines)
 
 
+def section_lock_wait(server, args):
+    lw = bench_lock_wait(server, args.work, 100 if args.quick else 1000, 2 if args.quick else 7)
+    spec, text = lock_wait_lines(lw)
+    return spec + "\n\n" + text + "\n" + json.dumps(lw["raw"])
+
+
+def section_lint(server, args):
+    return lint_report(bench_lint(server, 1000, 3 if args.quick else 7))
+
+
+# The sections `--only` runs alone (bench/run.sh --only NAME[,NAME]), in this order.
+SECTIONS = {"lock_wait": section_lock_wait, "lint": section_lint}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", required=True, help="the cluster's Unix socket directory")
@@ -911,15 +979,18 @@ def main():
     ap.add_argument("--command", default="bench/run.sh", help="the command shown as 'reproduce'")
     ap.add_argument("--revision", default="unknown", help="the git revision of the build measured")
     ap.add_argument("--dbmate", help="the dbmate binary (npm package dbmate); without it, no dbmate rows")
-    ap.add_argument("--only", choices=["lock_wait"], help="run one section alone and print it (no report file)")
+    ap.add_argument("--only", help="comma-separated sections to run alone and print (%s); no report file"
+                                   % ", ".join(SECTIONS))
     args = ap.parse_args()
 
-    if args.only == "lock_wait":
+    if args.only:
+        wanted = set(args.only.split(","))
+        if not wanted <= set(SECTIONS):
+            sys.exit("bench: --only takes sections among: " + ", ".join(SECTIONS))
         server = Server(args.host, args.port)
-        lw = bench_lock_wait(server, args.work, 100 if args.quick else 1000, 2 if args.quick else 7)
-        spec, text = lock_wait_lines(lw)
-        print(spec + "\n\n" + text)
-        print(json.dumps(lw["raw"]))
+        for name in SECTIONS:
+            if name in wanted:
+                print(SECTIONS[name](server, args))
         return
 
     started = time.perf_counter()
@@ -944,9 +1015,11 @@ def main():
         planning = bench_planning(server, [1000, 10000, 100000], lambda n: 7 if n <= 10000 else 5)
         scaling = bench_scaling(server, args.work, [1000, 2000, 4000], [1000, 5000, 10000, 20000], 3)
         lock_wait = bench_lock_wait(server, args.work, 1000, 5)
+    lint = bench_lint(server, 1000, 3 if args.quick else 7)
     total = time.perf_counter() - started
 
     text = report(facts, apply_results, nontx, head, planning, scaling, args.command, total, lock_wait)
+    text += "\n" + lint_report(lint)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
@@ -955,7 +1028,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"machine": facts, "apply": apply_results, "nontx": nontx, "at_head": head,
                        "planning": planning,
-                       "scaling": scaling, "lock_wait": lock_wait, "seconds": total}, f, indent=2, default=str)
+                       "scaling": scaling, "lock_wait": lock_wait, "lint": lint, "seconds": total}, f, indent=2,
+                      default=str)
 
 
 if __name__ == "__main__":

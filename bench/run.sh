@@ -4,8 +4,10 @@
 #   bench/run.sh            the full bench (about 4–5 minutes on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick    small sizes, few runs: checks that the bench works (about 20 s);
 #                           prints the table and leaves bench/RESULTS.md alone
-#   bench/run.sh --only lock_wait   just section 1c (pfm_migrate.lock_wait off vs on, N = 1 000;
-#                           with --quick N = 100); prints it, leaves bench/RESULTS.md alone
+#   bench/run.sh --only SECTION[,SECTION] [--quick]
+#                           only those sections, printed; bench/RESULTS.md left alone. Sections:
+#                           lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
+#                           (pfm_lint over 1 000 pending revisions). --lint is --only lint.
 #
 # Installs what is missing (Debian packages; needs root for that), builds and installs the
 # extension, starts a throwaway PostgreSQL cluster with default settings (fsync on) on a Unix
@@ -17,16 +19,18 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$BENCH_DIR/../scripts/lib.sh"
 
-quick= only=()
+usage="usage: bench/run.sh [--quick] [--only SECTION[,SECTION]] (sections: see bench/run.sh's header)"
+quick='' only=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=--quick ;;
 	--only)
-		[ -n "${2:-}" ] || pfm_die "usage: bench/run.sh [--quick] [--only lock_wait]"
+		[ -n "${2:-}" ] || pfm_die "$usage"
 		only=(--only "$2")
 		shift
 		;;
-	*) pfm_die "usage: bench/run.sh [--quick] [--only lock_wait]" ;;
+	--lint) only=(--only lint) ;;
+	*) pfm_die "$usage" ;;
 	esac
 	shift
 done
@@ -44,7 +48,7 @@ fi
 DBMATE_VERSION=2.36.0
 tools=$PFM_ROOT/.pfm/tools
 dbmate=$tools/node_modules/.bin/dbmate
-if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
+if [ -z "$only" ] && ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
 	command -v npm >/dev/null || {
 		[ "$(id -u)" = 0 ] || pfm_die "missing package: npm (run as root, or install it)"
 		pfm_log "installing: npm"

@@ -6,7 +6,12 @@
 #                                    load the files + pfm_upgrade(T, default head), in ONE transaction;
 #                                    CALL pfm_deploy (one transaction per revision) when a pending
 #                                    revision is non-transactional, or with --per-revision
-#   scripts/deploy.sh plan [T]       what migrate would do (read-only: changes nothing)
+#   scripts/deploy.sh plan [T] [--trace]
+#                                    what migrate would do, with pfm_lint's findings (read-only:
+#                                    changes nothing); --trace also runs the move in a transaction
+#                                    that is rolled back and shows pfm_trace (locks, rewrites, rows)
+#   scripts/deploy.sh lint [T]       pfm_lint's findings about the move to T (default heads), the
+#                                    files previewed (read-only); exit 5 on any error finding
 #   scripts/deploy.sh health [--db-only]   pfm_status() + pfm_check() with the files (read-only);
 #                                    non-zero when pending, drifted, broken or a file is missing
 #   scripts/deploy.sh stamp T        load the files + pfm_stamp(T): mark as applied, run nothing
@@ -36,13 +41,13 @@
 # cannot connect); 2 a migration, a file or the plan failed, nothing was applied (the
 # transaction rolled back); 3 unhealthy (pending, drifted, broken, a file missing, or the
 # extension is missing; for current --check-heads: a head of the files is not applied);
-# 4 the backup failed, nothing was applied.
+# 4 the backup failed, nothing was applied; 5 lint: a finding of severity error.
 #
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
 
 PFM_ROOT=${PFM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-EX_USAGE=1 EX_FAILED=2 EX_UNHEALTHY=3 EX_BACKUP=4
+EX_USAGE=1 EX_FAILED=2 EX_UNHEALTHY=3 EX_BACKUP=4 EX_LINT=5
 US=$'\x1f' # field separator for psql -A output: not whitespace, so empty fields survive `read`
 
 say() { printf '%s\n' "$*"; }
@@ -176,6 +181,12 @@ pfm_session_script() {
 	read)
 		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' \
 			'SET TRANSACTION READ ONLY;' '\endif'
+		pfm_files_sql pfm_preview
+		printf '%s\n' "$sql" 'ROLLBACK;'
+		;;
+	trace)
+		# As read, but not read-only: pfm_trace runs the bodies (and rolls them back itself).
+		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\endif'
 		pfm_files_sql pfm_preview
 		printf '%s\n' "$sql" 'ROLLBACK;'
 		;;
@@ -333,14 +344,17 @@ pfm_plan() {
 			;;
 		changes) PLAN_FILE_CHANGES=$2 ;;
 		cur) PLAN_CURRENT=$2 ;;
+		lint | linthint) pfm_show_lint_row "$@" ;;
 		esac
 	}
+	pfm_show_lint_rows
 	pfm_session read "SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
        CASE WHEN h.transactional THEN '' ELSE 'non-transactional' END
   FROM pfm_upgrade(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n)
   JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
           FROM pfm_history() AS x) AS h USING (revision) ORDER BY u.n;
-SELECT 'cur', coalesce(pfm_current(), 'base');" -v target="$target"
+SELECT 'cur', coalesce(pfm_current(), 'base');
+$(pfm_lint_sql)" -v target="$target"
 	pfm_require_session "the plan failed; nothing was changed"
 	say "plan: $PLAN_STEPS step(s) to $target in $SESSION_DB"
 	[ "$PLAN_STEPS" = 0 ] || printf '%s\n' "${PLAN_LINES[@]}"
@@ -350,7 +364,90 @@ SELECT 'cur', coalesce(pfm_current(), 'base');" -v target="$target"
 		else
 			say "mode: atomic (one transaction for the whole move)"
 		fi
+		pfm_print_lint
 	fi
+	if [ "${PLAN_TRACE:-0}" = 1 ] && [ "$PLAN_STEPS" != 0 ]; then
+		pfm_trace_plan "$target"
+	fi
+}
+
+# ---- lint and trace (pfm_lint, pfm_trace) --------------------------------------------------
+# The findings of pfm_lint(:'target'), then each rule's hint once.
+pfm_lint_sql() {
+	printf '%s\n' "SELECT 'lint', l.severity, l.revision,
+       CASE WHEN l.statement IS NULL THEN 'revision' ELSE 'statement ' || l.statement || ' (line ' || l.line || ')' END,
+       l.rule, l.message
+  FROM pfm_lint(:'target'::text) l;
+SELECT DISTINCT 'linthint', l.rule, l.hint FROM pfm_lint(:'target'::text) l ORDER BY 2;"
+}
+
+# Collects lint rows into LINT_LINES / LINT_HINTS and counts them by severity.
+pfm_show_lint_rows() {
+	LINT_LINES=() LINT_HINTS=() LINT_ERRORS=0 LINT_WARNINGS=0 LINT_NOTICES=0
+	pfm_show_lint_row() { # TAG A B C D E
+		case $1 in
+		lint)
+			case $2 in
+			error) LINT_ERRORS=$((LINT_ERRORS + 1)) ;;
+			warning) LINT_WARNINGS=$((LINT_WARNINGS + 1)) ;;
+			*) LINT_NOTICES=$((LINT_NOTICES + 1)) ;;
+			esac
+			LINT_LINES+=("$(printf '  %-8s %s, %s: %s: %s' "$2" "$3" "$4" "$5" "${6//$US/ }")")
+			;;
+		linthint) LINT_HINTS+=("  $2: ${3//$US/ }") ;;
+		*) return 1 ;;
+		esac
+	}
+}
+
+pfm_print_lint() {
+	say "lint: $LINT_ERRORS error(s), $LINT_WARNINGS warning(s), $LINT_NOTICES notice(s)"
+	[ ${#LINT_LINES[@]} = 0 ] && return 0
+	printf '%s\n' "${LINT_LINES[@]}"
+	say "hints:"
+	printf '%s\n' "${LINT_HINTS[@]}"
+}
+
+# lint [TARGET]: the findings with the files previewed; EX_LINT on any error finding.
+pfm_lint_cmd() {
+	local target=${1:-heads}
+	pfm_show_lint_rows
+	pfm_show_command_row() { pfm_show_lint_row "$@" || true; }
+	pfm_session read "$(pfm_lint_sql)" -v target="$target"
+	pfm_require_session "lint failed; nothing was changed"
+	say "lint of the move to $target in $SESSION_DB"
+	pfm_print_lint
+	[ "$LINT_ERRORS" = 0 ] || exit "$EX_LINT"
+}
+
+# The move to TARGET run for real and rolled back (pfm_trace): per statement the locks it takes.
+pfm_trace_plan() {
+	local target=$1
+	TRACE_LINES=()
+	pfm_show_command_row() {
+		[ "$1" = trace ] || return 0
+		TRACE_LINES+=("$(printf '  %s %s' "$2" "${3//$US/ }")")
+	}
+	# One line per statement: each relation with the modes it newly locked (TOAST tables left out).
+	pfm_session trace "WITH t AS (
+  SELECT * FROM pfm_trace(:'target'::text)
+         WITH ORDINALITY AS t(revision, statement, line, relation, lock_mode, rewritten, rows, elapsed_ms, n)),
+r AS (
+  SELECT revision, statement, line, rows, elapsed_ms, min(n) AS n,
+         relation || ' ' || string_agg(lock_mode, '+' ORDER BY n) || CASE WHEN bool_or(rewritten) THEN ' REWRITTEN' ELSE '' END AS locks
+    FROM t WHERE relation IS NOT NULL AND relation NOT LIKE 'pg_toast.%'
+   GROUP BY revision, statement, line, rows, elapsed_ms, relation
+  UNION ALL
+  SELECT revision, statement, line, rows, elapsed_ms, n, NULL FROM t WHERE relation IS NULL)
+SELECT 'trace', revision,
+       CASE WHEN statement IS NULL THEN 'non-transactional: listed, not run'
+            ELSE 'statement ' || statement || ' (line ' || line || '): '
+                 || coalesce(string_agg(locks, ', ' ORDER BY n), 'no new relation lock')
+                 || '; ' || rows || ' row(s), ' || round(elapsed_ms::numeric, 1) || ' ms' END
+  FROM r GROUP BY revision, statement, line, rows, elapsed_ms ORDER BY min(n);" -v target="$target"
+	pfm_require_session "the trace failed (it was rolled back; nothing was changed)"
+	say "trace (run and rolled back):"
+	[ ${#TRACE_LINES[@]} = 0 ] || printf '%s\n' "${TRACE_LINES[@]}"
 }
 
 # health [--db-only]: with the files previewed unless --db-only; returns 0 or EX_UNHEALTHY.
@@ -564,9 +661,18 @@ main() {
 		pfm_migrate "${1:-head}"
 		;;
 	plan)
-		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh plan [TARGET]"
+		local plan_args=()
+		for a in "$@"; do
+			if [ "$a" = --trace ]; then PLAN_TRACE=1; else plan_args+=("$a"); fi
+		done
+		[ ${#plan_args[@]} -le 1 ] || fail $EX_USAGE "usage: deploy.sh plan [TARGET] [--trace]"
 		pfm_find_migrations
-		pfm_plan "${1:-head}"
+		pfm_plan "${plan_args[0]:-head}"
+		;;
+	lint)
+		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh lint [TARGET]"
+		pfm_find_migrations
+		pfm_lint_cmd "${1:-heads}"
 		;;
 	health)
 		[ $# -eq 0 ] || [ "$1" = --db-only ] || fail $EX_USAGE "usage: deploy.sh health [--db-only]"

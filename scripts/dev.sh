@@ -10,6 +10,8 @@
 #                                          --non-transactional marks it `-- pfm:transactional false`
 #                                          (CREATE INDEX CONCURRENTLY and the like; deployed with
 #                                          one transaction per revision)
+#   scripts/dev.sh lint [TARGET]          pfm_lint's findings about the pending files (default heads)
+#                                          against the dev database; exit 5 on an error finding
 #   scripts/dev.sh merge ["MSG"]           write a merge file of the files' heads (reversible)
 #   scripts/dev.sh stamp [--purge] TARGET  load the files and mark TARGET as applied, running nothing
 #                                          (--purge: forget every applied revision first)
@@ -290,7 +292,7 @@ dev_create() {
 -- the downgrade SQL (a migration that cannot be reverted: write irreversible after pfm:downgrade above)
 EOF
 	say "$NEXT_FILE"
-	warn "next: write the SQL, then scripts/dev.sh migrate"
+	warn "next: write the SQL, then scripts/dev.sh lint (pfm_lint against the dev database), then scripts/dev.sh migrate"
 }
 
 # merge [MESSAGE]: a file whose parents are the heads of the migration files; reverting it
@@ -378,6 +380,12 @@ migrate-create)
 	[[ ${1:-} != --* ]] || fail $EX_USAGE "unknown option '$1' (dev.sh migrate-create [--non-transactional] \"message\")"
 	[ $# -eq 1 ] || fail $EX_USAGE 'usage: dev.sh migrate-create [--non-transactional] "message"'
 	dev_create "$1" "$nontx"
+	;;
+lint)
+	[ $# -le 1 ] || fail $EX_USAGE "usage: dev.sh lint [TARGET]"
+	pfm_find_migrations
+	dev_up
+	pfm_lint_cmd "${1:-heads}"
 	;;
 migrate-status | status)
 	pfm_find_migrations

@@ -307,8 +307,13 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 
 namespace {
 
+struct StatementOutcome {
+	int rc;
+	std::uint64_t processed;
+};
+
 // One try of one statement through SPI, under the statement's error context.
-int
+StatementOutcome
 run_statement(StatementContext *c)
 {
 	return pg_call([c] {
@@ -319,10 +324,11 @@ run_statement(StatementContext *c)
 		error_context_stack = &callback;
 		int result = SPI_execute(c->statement, false, 0);
 		error_context_stack = callback.previous;
+		StatementOutcome o{result, static_cast<std::uint64_t>(SPI_processed)};
 		// Free each statement's result as it goes (extension.c does the same).
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
-		return result;
+		return o;
 	});
 }
 
@@ -336,7 +342,41 @@ statement_context_line(const StatementContext &c)
 	       std::to_string(c.statement_number) + " at line " + std::to_string(c.line) + ": " + text;
 }
 
+void
+log_statement(const StatementContext *c)
+{
+	if (!log_statements)
+		return;
+	pg_call([c] {
+		ereport(NOTICE, (errmsg("revision %s (%s), statement %d: %s", c->revision, c->direction,
+		                        c->statement_number, c->statement)));
+	});
+}
+
+void
+check_outcome(const StatementOutcome &o, const StatementContext &c)
+{
+	if (o.rc < 0)
+		throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
+		               std::string("revision ") + c.revision + " cannot be applied: statement not supported in a migration body",
+		               std::string("SPI refused the statement: ") + std::to_string(o.rc), {},
+		               std::string("revision ") + c.revision + " (" + c.direction + "), statement " +
+		                   std::to_string(c.statement_number));
+}
+
 }  // namespace
+
+std::uint64_t
+execute_statement(Spi & /* connected */, const std::string &revision, core::Direction direction,
+                  const BodyStatement &stmt, int number)
+{
+	StatementContext ctx{revision.c_str(), core::direction_name(direction), nullptr, number, stmt.line,
+	                     stmt.sql.c_str()};
+	log_statement(&ctx);
+	StatementOutcome outcome = run_statement(&ctx);
+	check_outcome(outcome, ctx);
+	return outcome.processed;
+}
 
 int
 execute_body(Spi &spi, const std::string &revision, core::Direction direction,
@@ -349,18 +389,12 @@ execute_body(Spi &spi, const std::string &revision, core::Direction direction,
 		ctx.statement_number = ++number;
 		ctx.line = stmt.line;
 		ctx.statement = stmt.sql.c_str();
-		if (log_statements) {
-			const StatementContext *c = &ctx;
-			pg_call([&] {
-				ereport(NOTICE, (errmsg("revision %s (%s), statement %d: %s", c->revision, c->direction,
-				                        c->statement_number, c->statement)));
-			});
-		}
+		log_statement(&ctx);
 		StatementContext *c = &ctx;
-		int rc = 0;
+		StatementOutcome outcome{0, 0};
 		BoundLock bound;
 		if (retry && retry->bounded(stmt.locks, &bound)) {
-			auto attempt = [&] { rc = run_statement(c); };
+			auto attempt = [&] { outcome = run_statement(c); };
 			const std::string where =
 				"revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number);
 			if (retry_statements)
@@ -368,13 +402,9 @@ execute_body(Spi &spi, const std::string &revision, core::Direction direction,
 			else
 				retry->run_once(bound, where, statement_context_line(ctx), attempt);
 		} else {
-			rc = run_statement(c);
+			outcome = run_statement(c);
 		}
-		if (rc < 0)
-			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
-			               "revision " + revision + " cannot be applied: statement not supported in a migration body",
-			               std::string("SPI refused the statement: ") + std::to_string(rc), {},
-			               "revision " + revision + " (" + ctx.direction + "), statement " + std::to_string(number));
+		check_outcome(outcome, ctx);
 	}
 	return attempts;
 }

@@ -4,6 +4,7 @@
 // the direction and the statement.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,10 @@ std::vector<BodyStatement> prepare_body(const std::string &revision, core::Direc
 int execute_body(Spi &spi, const std::string &revision, core::Direction direction,
                  const std::vector<BodyStatement> &statements, LockRetry *retry = nullptr,
                  bool retry_statements = true);
+
+// Executes statement `number` (1-based) of a prepared body the same way; returns the rows it
+// processed (SPI_processed). pfm_trace runs a body statement by statement through this.
+std::uint64_t execute_statement(Spi &spi, const std::string &revision, core::Direction direction,
+                                const BodyStatement &statement, int number);
 
 }  // namespace pfm::pg

@@ -73,6 +73,10 @@ public:
 	Row row(std::uint64_t row) const;
 	std::uint64_t rows() const { return rows_; }
 
+	// Before rolling back a subtransaction that ran statements: forgets the last result
+	// without freeing it (the rollback frees the subtransaction's results itself).
+	void abandon_result() { forget_result(); }
+
 	// Nonatomic mode only: commits (or rolls back) the transaction and starts a new one.
 	// Every result and snapshot of the old transaction is gone afterwards.
 	void commit();

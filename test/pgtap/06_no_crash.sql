@@ -1,6 +1,6 @@
 \ir setup.inc
 -- Every function with NULL, empty and garbage arguments: an error with a SQLSTATE, never a crash.
-SELECT plan(91);
+SELECT plan(99);
 SELECT pg_temp.register_chain();
 
 CREATE FUNCTION pg_temp.errs(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -27,6 +27,9 @@ SELECT is(pg_temp.errs(c), code, code || ': ' || c) FROM (VALUES
   ($$SELECT * FROM pfm_downgrade('@head')$$, '22023'), ($$SELECT * FROM pfm_downgrade('0001@-9')$$, '22023'),
   ($$SELECT pfm_stamp(NULL)$$, '22004'), ($$SELECT pfm_stamp('')$$, '22023'), ($$SELECT pfm_stamp('head@head')$$, '42704'),
   ($$SELECT pfm_upgrade_sql(NULL)$$, '22004'), ($$SELECT pfm_downgrade_sql('')$$, '22023'),
+  ($$SELECT * FROM pfm_lint(NULL)$$, '22004'), ($$SELECT * FROM pfm_lint('')$$, '22023'),
+  ($$SELECT * FROM pfm_lint('a@@b')$$, '22023'), ($$SELECT * FROM pfm_lint(repeat('a', 100000))$$, '22023'),
+  ($$SELECT * FROM pfm_trace(NULL)$$, '22004'), ($$SELECT * FROM pfm_trace('+')$$, '22023'),
   ($$SELECT pfm_migrate.record_step(NULL, NULL)$$, '22004'), ($$SELECT pfm_migrate.record_step('0001', 'sideways')$$, '22023'),
   ($$SELECT pfm_migrate.offline_begin('nonsense')$$, '55000'),
   ($$SELECT * FROM pfm_load(NULL, NULL)$$, '22004'), ($$SELECT * FROM pfm_load(ARRAY['a'], ARRAY[]::text[])$$, '22023'),
@@ -70,7 +73,7 @@ SELECT is(pg_temp.errs(c), code, code || ': ' || c) FROM (VALUES
 SELECT is(pg_temp.errs(c), 'ok', c) FROM (VALUES
   ($$SELECT pfm_graph()$$), ($$SELECT * FROM pfm_branches()$$), ($$SELECT * FROM pfm_show('base')$$),
   ($$SELECT * FROM pfm_history('base:base')$$), ($$SELECT * FROM pfm_history('-99999999999999999999:')$$),
-  ($$SELECT * FROM pfm_history(':+2147483648')$$)
+  ($$SELECT * FROM pfm_history(':+2147483648')$$), ($$SELECT * FROM pfm_lint('base')$$), ($$SELECT * FROM pfm_trace('heads')$$)
 ) AS t(c);
 
 SELECT is(pg_temp.errs($$SELECT pfm_register('x' || repeat('y', 63), upgrade => repeat('SELECT 1;', 200000))$$), 'ok',

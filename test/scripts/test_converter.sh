@@ -182,3 +182,17 @@ def upgrade():
     with op.get_context().autocommit_block() as c:
         c.execute('VACUUM users')"
 out_has "withas.py:11: With statement in upgrade() cannot be translated" "converter: any other with is refused"
+
+# Lint through the converter's output: the guide's migrations on an empty database (every
+# table is new: nothing to say), then the guide's data migration 0005 on a users table with rows.
+newdb converted_lint
+run env DATABASE_URL="$(url converted_lint)" MIGRATIONS_DIR="$C/out" "$SCRIPTS/deploy.sh" lint
+rc_is 0 "converter + lint: the converted project on an empty database: exit 0"
+out_has "lint: 0 error(s), 0 warning(s), 0 notice(s)" "converter + lint: ... nothing to say (tables created by the plan)"
+run env DATABASE_URL="$(url converted_lint)" MIGRATIONS_DIR="$C/out" "$SCRIPTS/deploy.sh" migrate 0004
+q converted_lint "INSERT INTO users (email, password_hash) SELECT 'u' || g, 'x' FROM generate_series(1, 100) g; ANALYZE users" >/dev/null
+run env DATABASE_URL="$(url converted_lint)" MIGRATIONS_DIR="$C/out" "$SCRIPTS/deploy.sh" lint
+rc_is 0 "converter + lint: the data migration on a table with rows: no error, exit 0"
+out_has "lint: 0 error(s), 1 warning(s), 0 notice(s)" "converter + lint: one warning"
+out_has "warning  0005, statement 1 (line 1): no-lock-timeout: ALTER TABLE takes ACCESS EXCLUSIVE on table users" \
+	"converter + lint: ADD COLUMN without a lock timeout (no rewrite: no default; the UPDATE has a WHERE)"

@@ -234,7 +234,8 @@ q deploy_c "CREATE EXTENSION pfm_migrate;
 GRANT USAGE ON SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pfm_migrate TO deployer;
 GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA pfm_migrate TO deployer;
-GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO deployer;" >/dev/null
+GRANT EXECUTE ON ALL ROUTINES IN SCHEMA pfm_migrate TO deployer;
+GRANT EXECUTE ON FUNCTION pfm_trace(text) TO deployer;" >/dev/null
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY"
 rc_is 0 "deploy as a least-privilege role (not superuser): exit 0"
 out_has "restore with (as deployer, or a superuser)" "deploy as deployer: the restore command names the role it needs"
@@ -247,6 +248,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA pfm_migrate TO monitor;" >/dev/null
 run env DATABASE_URL="$(url deploy_c monitor)" "$DEPLOY" health --db-only
 rc_is 0 "deploy health --db-only as a read-only monitoring role: exit 0"
 mig "$MIGRATIONS_DIR/0010_add_labels.sql" 0010 0009 "Add labels" 'CREATE TABLE labels (name text);' 'DROP TABLE labels;'
+run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" plan --trace
+rc_is 0 "deploy plan --trace as the deploy role: exit 0"
+out_has "0010 statement 1 (line 1): labels " "deploy plan --trace as the deploy role: traces the pending revision"
+if has_table deploy_c labels; then not_ok "deploy plan --trace: leaves no table behind"; else ok "deploy plan --trace: leaves no table behind"; fi
 n_before=$(backups)
 run env DATABASE_URL="$(url deploy_c deployer)" "$DEPLOY" --no-backup
 rc_is 0 "deploy --no-backup: exit 0"
@@ -292,6 +297,47 @@ is "$(q deploy_c "SELECT pfm_current() || ' ' || (attempts > 1) FROM pfm_migrate
 run env DATABASE_URL="$(url deploy_c)" "$DEPLOY" sql "$D/lock.sql" --lock-wait 3s
 rc_is 0 "deploy sql --lock-wait: exit 0"
 is "$(grep -c "^SET lock_timeout = '3000ms';" "$D/lock.sql")" 1 "deploy sql --lock-wait: the script sets lock_timeout (one try)"
+# Lint and trace: deploy.sh lint is a CI gate (exit 5 on an error finding), plan shows the
+# findings, plan --trace the locks; none of them changes anything.
+L=$WORK/lint
+copy_examples "$L/migrations"
+newdb deploy_lint
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" lint
+rc_is 0 "deploy lint: the example project (new tables only) has no error finding: exit 0"
+out_has "lint: 0 error(s), 0 warning(s), 0 notice(s)" "deploy lint: ... and says so"
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" migrate
+q deploy_lint "INSERT INTO users (email, password_hash) SELECT 'u' || g || '@example.com', 'x' FROM generate_series(1, 50) g; ANALYZE users" >/dev/null
+mig "$L/migrations/0006_index_users_by_created_at.sql" 0006 0005 "Index users by creation time" \
+	'CREATE INDEX users_created_at ON users (created_at);' 'DROP INDEX users_created_at;'
+mig "$L/migrations/0007_drop_password_hash.sql" 0007 0006 "Drop password hash" \
+	'-- pfm:allow irreversible
+ALTER TABLE users DROP COLUMN password_hash;'
+dump_lint=$(q deploy_lint "SELECT count(*) FROM pfm_migrate.audit")/$(q deploy_lint "SELECT count(*) FROM pg_indexes WHERE tablename = 'users'")
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" lint
+rc_is 5 "deploy lint: CREATE INDEX without CONCURRENTLY on a table with rows is an error: exit 5"
+out_has "error    0006, statement 1 (line 1): index-not-concurrent: CREATE INDEX on table users blocks its writes" \
+	"deploy lint: names the revision, statement, line and rule"
+out_has "warning  0007, statement 1 (line 2): drop-or-rename" "deploy lint: a DROP COLUMN is a warning, at its line"
+out_has "index-not-concurrent: Use CREATE INDEX CONCURRENTLY" "deploy lint: prints each rule's hint"
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" lint 0006
+out_has "lint: 1 error(s), 0 warning(s)" "deploy lint TARGET: only the move to TARGET"
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" plan --trace
+rc_is 0 "deploy plan --trace: exit 0 (plan informs, lint gates)"
+out_has "lint: 1 error(s), 2 warning(s), 0 notice(s)" "deploy plan: shows the findings"
+out_has "0006 statement 1 (line 1): users ShareLock, users_created_at AccessExclusiveLock" \
+	"deploy plan --trace: CREATE INDEX takes a SHARE lock on its table"
+out_has "0007 statement 1 (line 2): users AccessExclusiveLock" "deploy plan --trace: DROP COLUMN takes ACCESS EXCLUSIVE"
+is "$(q deploy_lint "SELECT count(*) FROM pfm_migrate.audit")/$(q deploy_lint "SELECT count(*) FROM pg_indexes WHERE tablename = 'users'")" \
+	"$dump_lint" "deploy lint, plan --trace: nothing changed (no audit row, no index)"
+is "$(q deploy_lint "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'password_hash'")" 1 \
+	"deploy plan --trace: the traced DROP COLUMN was rolled back"
+printf '%s\n' '-- pfm:revision 0006' '-- pfm:parents 0005' '-- pfm:message Index users by creation time' \
+	'-- pfm:transactional false' '' '-- pfm:upgrade' 'CREATE INDEX CONCURRENTLY users_created_at ON users (created_at);' '' \
+	'-- pfm:downgrade' 'DROP INDEX CONCURRENTLY users_created_at;' >"$L/migrations/0006_index_users_by_created_at.sql"
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" lint
+rc_is 0 "deploy lint: CONCURRENTLY in a non-transactional revision: no error, exit 0"
+run env DATABASE_URL="$(url deploy_lint)" MIGRATIONS_DIR="$L/migrations" "$DEPLOY" lint no-such-revision
+rc_is 2 "deploy lint: an unknown target is exit 2"
 
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"

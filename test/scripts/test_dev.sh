@@ -34,6 +34,7 @@ id1=$(sed -n 's/^-- pfm:revision //p' "$new1")
 check "dev migrate-create: a fresh 12-hex revision id" grep -Eq '^[0-9a-f]{12}$' <<<"$id1"
 check "dev migrate-create: the head of the files is the parent" grep -qxF -- "-- pfm:parents 0005" "$new1"
 check "dev migrate-create: the message is kept" grep -qxF -- "-- pfm:message Add user preferences table" "$new1"
+out_has "scripts/dev.sh lint" "dev migrate-create: reminds to lint before migrating"
 
 run "$DEV" migrate
 rc_is 0 "dev migrate: applies the new file as written (comment-only bodies)"
@@ -46,6 +47,9 @@ is "${new2##*/}" 0007_add_user_s_theme_index.sql "dev migrate-create: numbered a
 check "dev migrate-create: parent is the previous new revision" grep -qxF -- "-- pfm:parents $id1" "$new2"
 sed -i 's/^-- the upgrade SQL$/CREATE INDEX user_preferences_theme_idx ON user_preferences (theme);/;
         s/^-- the downgrade SQL.*$/DROP INDEX user_preferences_theme_idx;/' "$new2"
+run "$DEV" lint
+rc_is 5 "dev lint: a CREATE INDEX without CONCURRENTLY on an existing table is an error: exit 5"
+out_has "index-not-concurrent: CREATE INDEX on table user_preferences" "dev lint: ... named with its rule"
 run "$DEV" migrate-status
 rc_is 3 "dev migrate-status: exit 3 when it prints unhealthy"
 check "dev migrate-status: ... and prints unhealthy" grep -qx "unhealthy" <<<"$OUT"

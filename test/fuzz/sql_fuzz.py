@@ -26,6 +26,7 @@ import psycopg2
 import psycopg2.extensions
 
 DB_UTF8 = "pfm_sql_fuzz"
+MONITOR = "pfm_sql_fuzz_monitor"  # the README's monitoring role: USAGE and SELECT on the catalog
 DB_ASCII = "pfm_sql_fuzz_ascii"  # SQL_ASCII: text that is not valid UTF-8 reaches the functions
 MB = 1024 * 1024
 
@@ -238,6 +239,15 @@ class Server:
             c.execute("SET statement_timeout = '20s'; SET lock_timeout = '5s'; SET client_min_messages = error;"
                       " SET search_path = public")
 
+    def cleanup(self):
+        """Back to a plain session after a call made in another context (see Fuzzer.CONTEXTS)."""
+        try:
+            if self.conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                self.conn.cursor().execute("ROLLBACK")
+            self.conn.cursor().execute("RESET ROLE; SET statement_timeout = '20s'")
+        except psycopg2.Error:
+            pass
+
     def run(self, sql, params=None):
         """Returns (sqlstate or None, message). Raises Lost when the backend is gone."""
         try:
@@ -316,6 +326,7 @@ class Fuzzer:
         self.calls = 0
         self.errors = {}       # sqlstate -> count
         self.per_routine = {}  # signature -> calls
+        self.per_context = {}  # context -> calls
         self.findings = []
         self.crashes = 0
         self.edited = set()    # revisions whose bodies the fuzz edited behind the engine's back
@@ -361,20 +372,37 @@ class Fuzzer:
         return ("SELECT count(*), sum(pg_catalog.length(s.r::text)) FROM (SELECT %s(%s) AS r) s"
                 % (fn, ", ".join(exprs)), params)
 
-    def invoke(self, srv, rt, values):
+    # How a call is made: alone (autocommit), with a statement_timeout of a few milliseconds
+    # (cancelled at a random point), in a read-only transaction, twice in one transaction
+    # block, or as a role with the README's monitoring grants only.
+    CONTEXTS = ["plain"] * 16 + ["timeout", "readonly", "block", "monitor"]
+
+    def invoke(self, srv, rt, values, ctx="plain"):
         sql, params = self.call_sql(rt, values, srv.ascii)
         if srv.ascii:
             # psycopg2 encodes parameters with the client encoding: keep them ASCII-safe there.
             params = [p.encode("ascii", "replace").decode("ascii") if isinstance(p, str) else
                       [x.encode("ascii", "replace").decode("ascii") if isinstance(x, str) else x for x in p]
                       if isinstance(p, list) else p for p in params]
-        return srv.run(sql, params)
+        if ctx == "timeout":
+            sql = "SET statement_timeout = '%dms'; " % (1 + len(params) % 7) + sql
+        elif ctx == "readonly":
+            sql = "BEGIN READ ONLY; " + sql + "; ROLLBACK"
+        elif ctx == "block":
+            sql, params = "BEGIN; " + sql + "; " + sql + "; COMMIT", params + params
+        elif ctx == "monitor":
+            sql = "SET ROLE %s; " % MONITOR + sql
+        try:
+            return srv.run(sql, params)
+        finally:
+            if ctx != "plain" and not srv.conn.closed:
+                srv.cleanup()
 
     def describe(self, rt, values):
         return "%s %s.%s(%s)" % ("CALL" if rt.kind == "p" else "SELECT", rt.schema, rt.name,
                                  ", ".join(lit(v) for v in values))
 
-    def minimise(self, srv, rt, values):
+    def minimise(self, srv, rt, values, ctx):
         """Simplifies the arguments one by one while the call still fails with XX000."""
         best = list(values)
         for i in range(len(best)):
@@ -386,7 +414,7 @@ class Fuzzer:
                 if trial == best:
                     continue
                 try:
-                    state, _ = self.invoke(srv, rt, trial)
+                    state, _ = self.invoke(srv, rt, trial, ctx)
                 except Lost:
                     srv.connect()
                     state = "XX000"
@@ -399,7 +427,7 @@ class Fuzzer:
                     trial = list(best)
                     trial[i] = s[: len(s) // 2]
                     try:
-                        state, _ = self.invoke(srv, rt, trial)
+                        state, _ = self.invoke(srv, rt, trial, ctx)
                     except Lost:
                         srv.connect()
                         state = "XX000"
@@ -412,23 +440,25 @@ class Fuzzer:
     def call(self, srv, rt):
         values = [self.value_for(srv, n if i < len(rt.argnames) else "", t)
                   for i, (n, t) in enumerate(zip(rt.argnames + [""] * rt.nargs, rt.argtypes))]
+        ctx = self.rng.choice(self.CONTEXTS)
         self.calls += 1
         self.per_routine[rt.signature] = self.per_routine.get(rt.signature, 0) + 1
+        self.per_context[ctx] = self.per_context.get(ctx, 0) + 1
         try:
-            state, message = self.invoke(srv, rt, values)
+            state, message = self.invoke(srv, rt, values, ctx)
         except Lost as e:
             self.crashes += 1
-            self.findings.append("backend lost (crash?) on %s: %s" % (self.describe(rt, values)[:2000], e))
+            self.findings.append("backend lost (crash?) on %s [%s]: %s" % (self.describe(rt, values)[:2000], ctx, e))
             self.wait_for_server()
             srv.connect()
             return "a lost backend"
         key = state or "ok"
         self.errors[key] = self.errors.get(key, 0) + 1
-        described = self.describe(rt, values) + " -> " + key
+        described = self.describe(rt, values) + " [" + ctx + "] -> " + key
         if state == "XX000":
-            small = self.minimise(srv, rt, values)
-            self.findings.append("XX000 %s\n    from: %s\n    minimised: %s" % (
-                message.splitlines()[0] if message else "", self.describe(rt, values)[:2000],
+            small = self.minimise(srv, rt, values, ctx)
+            self.findings.append("XX000 %s\n    from: %s [%s]\n    minimised: %s" % (
+                message.splitlines()[0] if message else "", self.describe(rt, values)[:2000], ctx,
                 self.describe(rt, small)[:2000]))
         return described
 
@@ -443,7 +473,9 @@ class Fuzzer:
     # -- episodes: a fresh catalog, then a random graph and random calls -------------------
     def reset(self, srv):
         for sql in ("DROP EXTENSION IF EXISTS pfm_migrate CASCADE", "DROP SCHEMA IF EXISTS fz CASCADE",
-                    "CREATE SCHEMA fz", "CREATE EXTENSION pfm_migrate SCHEMA public"):
+                    "CREATE SCHEMA fz", "CREATE EXTENSION pfm_migrate SCHEMA public",
+                    "GRANT USAGE ON SCHEMA pfm_migrate TO " + MONITOR,
+                    "GRANT SELECT ON ALL TABLES IN SCHEMA pfm_migrate TO " + MONITOR):
             state, message = srv.run(sql)
             if state:
                 raise SystemExit("setup failed: %s: %s" % (sql, message))
@@ -536,6 +568,8 @@ class Fuzzer:
             for db, enc in ((DB_UTF8, "UTF8"), (DB_ASCII, "SQL_ASCII")):
                 c.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % db)
                 c.execute("CREATE DATABASE %s TEMPLATE template0 ENCODING '%s' LC_COLLATE 'C' LC_CTYPE 'C'" % (db, enc))
+            c.execute("DROP ROLE IF EXISTS " + MONITOR)
+            c.execute("CREATE ROLE " + MONITOR)
         servers = [Server(DB_UTF8, False), Server(DB_ASCII, True)]
         for s in servers:
             self.reset(s)
@@ -597,6 +631,7 @@ class Fuzzer:
         print("calls: %d in %d episodes; outcomes: %s" % (self.calls, episode, ", ".join(
             "%s %d" % kv for kv in sorted(self.errors.items(), key=lambda kv: -kv[1]))))
         print("per routine: " + ", ".join("%s %d" % (k, v) for k, v in sorted(self.per_routine.items())))
+        print("per context: " + ", ".join("%s %d" % (k, v) for k, v in sorted(self.per_context.items())))
         checks = [
             ("server still answers", alive, ""),
             ("no backend lost", self.crashes == 0, "%d" % self.crashes),
@@ -624,6 +659,7 @@ class Fuzzer:
         with admin.cursor() as c:
             for db in (DB_UTF8, DB_ASCII):
                 c.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % db)
+            c.execute("DROP ROLE IF EXISTS " + MONITOR)
         return 1 if failed else 0
 
 

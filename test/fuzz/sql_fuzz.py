@@ -274,8 +274,10 @@ def lit(value):
         return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return "'%s'::float8" % ("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (int, float)):
-        return repr(value) if not isinstance(value, float) or value == value else "'NaN'"
+        return repr(value)
     if isinstance(value, bytes):
         return "convert_from('\\x%s'::bytea, 'SQL_ASCII')" % value.hex()
     if isinstance(value, list):
@@ -353,7 +355,7 @@ class Fuzzer:
             return r.choice([0, 1, 3, 4294967295, r.randrange(1 << 32)])
         return g.weird_text()
 
-    def call_sql(self, rt, values, ascii_db):
+    def call_sql(self, srv, rt, values):
         exprs = []
         for v, t in zip(values, rt.argtypes):
             if isinstance(v, bytes):
@@ -363,8 +365,8 @@ class Fuzzer:
             else:
                 exprs.append("%%s::%s" % t)
         params = [v for v in values if v is not None and not isinstance(v, bytes)]
-        fn = "%s.%s" % (psycopg2.extensions.quote_ident(rt.schema, self.srv.conn),
-                        psycopg2.extensions.quote_ident(rt.name, self.srv.conn))
+        fn = "%s.%s" % (psycopg2.extensions.quote_ident(rt.schema, srv.conn),
+                        psycopg2.extensions.quote_ident(rt.name, srv.conn))
         if rt.kind == "p":
             return "CALL %s(%s)" % (fn, ", ".join(exprs)), params
         # Counting the rows and the length of their text form makes every column's output
@@ -378,7 +380,7 @@ class Fuzzer:
     CONTEXTS = ["plain"] * 16 + ["timeout", "readonly", "block", "monitor"]
 
     def invoke(self, srv, rt, values, ctx="plain"):
-        sql, params = self.call_sql(rt, values, srv.ascii)
+        sql, params = self.call_sql(srv, rt, values)
         if srv.ascii:
             # psycopg2 encodes parameters with the client encoding: keep them ASCII-safe there.
             params = [p.encode("ascii", "replace").decode("ascii") if isinstance(p, str) else
@@ -461,6 +463,22 @@ class Fuzzer:
                 message.splitlines()[0] if message else "", self.describe(rt, values)[:2000], ctx,
                 self.describe(rt, small)[:2000]))
         return described
+
+    def detectors_work(self, srv, admin):
+        """A positive control: an XX000 shows as such, and a backend that goes away raises Lost."""
+        state, _ = srv.run("DO $$BEGIN RAISE EXCEPTION 'canary' USING ERRCODE = 'XX000'; END$$")
+        victim = Server(srv.dbname, False)
+        with victim.conn.cursor() as c:
+            c.execute("SELECT pg_catalog.pg_backend_pid()")
+            pid = c.fetchone()[0]
+        with admin.cursor() as c:
+            c.execute("SELECT pg_catalog.pg_terminate_backend(%s, 10000)", [pid])
+        try:
+            victim.run("SELECT 1")
+            lost = False
+        except Lost:
+            lost = True
+        return state == "XX000" and lost
 
     def wait_for_server(self):
         for _ in range(100):
@@ -571,6 +589,7 @@ class Fuzzer:
             c.execute("DROP ROLE IF EXISTS " + MONITOR)
             c.execute("CREATE ROLE " + MONITOR)
         servers = [Server(DB_UTF8, False), Server(DB_ASCII, True)]
+        detectors = self.detectors_work(servers[0], admin)
         for s in servers:
             self.reset(s)
         rts = routines(servers[0])
@@ -583,7 +602,6 @@ class Fuzzer:
         while time.time() < deadline and self.calls < a.calls:
             episode += 1
             srv = servers[0] if self.rng.random() < 0.75 else servers[1]
-            self.srv = srv
             self.reset(srv)
             self.build_graph(srv, by_name)
             for i in range(self.rng.randrange(50, 300)):
@@ -615,7 +633,6 @@ class Fuzzer:
         # Every routine at least a few times, whatever the dice said.
         for rt in rts:
             for srv in servers:
-                self.srv = srv
                 for _ in range(3):
                     self.call(srv, rt)
         alive = True
@@ -633,6 +650,7 @@ class Fuzzer:
         print("per routine: " + ", ".join("%s %d" % (k, v) for k, v in sorted(self.per_routine.items())))
         print("per context: " + ", ".join("%s %d" % (k, v) for k, v in sorted(self.per_context.items())))
         checks = [
+            ("the detectors catch an XX000 and a lost backend", detectors, ""),
             ("server still answers", alive, ""),
             ("no backend lost", self.crashes == 0, "%d" % self.crashes),
             ("server log has no 'terminated by signal' / PANIC", not log, "\n".join(log[:20])),

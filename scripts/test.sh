@@ -53,10 +53,14 @@ run_suite "8-session race" test/concurrency/race.sh
 PFM_SERVER_LOG="$tmp/data/server.log" run_suite "integration" test/integration/run.sh
 PFM_SERVER_DATA="$tmp/data" run_suite "release upgrade, per-revision deploys, faults" test/integration/deploy.sh
 PFM_SKIP_BUILD=1 run_suite "dev/deploy scripts and Alembic converter" test/scripts/run.sh
+run_suite "privileges by role, procedures and offline scripts under a hostile search_path" test/privileges/run.sh
 # Robustness (SPEC §11): sanitizers, then the core's fuzz targets for PFM_FUZZ_SECONDS (default 60) each.
 run_suite "GoogleTest under ASan + UBSan" test/sanitize/unit.sh
 run_suite "pg_regress + pgTAP, extension under ASan + UBSan" test/sanitize/server.sh
 run_suite "libFuzzer on the core (${PFM_FUZZ_SECONDS:-60}s per target)" test/fuzz/run.sh
+# Every SQL routine of the extension with hostile arguments, seeded (PFM_SQL_FUZZ_SEED), for
+# PFM_SQL_FUZZ_SECONDS (default 60) against this server; its log is checked for crashes.
+PFM_SERVER_LOG="$tmp/data/server.log" run_suite "SQL-level fuzz (${PFM_SQL_FUZZ_SECONDS:-60}s)" test/fuzz/sql_run.sh
 # Last: it replaces the `make install` copy in the system PostgreSQL with the package, then
 # purges the package (it skips itself unless root and PFM_PG_BIN is unset).
 run_suite "Debian package (build, install, SQL suites, purge)" test/package/run.sh

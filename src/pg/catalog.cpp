@@ -634,17 +634,32 @@ delete_progress(Spi &spi, const std::string &revision, core::Direction direction
 	        {text_param(revision), text_param(std::string(core::direction_name(direction)))});
 }
 
+// A relation's name as schema.name, quoted where needed: what progress rows keep, so that a
+// later call under another search_path (or one that a pg_temp table of the same name
+// shadows) finds the same relation and index names. regclass::text would leave the schema
+// out whenever the relation is visible on the current search_path.
+static std::string
+qualified_name_sql(const char *oid_expr)
+{
+	return std::string("(SELECT pg_catalog.quote_ident(qn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)"
+	                   " pg_catalog.quote_ident(qc.relname) FROM pg_catalog.pg_class qc JOIN pg_catalog.pg_namespace qn"
+	                   " ON qn.oid OPERATOR(pg_catalog.=) qc.relnamespace WHERE qc.oid OPERATOR(pg_catalog.=) ") +
+	       oid_expr + ")";
+}
+
 Text
 resolve_relation(Spi &spi, const std::string &name)
 {
-	spi.run("SELECT pg_catalog.to_regclass($1)::pg_catalog.text", {text_param(name)});
+	// The name as the body wrote it resolves under the deploy's search_path (the body's own
+	// semantics); what is kept is the schema-qualified name.
+	spi.run("SELECT " + qualified_name_sql("pg_catalog.to_regclass($1)"), {text_param(name)});
 	return spi.row(0).text(1);
 }
 
 std::vector<std::string>
 indexes_of(Spi &spi, const std::string &relation)
 {
-	std::uint64_t n = spi.run("SELECT i.indexrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index i"
+	std::uint64_t n = spi.run("SELECT " + qualified_name_sql("i.indexrelid") + " FROM pg_catalog.pg_index i"
 	                          " WHERE i.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass ORDER BY 1",
 	                          {text_param(relation)});
 	std::vector<std::string> out;
@@ -656,7 +671,7 @@ indexes_of(Spi &spi, const std::string &relation)
 std::vector<std::string>
 invalid_indexes_of(Spi &spi, const std::string &relation)
 {
-	std::uint64_t n = spi.run("SELECT i.indexrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_index i"
+	std::uint64_t n = spi.run("SELECT " + qualified_name_sql("i.indexrelid") + " FROM pg_catalog.pg_index i"
 	                          " WHERE i.indrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND NOT i.indisvalid"
 	                          " ORDER BY 1",
 	                          {text_param(relation)});
@@ -672,11 +687,11 @@ read_leftover_indexes(Spi &spi, bool read_only)
 	if (read_catalog_version(spi, read_only) < CatalogVersion::v0_2_0)
 		return {};
 	std::uint64_t n = spi.run(
-		"SELECT p.revision, p.direction, p.statement, i.indexrelid::pg_catalog.regclass::pg_catalog.text"
+		"SELECT p.revision, p.direction, p.statement, " + qualified_name_sql("i.indexrelid") +
 		" FROM pfm_migrate.progress p"
 		" JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(p.relation)"
 		" WHERE p.state OPERATOR(pg_catalog.=) 'started' AND NOT i.indisvalid"
-		"   AND i.indexrelid::pg_catalog.regclass::pg_catalog.text OPERATOR(pg_catalog.<>) ALL (p.indexes_before)"
+		"   AND " + qualified_name_sql("i.indexrelid") + " OPERATOR(pg_catalog.<>) ALL (p.indexes_before)"
 		" ORDER BY 1, 2, 3, 4",
 		{}, read_only);
 	std::vector<LeftoverIndex> out;

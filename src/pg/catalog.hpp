@@ -139,12 +139,13 @@ void write_progress(Spi &spi, const std::string &revision, core::Direction direc
 void delete_progress(Spi &spi, const std::string &revision, core::Direction direction);
 
 // ---- indexes, for concurrent builds ----
-// The relation a name (as written) resolves to with the caller's search_path, as regclass
-// text; nullopt when there is none.
+// The relation a name (as written) resolves to with the caller's search_path, as
+// schema.name (quoted where needed: the same under any later search_path); nullopt when
+// there is none.
 Text resolve_relation(Spi &spi, const std::string &name);
-// Every index of the relation, valid or not (regclass text).
+// Every index of the relation, valid or not (schema.name).
 std::vector<std::string> indexes_of(Spi &spi, const std::string &relation);
-// Its INVALID indexes (regclass text).
+// Its INVALID indexes (schema.name).
 std::vector<std::string> invalid_indexes_of(Spi &spi, const std::string &relation);
 
 // INVALID indexes that interrupted or failed concurrent builds of migrations left behind.

@@ -221,7 +221,7 @@ wait "$deploy_job" 2>/dev/null || true
 wait_for_server
 check "kill -9 of the caller during a concurrent build: exactly r1 applied" "r1" "$(q pfm_fault -c "SELECT pfm_current()")"
 check "... the INVALID index it left is reported by pfm_check()" "1" \
-	"$(q pfm_fault -c "SELECT count(*) FROM pfm_check() WHERE severity = 'error' AND revision = 'r2' AND problem LIKE 'index t_email is INVALID%'")"
+	"$(q pfm_fault -c "SELECT count(*) FROM pfm_check() WHERE severity = 'error' AND revision = 'r2' AND problem LIKE 'index public.t_email is INVALID%'")"
 check "... and counted by pfm_status().problems" "1" "$(q pfm_fault -c "SELECT problems FROM pfm_status()")"
 converges "kill -9 of the caller during a concurrent build"
 

@@ -90,23 +90,31 @@ pfm_find_migrations() {
 # interpolates variables nor sees backslash commands inside, and the server gets the text
 # exactly. (No tag ending can be completed by the text: the text never contains "$tag".)
 pfm_dollar_quote() {
-	local text=$1 tag=pfm_file n=0
+	local quoted
+	pfm_dollar_quote_to quoted "$1"
+	printf '%s' "$quoted"
+}
+# pfm_dollar_quote_to VAR TEXT: the same into VAR, without a subshell (one per file adds up).
+pfm_dollar_quote_to() {
+	local text=$2 tag=pfm_file n=0
 	while [[ $text == *"\$$tag"* ]]; do
 		n=$((n + 1))
 		tag=pfm_file$n
 	done
-	printf '$%s$%s$%s$' "$tag" "$text" "$tag"
+	printf -v "$1" '$%s$%s$%s$' "$tag" "$text" "$tag"
 }
 
 # pfm_files_sql FUNCTION: one statement handing every migration file (name and content, as
 # data) to FUNCTION (pfm_load or pfm_preview), whose rows come back tagged "file".
 pfm_files_sql() {
-	local fn=$1 f content names='' contents='' sep=''
+	local fn=$1 f content names='' contents='' sep='' quoted
 	for f in "${MIGRATION_FILES[@]}"; do
 		content=
 		IFS= read -r -d '' content <"$f" || true
-		names+="$sep$(pfm_dollar_quote "${f##*/}")"
-		contents+="$sep$(pfm_dollar_quote "$content")"
+		pfm_dollar_quote_to quoted "${f##*/}"
+		names+="$sep$quoted"
+		pfm_dollar_quote_to quoted "$content"
+		contents+="$sep$quoted"
 		sep=,
 	done
 	printf "SELECT 'file', revision, coalesce(file, ''), action FROM %s(ARRAY[%s]::text[], ARRAY[%s]::text[]);\n" \

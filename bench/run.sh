@@ -4,6 +4,9 @@
 #   bench/run.sh            the full bench (about 4–5 minutes on 2 cores); writes bench/RESULTS.md
 #   bench/run.sh --quick    small sizes, few runs: checks that the bench works (about 20 s);
 #                           prints the table and leaves bench/RESULTS.md alone
+#   bench/run.sh --only noop,probes [--quick]
+#                           only those sections (5: deploy.sh at head next to dbmate; 6: pgbench
+#                           probes from new sessions and backend RSS); prints them, RESULTS.md alone
 #
 # Installs what is missing (Debian packages; needs root for that), builds and installs the
 # extension, starts a throwaway PostgreSQL cluster with default settings (fsync on) on a Unix
@@ -15,12 +18,19 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../scripts/lib.sh
 source "$BENCH_DIR/../scripts/lib.sh"
 
-quick=
-case "${1:-}" in
-'') ;;
---quick) quick=--quick ;;
-*) pfm_die "usage: bench/run.sh [--quick]" ;;
-esac
+quick='' only=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=--quick ;;
+	--only)
+		[ $# -ge 2 ] || pfm_die "usage: bench/run.sh [--quick] [--only noop,probes]"
+		only=(--only "$2")
+		shift
+		;;
+	*) pfm_die "usage: bench/run.sh [--quick] [--only noop,probes]" ;;
+	esac
+	shift
+done
 
 started=$(date +%s)
 pfm_ensure_deps --tests # PostgreSQL 15, the build tools, python3-alembic
@@ -48,6 +58,11 @@ if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
 	npm install --prefix "$tools" --no-audit --no-fund --silent "dbmate@$DBMATE_VERSION" >/dev/null ||
 		pfm_die "npm install dbmate@$DBMATE_VERSION failed"
 fi
+# The npm package's bin is a Node.js wrapper that starts dbmate's own (Go) binary; time
+# that binary, as anyone running dbmate from its release would (Node's start-up is not dbmate's).
+for native in "$tools"/node_modules/@dbmate/linux-*/bin/dbmate; do
+	[ -x "$native" ] && dbmate=$native
+done
 pfm_build_install
 # What is measured is whatever sits in PostgreSQL's lib directory: note it, to notice a
 # `make install` from elsewhere during the run (the figures would then mix two builds).
@@ -73,11 +88,12 @@ fsync=$(psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c 'SHOW fsync
 
 mkdir -p "$work/files"
 pfm_log "running the bench${quick:+ (quick)}"
-/usr/bin/python3 "$BENCH_DIR/bench.py" $quick --host "$sock" --port "$port" --work "$work/files" \
+/usr/bin/python3 "$BENCH_DIR/bench.py" $quick "${only[@]}" --host "$sock" --port "$port" --work "$work/files" \
 	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision" --dbmate "$dbmate"
 if [ "$(so_sum)" != "$so_before" ]; then
 	pfm_die "$installed_so changed during the run (a make install from elsewhere): the figures mix two builds; bench/RESULTS.md left alone, run again"
 fi
+[ ${#only[@]} -eq 0 ] || quick=${quick:-sections} # a part of the bench never replaces RESULTS.md
 [ -n "$quick" ] || cp "$work/RESULTS.md" "$BENCH_DIR/RESULTS.md"
-pfm_log "done in $(($(date +%s) - started)) s${quick:+ (quick: bench/RESULTS.md left alone)}"
+pfm_log "done in $(($(date +%s) - started)) s${quick:+ (bench/RESULTS.md left alone)}"
 [ -n "$quick" ] || pfm_log "wrote bench/RESULTS.md"

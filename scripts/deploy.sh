@@ -228,8 +228,10 @@ pfm_session_script() {
 # pfm_fast_session_script MODE SQL: the psql script of a write or read command whose files
 # the database already holds exactly (their digest is the stored one, read under the
 # migration lock for a write): MODE's script without the files. Prints a 'pfm_slow' row and
-# changes nothing otherwise (the extension missing or not current, no privilege, another
-# digest): the caller then runs the full script.
+# changes nothing otherwise (the extension missing, or an update of it available — the full
+# script updates it; no privilege; another digest): the caller then runs the full script.
+# (pg_extension_update_paths reads pfm_migrate's control file alone; pg_available_extensions
+# would read every extension's.)
 pfm_fast_session_script() {
 	local mode=$1 sql=$2 lock_privilege='' begin=('BEGIN;') done=('ROLLBACK;') unlock=()
 	if [ "$mode" = write ]; then
@@ -242,10 +244,10 @@ pfm_fast_session_script() {
 		begin+=('SET TRANSACTION READ ONLY;')
 	fi
 	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;" '\set pfm_missing f' \
-		"SELECT count(*) = 1 AS pfm_fast FROM pg_catalog.pg_extension e
-  JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
- WHERE e.extname = 'pfm_migrate' AND e.extversion = a.default_version
-   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege \\gset" \
+		"SELECT coalesce((SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_extension_update_paths('pfm_migrate') p
+                                     WHERE p.source = e.extversion AND p.path IS NOT NULL)
+   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege
+  FROM pg_catalog.pg_extension e WHERE e.extname = 'pfm_migrate'), false) AS pfm_fast \\gset" \
 		'\if :pfm_fast' "${begin[@]}"
 	pfm_digest_sql
 	printf '%s\n' "SELECT pfm_migrate.file_set_loaded(:'pfm_digest') AS pfm_fast \\gset" \

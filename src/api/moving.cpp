@@ -1,5 +1,6 @@
 // pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp (and stamp --purge).
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,16 +102,22 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 	std::vector<ResultRow> rows;
 	{
 		Spi spi;
+		// The plan made while deciding whether to take the lock, and the state it was made
+		// from: reused when that is the state the call goes on with (a no-op plans once).
+		std::optional<core::Plan> decided;
+		const CatalogState *decided_from = nullptr;
 		auto state = [&] {
 			if (dry_run)
 				return read_catalog_state(spi, true);
 			remember_call((std::string(function_name) + "('" + target + "')").c_str());
 			return lock_and_read_state(spi, function_name, [&](const CatalogState &latest) {
-				return !plan_for(direction, latest, target).steps.empty();
+				decided = plan_for(direction, latest, target);
+				decided_from = &latest;
+				return !decided->steps.empty();
 			});
 		}();
 
-		core::Plan plan = plan_for(direction, *state, target);
+		core::Plan plan = decided && decided_from == state.get() ? std::move(*decided) : plan_for(direction, *state, target);
 		if (plan.steps.empty())
 			notice("nothing to do: the database is already at '" + target + "'");
 		auto step_row = [&](const core::Step &step, Cell elapsed) {

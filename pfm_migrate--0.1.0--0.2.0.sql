@@ -199,3 +199,18 @@ REVOKE ALL ON FUNCTION pfm_migrate.forget_file_set() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.hold_file_set() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.remember_file_set(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.file_set_loaded(text) FROM PUBLIC;
+
+-- ---- a no-op established for exactly this catalog (issue 15) ---------------------------------
+-- A new session's first pfm_upgrade('head') reads the whole catalog to find out that there is
+-- nothing to do. Once a full plan has found pfm_upgrade(target) to be a no-op — every check
+-- passed: the graph's structure, the target's resolution, no applied revision unknown or
+-- drifted — it records the catalog_generation row version it planned from (the key the
+-- backends' caches use: any change to revisions or applied makes a new one). A later call
+-- whose catalog has that key is the same no-op without reading the graph. Not dumped.
+CREATE TABLE pfm_migrate.noop_verdict (
+	target text PRIMARY KEY,
+	catalog_key text
+);
+INSERT INTO pfm_migrate.noop_verdict VALUES ('head', NULL), ('heads', NULL);
+COMMENT ON TABLE pfm_migrate.noop_verdict IS 'the catalog version (catalog_generation row version and extension version) for which pfm_upgrade(target) was found to be a no-op';
+REVOKE ALL ON pfm_migrate.noop_verdict FROM PUBLIC;

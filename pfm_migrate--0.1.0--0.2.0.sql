@@ -155,3 +155,78 @@ RETURNS TABLE(revision text, statement integer, line integer, relation text, loc
 	rows bigint, elapsed_ms double precision)
 AS 'MODULE_PATHNAME', 'pfm_trace' LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION @extschema@.pfm_trace(text) FROM PUBLIC;
+
+-- ---- the file set scripts/deploy.sh last loaded (issue 15) ----------------------------------
+-- A deploy at head re-sends every migration file only to learn that nothing changed. The
+-- script hashes the file set (names and contents); after a full load it stores that digest
+-- here when the registered revisions are then exactly the files' (one registered revision
+-- per file, none without one). A later command whose files hash to the same digest may skip
+-- the load: loading them again would change nothing and refuse nothing. Any change to
+-- pfm_migrate.revisions, from anywhere, clears the digest (statement trigger, below); a
+-- change to pfm_migrate.applied cannot change what loading the same files gives, since
+-- every registered revision has a file. Not dumped: a restored database loads once in full.
+CREATE TABLE pfm_migrate.file_set (
+	digest text
+);
+INSERT INTO pfm_migrate.file_set VALUES (NULL);
+COMMENT ON TABLE pfm_migrate.file_set IS 'digest of the migration files last loaded by scripts/deploy.sh, while the registered revisions are exactly theirs';
+REVOKE ALL ON pfm_migrate.file_set FROM PUBLIC;
+
+-- Clears the digest, once per transaction and again after each remember_file_set. The row
+-- is updated even when the digest is already NULL: its row lock orders this change after a
+-- deploy that holds the row (hold_file_set) until it commits.
+CREATE FUNCTION pfm_migrate.forget_file_set() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+	UPDATE pfm_migrate.file_set SET digest = NULL
+	 WHERE digest IS NOT NULL OR NOT pfm_migrate.written_by_current_transaction(xmin);
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER revisions_forget_file_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pfm_migrate.revisions
+	FOR EACH STATEMENT EXECUTE FUNCTION pfm_migrate.forget_file_set();
+
+-- Before a full load: locks the row, so that no change to the revisions from another
+-- session can commit between the load and remember_file_set.
+CREATE FUNCTION pfm_migrate.hold_file_set() RETURNS void
+LANGUAGE sql SET search_path = pg_catalog AS $$
+SELECT FROM pfm_migrate.file_set FOR UPDATE;
+$$;
+
+-- After a full load of `files` files that hash to `digest`: stores the digest when the
+-- registered revisions are exactly the files' (as many as there are files; each file's
+-- revision is registered after a load). Returns whether it was stored.
+CREATE FUNCTION pfm_migrate.remember_file_set(digest text, files integer) RETURNS boolean
+LANGUAGE sql SET search_path = pg_catalog AS $$
+WITH u AS (
+	UPDATE pfm_migrate.file_set SET digest = $1
+	 WHERE $1 IS NOT NULL AND (SELECT count(*) FROM pfm_migrate.revisions) OPERATOR(pg_catalog.=) $2
+	RETURNING true)
+SELECT EXISTS (SELECT FROM u);
+$$;
+
+-- Whether the files that hash to `digest` are exactly what is registered (loading them would
+-- change nothing).
+CREATE FUNCTION pfm_migrate.file_set_loaded(digest text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+SELECT EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1);
+$$;
+REVOKE ALL ON FUNCTION pfm_migrate.forget_file_set() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pfm_migrate.hold_file_set() FROM PUBLIC;
+REVOKE ALL ON FUNCTION pfm_migrate.remember_file_set(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pfm_migrate.file_set_loaded(text) FROM PUBLIC;
+
+-- ---- a no-op established for exactly this catalog (issue 15) ---------------------------------
+-- A new session's first pfm_upgrade('head') reads the whole catalog to find out that there is
+-- nothing to do. Once a full plan has found pfm_upgrade(target) to be a no-op — every check
+-- passed: the graph's structure, the target's resolution, no applied revision unknown or
+-- drifted — it records the catalog_generation row version it planned from (the key the
+-- backends' caches use: any change to revisions or applied makes a new one). A later call
+-- whose catalog has that key is the same no-op without reading the graph. Not dumped.
+CREATE TABLE pfm_migrate.noop_verdict (
+	target text PRIMARY KEY,
+	catalog_key text
+);
+INSERT INTO pfm_migrate.noop_verdict VALUES ('head', NULL), ('heads', NULL);
+COMMENT ON TABLE pfm_migrate.noop_verdict IS 'the catalog version (catalog_generation row version and extension version) for which pfm_upgrade(target) was found to be a no-op';
+REVOKE ALL ON pfm_migrate.noop_verdict FROM PUBLIC;

@@ -645,7 +645,147 @@ def bench_scaling(server, work, register_sizes, apply_sizes, runs):
 
 
 # ---------------------------------------------------------------------------------------------
-# 5. pfm_lint over N pending revisions (SPEC section 10: well under a second for 1 000)
+# 5. The commands a pipeline runs on every deploy, at head (issue 15)
+
+DEPLOY_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "deploy.sh")
+
+
+def bench_deploy_noop(server, work, n, runs, dbmate_binary=None):
+    """scripts/deploy.sh migrate / plan / health at head with n migration files, next to
+    psql -c 'SELECT 1' (the floor) and dbmate's no-op `up` and `status` over the same
+    migrations; min and median of `runs` interleaved rounds (wall time of the process)."""
+    d = os.path.join(work, "noop")
+    shutil.rmtree(d, ignore_errors=True)
+    files = os.path.join(d, "pfm")
+    write_pfm_files(files, n, migration_statements, downgrade_statements)
+    db, dbm = "bench_noop", "bench_noop_dbmate"
+    server.fresh_db(db, extension=False)
+    url = "postgresql://postgres@/%s?host=%s&port=%s" % (db, server.host, server.port)
+    env = dict(server.env, MIGRATIONS_DIR=files, DATABASE_URL=url)
+    say("deploy.sh at head: applying %d migrations" % n)
+    server.timed([DEPLOY_SH, "migrate"], env=env)
+    server.timed([DEPLOY_SH, "migrate"], env=env)  # stores the digest if the first could not
+    cmds = {
+        "floor": server.psql_cmd(db, "-o", "/dev/null", "-c", "SELECT 1"),
+        "migrate": [DEPLOY_SH, "migrate"], "plan": [DEPLOY_SH, "plan"], "health": [DEPLOY_SH, "health"],
+    }
+    envs = {"migrate_full": dict(env, PFM_FILE_DIGEST="off"), "health_full": dict(env, PFM_FILE_DIGEST="off")}
+    cmds["migrate_full"], cmds["health_full"] = cmds["migrate"], cmds["health"]
+    dbmate = None
+    if dbmate_binary:
+        server.fresh_db(dbm, extension=False)
+        dbmate = Dbmate(server, dbmate_binary, write_dbmate_project(os.path.join(d, "dbmate"), n,
+                                                                    migration_statements, downgrade_statements))
+        say("deploy.sh at head: dbmate applies the same %d migrations" % n)
+        dbmate.run(dbm, "up")
+    times = {k: [] for k in list(cmds) + (["dbmate_up", "dbmate_status"] if dbmate else [])}
+    for _ in range(runs):
+        for key, cmd in cmds.items():
+            secs, out = server.timed(cmd, env=envs.get(key, env))
+            times[key].append(secs * 1000)
+        if dbmate:
+            times["dbmate_up"].append(dbmate.run(dbm, "up")[0] * 1000)
+            times["dbmate_status"].append(dbmate.run(dbm, "status")[0] * 1000)
+    out = server.timed([DEPLOY_SH, "migrate"], env=env)[1]
+    if "nothing to apply" not in out:
+        sys.exit("bench: deploy.sh migrate at head did something: %s" % out)
+    if server.query(db, "SELECT count(*) FROM pfm_migrate.file_set WHERE digest IS NOT NULL")[0][0] != 1:
+        sys.exit("bench: deploy.sh stored no file digest: the no-op rows would measure the full load")
+    server.drop_db(db)
+    if dbmate:
+        server.drop_db(dbm)
+    return {"n": n, "runs": runs, "min": {k: min(v) for k, v in times.items()},
+            "median": {k: median(v) for k, v in times.items()}}
+
+
+# pgbench: new sessions (-C) calling one statement each, as health probes and deploy jobs do.
+PROBES = [("select1", "SELECT 1"), ("current", "SELECT pfm_current()"), ("status", "SELECT * FROM pfm_status()"),
+          ("noop", "SELECT count(*) FROM pfm_upgrade('head')")]
+
+
+def backend_rss_kb(cur):
+    """VmRSS and VmHWM (kB) of the backend behind cur."""
+    cur.execute(CPU_SQL.replace("schedstat", "status"))
+    status = cur.fetchone()[0]
+    return {k: int(re.search(r"^%s:\s+(\d+)" % k, status, re.M).group(1)) for k in ("VmRSS", "VmHWM")}
+
+
+def bench_probes(server, n, seconds, clients=8):
+    """Transactions per second of each probe from new connections (pgbench -C), at n applied
+    revisions, and the memory a backend holds after one first call of each."""
+    db = "bench_probes"
+    say("probes: %d applied revisions" % n)
+    server.fresh_db(db)
+    server.query(db, """
+        INSERT INTO pfm_migrate.revisions (revision, down_revisions, message, upgrade, downgrade)
+        SELECT 'r' || lpad(g::text, 6, '0'),
+               CASE WHEN g = 1 THEN '{}' ELSE ARRAY['r' || lpad((g - 1)::text, 6, '0')] END,
+               'migration ' || g, 'SELECT 1', 'SELECT 1'
+          FROM generate_series(1, %s) AS g""", (n,))
+    server.query(db, "SELECT count(*) FROM pfm_upgrade('head')")
+    server.query(db, "VACUUM ANALYZE")
+    server.settle()
+    res = {"n": n, "clients": clients, "seconds": seconds, "tps": {}, "rss_kb": {}}
+    script_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probes")
+    for key, sql in PROBES:
+        script = os.path.join(script_dir, key + ".sql")
+        cmd = ["pgbench", "-n", "-C", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)),
+               "-T", str(seconds), "-f", script, "-h", server.host, "-p", server.port, "-U", "postgres", db]
+        _, out = server.timed(cmd)
+        m = re.search(r"tps = ([0-9.]+) \((?:including|without)", out)
+        lat = re.search(r"latency average = ([0-9.]+) ms", out)
+        res["tps"][key] = {"tps": float(m.group(1)), "latency_ms": float(lat.group(1)) if lat else None}
+        conn = server.connect(db)
+        with conn.cursor() as cur:
+            before = backend_rss_kb(cur)
+            cur.execute(sql)
+            cur.fetchall()
+            after = backend_rss_kb(cur)
+        conn.close()
+        res["rss_kb"][key] = {"before": before["VmRSS"], "after": after["VmRSS"], "peak": after["VmHWM"]}
+    server.drop_db(db)
+    return res
+
+
+def report_noop_and_probes(noop, probes):
+    lines = []
+    if noop:
+        m, md = noop["min"], noop["median"]
+        lines.append("## 5. The commands a pipeline runs on every deploy, at head\n")
+        lines.append("%d migration files (section 1's), all applied. Wall time of the whole process, min and "
+                     "median of %d interleaved rounds; *× floor* is the min over the floor's min. "
+                     "`scripts/deploy.sh` hashes the files and, when the database holds exactly them, skips "
+                     "re-sending them; *full load* is the same command with `PFM_FILE_DIGEST=off`.\n"
+                     % (noop["n"], noop["runs"]))
+        names = [("floor", "`psql -c 'SELECT 1'` (the floor)"), ("migrate", "`scripts/deploy.sh migrate`"),
+                 ("plan", "`scripts/deploy.sh plan`"), ("health", "`scripts/deploy.sh health`"),
+                 ("migrate_full", "`scripts/deploy.sh migrate`, full load"),
+                 ("health_full", "`scripts/deploy.sh health`, full load"),
+                 ("dbmate_up", "dbmate `up` (no-op)"), ("dbmate_status", "dbmate `status`")]
+        rows = [[label, fmt_ms(m[k]), fmt_ms(md[k]), "%.2f×" % (m[k] / m["floor"])] for k, label in names if k in m]
+        lines.append(table(["command", "min", "median", "× floor"], rows))
+        lines.append("")
+    if probes:
+        t = probes["tps"]
+        lines.append("## 6. Probes from new sessions under load\n")
+        lines.append("`pgbench -n -C -c %d -T %d` (a new connection per call) running one statement "
+                     "(`bench/probes/*.sql`) at %d applied revisions; then, in a new session, the backend's "
+                     "RSS before and after one first call of it (VmRSS; *peak* is VmHWM).\n"
+                     % (probes["clients"], probes["seconds"], probes["n"]))
+        rows = []
+        for key, sql in PROBES:
+            r = probes["rss_kb"][key]
+            rows.append(["`%s`" % sql, "%.0f" % t[key]["tps"], "%.0f %%" % (100 * t[key]["tps"] / t["select1"]["tps"]),
+                         fmt_ms(t[key]["latency_ms"]) if t[key]["latency_ms"] else "",
+                         "%.1f MB" % (r["before"] / 1024), "%.1f MB" % (r["after"] / 1024),
+                         "%.1f MB" % (r["peak"] / 1024)])
+        lines.append(table(["statement", "tps", "of SELECT 1", "latency", "RSS before", "RSS after", "peak"],
+                           rows))
+        lines.append("")
+    return "\n".join(lines)
+
+
+# 7. pfm_lint over N pending revisions (SPEC section 10: well under a second for 1 000)
 
 
 def lint_statements(i):
@@ -965,7 +1105,16 @@ def section_lint(server, args):
 
 
 # The sections `--only` runs alone (bench/run.sh --only NAME[,NAME]), in this order.
-SECTIONS = {"lock_wait": section_lock_wait, "lint": section_lint}
+def section_noop_probes(server, args, noop=True, probes=True):
+    small = args.quick
+    return report_noop_and_probes(
+        bench_deploy_noop(server, args.work, 100 if small else 1000, 3 if small else 15, args.dbmate) if noop else None,
+        bench_probes(server, 1000 if small else 10000, 2 if small else 10) if probes else None)
+
+
+SECTIONS = {"lock_wait": section_lock_wait, "lint": section_lint,
+            "noop": lambda server, args: section_noop_probes(server, args, probes=False),
+            "probes": lambda server, args: section_noop_probes(server, args, noop=False)}
 
 
 def main():
@@ -982,7 +1131,6 @@ def main():
     ap.add_argument("--only", help="comma-separated sections to run alone and print (%s); no report file"
                                    % ", ".join(SECTIONS))
     args = ap.parse_args()
-
     if args.only:
         wanted = set(args.only.split(","))
         if not wanted <= set(SECTIONS):
@@ -1007,6 +1155,8 @@ def main():
         planning = bench_planning(server, [1000, 10000], lambda n: 3)
         scaling = bench_scaling(server, args.work, [200, 400], [1000, 2000], 1)
         lock_wait = bench_lock_wait(server, args.work, 100, 2)
+        noop = bench_deploy_noop(server, args.work, 100, 3, args.dbmate)
+        probes = bench_probes(server, 1000, 2)
     else:
         apply_results = [bench_apply(server, args.work, 100, 5, 5, args.dbmate),
                          bench_apply(server, args.work, 1000, 7, 3, args.dbmate)]
@@ -1015,10 +1165,13 @@ def main():
         planning = bench_planning(server, [1000, 10000, 100000], lambda n: 7 if n <= 10000 else 5)
         scaling = bench_scaling(server, args.work, [1000, 2000, 4000], [1000, 5000, 10000, 20000], 3)
         lock_wait = bench_lock_wait(server, args.work, 1000, 5)
+        noop = bench_deploy_noop(server, args.work, 1000, 15, args.dbmate)
+        probes = bench_probes(server, 10000, 10)
     lint = bench_lint(server, 1000, 3 if args.quick else 7)
     total = time.perf_counter() - started
 
     text = report(facts, apply_results, nontx, head, planning, scaling, args.command, total, lock_wait)
+    text += "\n" + report_noop_and_probes(noop, probes)
     text += "\n" + lint_report(lint)
     print(text)
     if args.out:
@@ -1027,7 +1180,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": facts, "apply": apply_results, "nontx": nontx, "at_head": head,
-                       "planning": planning,
+                       "planning": planning, "noop": noop, "probes": probes,
                        "scaling": scaling, "lock_wait": lock_wait, "lint": lint, "seconds": total}, f, indent=2,
                       default=str)
 

@@ -46,7 +46,11 @@
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
 
-PFM_ROOT=${PFM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+if [ -z "${PFM_ROOT:-}" ]; then # (no dirname: every process counts in a no-op deploy)
+	PFM_ROOT=${BASH_SOURCE[0]%/*}
+	[ "$PFM_ROOT" != "${BASH_SOURCE[0]}" ] || PFM_ROOT=.
+	PFM_ROOT=$(cd "$PFM_ROOT/.." && pwd)
+fi
 EX_USAGE=1 EX_FAILED=2 EX_UNHEALTHY=3 EX_BACKUP=4 EX_LINT=5
 US=$'\x1f' # field separator for psql -A output: not whitespace, so empty fields survive `read`
 
@@ -91,7 +95,7 @@ pfm_find_migrations() {
 	MIGRATION_FILES=()
 	local f
 	for f in "$MIGRATIONS_DIR"/*.sql; do
-		[ -f "$f" ] && MIGRATION_FILES+=("$f")
+		[[ -f $f ]] && MIGRATION_FILES+=("$f")
 	done
 	return 0
 }
@@ -100,23 +104,31 @@ pfm_find_migrations() {
 # interpolates variables nor sees backslash commands inside, and the server gets the text
 # exactly. (No tag ending can be completed by the text: the text never contains "$tag".)
 pfm_dollar_quote() {
-	local text=$1 tag=pfm_file n=0
+	local quoted
+	pfm_dollar_quote_to quoted "$1"
+	printf '%s' "$quoted"
+}
+# pfm_dollar_quote_to VAR TEXT: the same into VAR, without a subshell (one per file adds up).
+pfm_dollar_quote_to() {
+	local text=$2 tag=pfm_file n=0
 	while [[ $text == *"\$$tag"* ]]; do
 		n=$((n + 1))
 		tag=pfm_file$n
 	done
-	printf '$%s$%s$%s$' "$tag" "$text" "$tag"
+	printf -v "$1" '$%s$%s$%s$' "$tag" "$text" "$tag"
 }
 
 # pfm_files_sql FUNCTION: one statement handing every migration file (name and content, as
 # data) to FUNCTION (pfm_load or pfm_preview), whose rows come back tagged "file".
 pfm_files_sql() {
-	local fn=$1 f content names='' contents='' sep=''
+	local fn=$1 f content names='' contents='' sep='' quoted
 	for f in "${MIGRATION_FILES[@]}"; do
 		content=
 		IFS= read -r -d '' content <"$f" || true
-		names+="$sep$(pfm_dollar_quote "${f##*/}")"
-		contents+="$sep$(pfm_dollar_quote "$content")"
+		pfm_dollar_quote_to quoted "${f##*/}"
+		names+="$sep$quoted"
+		pfm_dollar_quote_to quoted "$content"
+		contents+="$sep$quoted"
 		sep=,
 	done
 	printf "SELECT 'file', revision, coalesce(file, ''), action FROM %s(ARRAY[%s]::text[], ARRAY[%s]::text[]);\n" \
@@ -136,6 +148,31 @@ pfm_lock_sql() {
 		'\if :pfm_can_wait' 'CALL pfm_migrate.wait_for_migration_lock();' '\endif'
 }
 PFM_UNLOCK_SQL="SELECT pfm_migrate.release_migration_lock() AS pfm_released \\gset"
+
+# The digest of the migration files: sha256 over sha256sum's listing of them (names and
+# contents, in order), computed by the server from the listing in the script, so that the
+# script spends one process on it. The server keeps the digest of the file set it last
+# loaded in full while the registered revisions are exactly the files' (pfm_migrate.file_set;
+# any change to the revisions clears it); a command whose files hash to it skips re-sending
+# them, since loading them again would change nothing and refuse nothing. An edited, added,
+# removed or renamed file changes the digest: that command takes the full, checked path.
+# FILES_DIGEST=1 when there is a digest to compute (files whose names can go in the script
+# as they are: printable ASCII without "$" or "\"; PFM_FILE_DIGEST=off turns it off).
+FILES_DIGEST=
+pfm_files_digest() {
+	FILES_DIGEST=
+	[ "${PFM_FILE_DIGEST:-on}" != off ] && [ ${#MIGRATION_FILES[@]} -gt 0 ] || return 0
+	local names="${MIGRATION_FILES[*]##*/}" LC_ALL=C
+	[[ $names != *[![:print:]]* && $names != *[\$\\]* ]] || return 0
+	command -v sha256sum >/dev/null || return 0
+	FILES_DIGEST=1
+}
+# pfm_digest_sql: the statement that sets the psql variable pfm_digest (runs sha256sum).
+pfm_digest_sql() {
+	printf '%s\n' "SELECT 'files-v1 ${#MIGRATION_FILES[@]} ' OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(\$pfm_listing\$"
+	(cd "$MIGRATIONS_DIR" && sha256sum -- "${MIGRATION_FILES[@]##*/}") || printf '%s\n' 'unreadable'
+	printf '%s\n' "\$pfm_listing\$, 'UTF8')), 'hex') AS pfm_digest \\gset"
+}
 
 # pfm_session_script MODE SQL: the psql script of one command.
 #   write  the extension created or updated when needed (its own transaction); the
@@ -175,7 +212,18 @@ pfm_session_script() {
 			pfm_lock_sql
 			printf '%s\n' 'BEGIN;'
 		fi
-		pfm_files_sql pfm_load
+		if [ -n "$FILES_DIGEST" ]; then
+			# the digest is stored only with the load it describes (see pfm_files_digest)
+			pfm_digest_sql
+			printf '%s\n' "SELECT coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.remember_file_set(text,integer)'), 'EXECUTE')
+   AND pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.hold_file_set()'), 'EXECUTE'), false) AS pfm_can_digest \\gset" \
+				'\if :pfm_can_digest' 'SELECT pfm_migrate.hold_file_set() AS pfm_held \gset' '\endif'
+			pfm_files_sql pfm_load
+			printf '%s\n' '\if :pfm_can_digest' \
+				"SELECT pfm_migrate.remember_file_set(:'pfm_digest', ${#MIGRATION_FILES[@]}) AS pfm_remembered \\gset" '\endif'
+		else
+			pfm_files_sql pfm_load
+		fi
 		printf '%s\n' "$sql" "$PFM_UNLOCK_SQL"
 		;;
 	read)
@@ -193,16 +241,64 @@ pfm_session_script() {
 	esac
 }
 
+# pfm_fast_session_script MODE SQL: the psql script of a write or read command whose files
+# the database already holds exactly (their digest is the stored one, read under the
+# migration lock for a write): MODE's script without the files. Prints a 'pfm_slow' row and
+# changes nothing otherwise (the extension missing, or an update of it available — the full
+# script updates it; no privilege; another digest): the caller then runs the full script.
+# (pg_extension_update_paths reads pfm_migrate's control file alone; pg_available_extensions
+# would read every extension's.)
+pfm_fast_session_script() {
+	local mode=$1 sql=$2 lock_privilege='' begin=('BEGIN;') done=('ROLLBACK;') unlock=()
+	if [ "$mode" = write ]; then
+		lock_privilege="
+   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.wait_for_migration_lock()'), 'EXECUTE'), false)"
+		begin=('CALL pfm_migrate.wait_for_migration_lock();' 'BEGIN;')
+		unlock=("$PFM_UNLOCK_SQL")
+		done=("${unlock[@]}") # SQL commits
+	else
+		begin+=('SET TRANSACTION READ ONLY;')
+	fi
+	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;" '\set pfm_missing f' \
+		"SELECT coalesce((SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_extension_update_paths('pfm_migrate') p
+                                     WHERE p.source = e.extversion AND p.path IS NOT NULL)
+   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege
+  FROM pg_catalog.pg_extension e WHERE e.extname = 'pfm_migrate'), false) AS pfm_fast \\gset" \
+		'\if :pfm_fast' "${begin[@]}"
+	pfm_digest_sql
+	printf '%s\n' "SELECT pfm_migrate.file_set_loaded(:'pfm_digest') AS pfm_fast \\gset" \
+		'\if :pfm_fast' "$sql" "${done[@]}" \
+		'\else' 'ROLLBACK;' "${unlock[@]}" "SELECT 'pfm_slow', '';" '\endif' \
+		'\else' "SELECT 'pfm_slow', '';" '\endif'
+}
+
 # pfm_session MODE SQL [psql args]: runs the command's script in one psql process and prints
 # what comes back in order: NOTICEs as they arrive, then the rows (tagged in their first
 # column) through pfm_show_row, which the caller may redefine. Sets SESSION_RC: 0, or
 # EX_USAGE when psql cannot connect, or EX_FAILED when a statement failed.
+# A caller that needs no 'file' rows (FILE_OF) sets SESSION_SKIP_FILES=1: when the database
+# already holds exactly these files (see pfm_files_digest), the command runs without
+# re-sending them, with the same outcome; otherwise in full. A write session stores the
+# digest with its load.
 SESSION_RC=0
 declare -A FILE_OF=() # revision -> its file, from the last session that loaded the files
 pfm_session() {
-	local mode=$1 sql=$2 line tag rest rc
+	local mode=$1 sql=$2
 	shift 2
-	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_STEPS=0 SESSION_MODE=$mode
+	FILES_DIGEST=
+	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
+		pfm_files_digest
+	fi
+	if [ -n "$FILES_DIGEST" ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; then
+		pfm_session_run pfm_fast_session_script "$mode" "$sql" "$@"
+		[ "$SESSION_SLOW" = 1 ] || return 0
+	fi
+	pfm_session_run pfm_session_script "$mode" "$sql" "$@"
+}
+pfm_session_run() { # SCRIPT MODE SQL [psql args]
+	local script=$1 mode=$2 sql=$3 line tag rest rc
+	shift 3
+	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_STEPS=0 SESSION_MODE=$mode SESSION_SLOW=0
 	FILE_OF=()
 	while IFS= read -r line; do
 		case $line in
@@ -214,6 +310,7 @@ pfm_session() {
 			*) SESSION_RC=$EX_FAILED ;;
 			esac
 			;;
+		"pfm_slow$US"*) SESSION_SLOW=1 ;;
 		*"$US"*)
 			tag=${line%%"$US"*} rest=${line#*"$US"}
 			pfm_show_row "$tag" "$rest"
@@ -234,7 +331,7 @@ pfm_session() {
 	done < <(
 		# (errexit is inherited here: the status must be caught, not end the subshell)
 		status=0
-		pfm_session_script "$mode" "$sql" | pg -At -F "$US" "$@" -f - 2>&1 || status=$?
+		"$script" "$mode" "$sql" | pg -At -F "$US" "$@" -f - 2>&1 || status=$?
 		printf 'rc%s%s\n' "$US" "$status"
 	)
 	return 0
@@ -270,6 +367,14 @@ pfm_require_session() { # after pfm_session: stop with the right exit code and M
 	fail "$SESSION_RC" "$*"
 }
 
+# The steps FUNCTION(:'target', dry_run => true) would run, as "WITH ... SELECT ... FROM
+# $PFM_STEPS_FROM": u (revision, direction, message, n) with h.transactional. pfm_history() is
+# not read when there is no step (a no-op deploy). FUNCTION replaces @fn@.
+PFM_STEPS_WITH="WITH u AS MATERIALIZED (
+  SELECT * FROM @fn@(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n))"
+PFM_STEPS_FROM="u JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
+          FROM pfm_history() AS x WHERE EXISTS (SELECT FROM u)) AS h USING (revision)"
+
 # The SQL that picks the mode of a move and runs it: atomic (one transaction, with the
 # files' registration) unless a revision to run is non-transactional or --per-revision was
 # given; then the registration commits, and CALL pfm_deploy / pfm_revert runs one revision
@@ -277,13 +382,13 @@ pfm_require_session() { # after pfm_session: stop with the right exit code and M
 pfm_move_sql() { # DIRECTION(upgrade|downgrade)
 	local atomic=pfm_upgrade procedure=pfm_deploy
 	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
-	cat <<EOF
+	local text
+	IFS= read -r -d '' text <<EOF || true
+${PFM_STEPS_WITH//@fn@/$atomic}
 SELECT count(*) AS pfm_steps,
        coalesce(bool_or(NOT h.transactional), false) OR :'per_revision' = 'on' AS pfm_per_revision,
        coalesce(string_agg(u.revision, ', ' ORDER BY u.n) FILTER (WHERE NOT h.transactional), '') AS pfm_nontx
-  FROM $atomic(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n)
-  JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
-          FROM pfm_history() AS x) AS h USING (revision) \gset
+  FROM $PFM_STEPS_FROM \gset
 \if :pfm_per_revision
 SELECT 'mode', 'per-revision', :'pfm_nontx', :pfm_steps;
 COMMIT;
@@ -295,6 +400,7 @@ COMMIT;
 \endif
 SELECT 'done', '', coalesce(pfm_current(), 'base');
 EOF
+	printf '%s' "$text"
 }
 
 # The 'mode' and 'done' rows of a move.
@@ -325,6 +431,7 @@ pfm_show_move_row() { # TAG A B C VERB
 pfm_migrate() {
 	MOVE_TARGET=${1:-head}
 	pfm_show_command_row() { pfm_show_move_row "$1" "$2" "$3" "$4" deploy applied; }
+	local SESSION_SKIP_FILES=1
 	pfm_session write "$(pfm_move_sql upgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
 	pfm_require_session "migration failed; in atomic mode nothing was applied (the transaction was rolled back); one transaction per revision: the revisions before the failing one stay applied"
 }
@@ -348,11 +455,11 @@ pfm_plan() {
 		esac
 	}
 	pfm_show_lint_rows
-	pfm_session read "SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
+	local SESSION_SKIP_FILES=1
+	pfm_session read "${PFM_STEPS_WITH//@fn@/pfm_upgrade}
+SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
        CASE WHEN h.transactional THEN '' ELSE 'non-transactional' END
-  FROM pfm_upgrade(:'target'::text, dry_run => true) WITH ORDINALITY AS u(revision, direction, message, elapsed_ms, n)
-  JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactional')::boolean, true) AS transactional
-          FROM pfm_history() AS x) AS h USING (revision) ORDER BY u.n;
+  FROM $PFM_STEPS_FROM ORDER BY u.n;
 SELECT 'cur', coalesce(pfm_current(), 'base');
 $(pfm_lint_sql)" -v target="$target"
 	pfm_require_session "the plan failed; nothing was changed"
@@ -482,6 +589,7 @@ $sql
 		sql="SELECT 'noext', '' WHERE :'pfm_missing' = 't';
 $sql"
 	fi
+	local SESSION_SKIP_FILES=1
 	pfm_session $mode "$sql"
 	if [ "$SESSION_RC" = "$EX_USAGE" ]; then fail $EX_USAGE "cannot connect to the database"; fi
 	if [ "$SESSION_RC" != 0 ]; then

@@ -1,5 +1,6 @@
 // pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp (and stamp --purge).
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,21 +100,46 @@ Datum
 move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::string &target, bool dry_run)
 {
 	const char *function_name = direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade";
+	// pfm_upgrade('head') / ('heads') that a full plan already found to be a no-op for this
+	// very catalog (see pfm_migrate.noop_verdict) is that no-op again, without the graph.
+	const bool verdict_target = direction == core::Direction::upgrade && (target == "head" || target == "heads");
 	std::vector<ResultRow> rows;
+	if (verdict_target) {
+		Spi spi;
+		if (!dry_run)
+			require_writable(function_name);
+		bool established = noop_established(spi, target, dry_run);
+		spi.finish();
+		if (established) {
+			notice("nothing to do: the database is already at '" + target + "'");
+			return return_rows(fcinfo, rows);
+		}
+	}
 	{
 		Spi spi;
+		// The plan made while deciding whether to take the lock, and the state it was made
+		// from: reused when that is the state the call goes on with (a no-op plans once).
+		std::optional<core::Plan> decided;
+		const CatalogState *decided_from = nullptr;
 		auto state = [&] {
 			if (dry_run)
 				return read_catalog_state(spi, true);
 			remember_call((std::string(function_name) + "('" + target + "')").c_str());
 			return lock_and_read_state(spi, function_name, [&](const CatalogState &latest) {
-				return !plan_for(direction, latest, target).steps.empty();
+				decided = plan_for(direction, latest, target);
+				decided_from = &latest;
+				return !decided->steps.empty();
 			});
 		}();
 
-		core::Plan plan = plan_for(direction, *state, target);
-		if (plan.steps.empty())
+		core::Plan plan = decided && decided_from == state.get() ? std::move(*decided) : plan_for(direction, *state, target);
+		if (plan.steps.empty()) {
 			notice("nothing to do: the database is already at '" + target + "'");
+			// (Recorded from READ COMMITTED only: under a transaction snapshot, locking the
+			// record's row after another session updated it would fail the no-op with 40001.)
+			if (verdict_target && !dry_run && !uses_transaction_snapshot())
+				establish_noop(spi, target, *state);
+		}
 		auto step_row = [&](const core::Step &step, Cell elapsed) {
 			const core::Revision *r = state->graph.find(step.revision);
 			return ResultRow{Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),

@@ -211,6 +211,38 @@ version_from_text(const Text &text)
 	return newest_catalog;
 }
 
+// The catalog_generation row version: every statement that changes revisions or applied
+// creates a new version of that row (a statement trigger), in the same (sub)transaction:
+// same xmin and generation means the same catalog content. A transaction that changed the
+// catalog itself gets no key (it always reads the catalog afresh). Also says whether the
+// role may read and write pfm_migrate.noop_verdict (absent before 0.2.0).
+struct CatalogKey {
+	std::string key;
+	CatalogVersion version;
+	bool verdict_readable, verdict_writable;
+};
+
+CatalogKey
+read_catalog_key(Spi &spi, bool read_only)
+{
+	std::uint64_t n = spi.run(
+		"SELECT g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
+		" g.generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(g.xmin),"
+		" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'SELECT'), false),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'UPDATE'), false)"
+		" FROM pfm_migrate.catalog_generation g",
+		{}, read_only);
+	if (n != 1)
+		internal_error("pfm_migrate.catalog_generation holds " + std::to_string(n) + " rows instead of one");
+	Row row = spi.row(0);
+	Text version_text = row.text(3);
+	CatalogKey k{{}, version_from_text(version_text), row.boolean(4), row.boolean(5)};
+	if (!row.boolean(2))
+		k.key = row.text_or(1, "") + ":" + version_text.value_or("");
+	return k;
+}
+
 std::vector<core::AppliedRevision>
 read_applied(Spi &spi, bool read_only)
 {
@@ -352,31 +384,49 @@ read_catalog_version(Spi &spi, bool read_only)
 	return version_from_text(n == 1 ? spi.row(0).text(1) : Text());
 }
 
+bool
+noop_established(Spi &spi, const std::string &target, bool read_only)
+{
+	if (overlay)
+		return false;
+	CatalogKey current = read_catalog_key(spi, read_only);
+	if (current.key.empty() || !current.verdict_readable)
+		return false;
+	return spi.run("SELECT FROM pfm_migrate.noop_verdict WHERE target OPERATOR(pg_catalog.=) $1"
+	               " AND catalog_key OPERATOR(pg_catalog.=) $2",
+	               {text_param(target), text_param(current.key)}, read_only) == 1;
+}
+
+void
+establish_noop(Spi &spi, const std::string &target, const CatalogState &state)
+{
+	if (overlay || state.key.empty())
+		return;
+	CatalogKey current = read_catalog_key(spi, false);
+	if (current.key != state.key || !current.verdict_writable)
+		return;
+	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.noop_verdict WHERE target OPERATOR(pg_catalog.=) $1"
+	        "   AND catalog_key IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED)"
+	        " UPDATE pfm_migrate.noop_verdict v SET catalog_key = $2 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
+	        {text_param(target), text_param(state.key)});
+}
+
 StatePtr
 read_catalog_state(Spi &spi, bool read_only)
 {
 	if (overlay)
 		return overlay->state;
-	// Every statement that changes revisions or applied creates a new version of this row
-	// (a statement trigger), in the same (sub)transaction: same xmin and generation means
-	// the same catalog content. A transaction that changed the catalog itself always reads
-	// it afresh.
-	std::uint64_t n = spi.run(
-		"SELECT g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
-		" g.generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(g.xmin),"
-		" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate')"
-		" FROM pfm_migrate.catalog_generation g",
-		{}, read_only);
-	if (n != 1)
-		internal_error("pfm_migrate.catalog_generation holds " + std::to_string(n) + " rows instead of one");
-	Row row = spi.row(0);
-	Text version_text = row.text(3);
-	CatalogVersion version = version_from_text(version_text);
-	bool cacheable = !row.boolean(2);
-	std::string key = cacheable ? row.text_or(1, "") + ":" + version_text.value_or("") : std::string();
+	// (The key is read before the content: in READ COMMITTED the content may be newer than
+	// its key, never older, so a change committed meanwhile only makes the next call read
+	// again.)
+	CatalogKey current = read_catalog_key(spi, read_only);
+	const std::string &key = current.key;
+	const bool cacheable = !key.empty();
 	if (cacheable && state_cache.state && state_cache.key == key)
 		return state_cache.state;
-	auto state = std::make_shared<const CatalogState>(read_state_uncached(spi, version, read_only));
+	CatalogState read = read_state_uncached(spi, current.version, read_only);
+	read.key = key;
+	auto state = std::make_shared<const CatalogState>(std::move(read));
 	if (cacheable)
 		state_cache = StateCache{key, state};
 	return state;

@@ -43,6 +43,10 @@ struct CatalogState {
 	core::RevisionGraph graph;
 	std::vector<core::AppliedRevision> applied;
 	CatalogVersion version;
+	// The catalog_generation row version read before the content (see read_catalog_state);
+	// empty when the state is not cacheable (this transaction changed the catalog, or files
+	// are previewed).
+	std::string key = {};
 
 	std::vector<std::string> applied_ids() const;
 	std::vector<std::string> current_heads() const { return graph.version_heads(applied_ids()); }
@@ -53,6 +57,13 @@ using StatePtr = std::shared_ptr<const CatalogState>;
 // The graph (no bodies) and the applied set. A backend keeps the last state it read and
 // reuses it while pfm_migrate.catalog_generation shows the same row version.
 StatePtr read_catalog_state(Spi &spi, bool read_only);
+
+// pfm_migrate.noop_verdict: whether pfm_upgrade(target) ('head' or 'heads') was found to be a
+// no-op for the catalog as it is now (its current key); and the record of that finding for
+// the state a full plan found it in (written when the role may, never waiting for a row
+// lock: a concurrent writer records the same finding).
+bool noop_established(Spi &spi, const std::string &target, bool read_only);
+void establish_noop(Spi &spi, const std::string &target, const CatalogState &state);
 
 // pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
 // registered revisions sees `revisions` instead of the catalog's (the file set as if it

@@ -236,12 +236,19 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 	StatementContext ctx{revision.c_str(), core::direction_name(direction), body.c_str(), 0, 0, ""};
 	const char *source = body.c_str();
 
-	// Parse inside pg_call; copy plain locations out into a palloc'd array.
+	// Parse inside pg_call, in a memory context of its own (a plan parses every body before
+	// the first runs: the parse trees must not pile up for the whole call); copy plain
+	// locations out into an array there, then into C++ strings, then drop the context. (On
+	// an error the context goes with its parent, the call's.)
 	struct Parsed {
 		RawStatement *items;
 		int count;
+		MemoryContext context;
 	};
 	Parsed parsed = pg_call([&] {
+		MemoryContext parse_context =
+			AllocSetContextCreate(CurrentMemoryContext, "pfm_migrate body parse", ALLOCSET_DEFAULT_SIZES);
+		MemoryContext caller = MemoryContextSwitchTo(parse_context);
 		ErrorContextCallback callback;
 		callback.callback = statement_error_context;
 		callback.arg = &ctx;
@@ -249,7 +256,8 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 		error_context_stack = &callback;
 		List *raw = pg_parse_query(source);
 		error_context_stack = callback.previous;
-		Parsed out{static_cast<RawStatement *>(palloc(sizeof(RawStatement) * (list_length(raw) + 1))), 0};
+		Parsed out{static_cast<RawStatement *>(palloc(sizeof(RawStatement) * (list_length(raw) + 1))), 0,
+		           parse_context};
 		ListCell *lc;
 		foreach (lc, raw) {
 			RawStmt *rs = lfirst_node(RawStmt, lc);
@@ -259,6 +267,7 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 				RawStatement{rs->stmt_location, rs->stmt_len, refusal_of(rs->stmt), index_relation, index_name,
 			                 raw_statement_locks(rs->stmt)};
 		}
+		MemoryContextSwitchTo(caller);
 		return out;
 	});
 
@@ -302,6 +311,8 @@ prepare_body(const std::string &revision, core::Direction direction, const std::
 		}
 		statements.push_back(std::move(statement));
 	}
+	MemoryContext parse_context = parsed.context;
+	pg_call([parse_context] { MemoryContextDelete(parse_context); });
 	return statements;
 }
 

@@ -2,6 +2,7 @@
 
 #include "pg/locking.hpp"
 
+#include "core/errors.hpp"
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
 #include "pg/subtransaction.hpp"
@@ -230,6 +231,20 @@ lock_and_read_state(Spi &spi, const char *function_name,
                       const std::function<bool(const CatalogState &)> &has_work_left)
 {
 	require_writable(function_name);
+	// A call with nothing to do in the state it sees takes no lock: it reads as any query
+	// does, and is ordered before a move that has not committed yet, so probes and no-op
+	// deploys never queue behind each other or behind a running deploy. A call with work
+	// takes the lock and decides again from what it reads under it.
+	// (A plan that fails here is decided under the lock too: the error may be gone once the
+	// move holding the lock commits, as when a stamp --purge forgets an unknown revision.)
+	auto unlocked = read_catalog_state(spi, false);
+	bool work = true;
+	try {
+		work = has_work_left(*unlocked);
+	} catch (const core::Error &) {
+	}
+	if (!work)
+		return unlocked;
 	bool waited = acquire_migration_lock(spi, LockScope::transaction);
 	auto seen = read_catalog_state(spi, false);
 	if (!waited || !uses_transaction_snapshot())

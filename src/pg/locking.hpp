@@ -32,8 +32,8 @@ void end_top_level_step();
 // session-level locks releases them (the procedure holding them is failing).
 void release_session_locks_on_abort();
 
-// The start of every state-changing call: refuses read-only transactions, takes the lock,
-// loads the state. Under REPEATABLE READ / SERIALIZABLE a call that had to wait reads what
+// The start of every state-changing call: refuses read-only transactions, loads the state;
+// when has_work_left says there is something to do in it, takes the lock and loads it again. Under REPEATABLE READ / SERIALIZABLE a call that had to wait reads what
 // the session it waited for committed: when has_work_left says nothing is left to do it
 // goes on from that state (a no-op); otherwise it fails with 40001 rather than apply
 // anything twice from a stale snapshot.

@@ -340,20 +340,39 @@ Row::text_array(int column) const
 	std::vector<std::string> out;
 	if (isnull)
 		return out;
+	// (What deconstruct_array and a detoasted copy allocate is freed below: a catalog read
+	// calls this for every revision, and the garbage would stay until the call ends.)
 	struct Elements {
 		Datum *values;
 		bool *nulls;
 		int count;
+		ArrayType *copy;  // the detoasted array when it is not the datum itself
 	};
 	Elements e = pg_call([&] {
-		Elements el{nullptr, nullptr, 0};
-		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &el.values, &el.nulls, &el.count);
+		Elements el{nullptr, nullptr, 0, nullptr};
+		ArrayType *array = DatumGetArrayTypeP(d);
+		if (reinterpret_cast<Pointer>(array) != DatumGetPointer(d))
+			el.copy = array;
+		if (ARR_NDIM(array) > 0)
+			deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &el.values, &el.nulls, &el.count);
 		return el;
 	});
+	auto release = [](const Elements &el) {
+		pg_call([&el] {
+			if (el.values)
+				pfree(el.values);
+			if (el.nulls)
+				pfree(el.nulls);
+			if (el.copy)
+				pfree(el.copy);
+		});
+	};
 	out.reserve(static_cast<std::size_t>(e.count));
 	for (int k = 0; k < e.count; k++) {
-		if (e.nulls[k])
+		if (e.nulls[k]) {
+			release(e);
 			internal_error("NULL element in a text[] column");
+		}
 		Datum item = e.values[k];
 		struct Ref {
 			const char *data;
@@ -365,6 +384,7 @@ Row::text_array(int column) const
 		});
 		out.emplace_back(ref.data, ref.len);
 	}
+	release(e);
 	return out;
 }
 

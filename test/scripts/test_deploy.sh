@@ -346,3 +346,108 @@ rc_is 1 "deploy: an unknown command is exit 1"
 run env MIGRATIONS_DIR="$D/none" "$DEPLOY" migrate
 rc_is 1 "deploy: a missing migrations directory is exit 1"
 unset DATABASE_URL MIGRATIONS_DIR BACKUP_DIR
+
+# ---- the file digest: a deploy whose files the database holds skips re-sending them -------
+# Two databases get the same files and the same commands: dg_fast as users run it, dg_full
+# with PFM_FILE_DIGEST=off (every command loads the files in full). Each step must give both
+# the same output, exit status and catalog; dg_fast counts its pfm_load/pfm_preview calls.
+G=$WORK/digest
+copy_examples "$G/migrations"
+newdb dg_fast
+newdb dg_full
+q postgres "ALTER DATABASE dg_fast SET track_functions = 'all'" >/dev/null
+loads() { # pfm_load + pfm_preview calls in dg_fast so far
+	q dg_fast "SELECT pg_stat_clear_snapshot(); SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname IN ('pfm_load', 'pfm_preview')" | tail -1
+}
+catalog_of() {
+	q "$1" "SELECT string_agg(revision || ':' || checksum || ':' || coalesce(message, ''), ' ' ORDER BY revision) FROM pfm_migrate.revisions"
+	q "$1" "SELECT string_agg(revision, ' ' ORDER BY revision) FROM pfm_migrate.applied"
+}
+# both DESC CMD...: runs deploy.sh CMD... on both databases; compares them; leaves dg_fast's
+# run in OUT/RC.
+both() {
+	local desc=$1 full_out full_rc
+	shift
+	run env MIGRATIONS_DIR="$G/migrations" DATABASE_URL="$(url dg_full)" PFM_FILE_DIGEST=off "$DEPLOY" "$@"
+	full_out=${OUT//dg_full/DB} full_rc=$RC
+	run env MIGRATIONS_DIR="$G/migrations" DATABASE_URL="$(url dg_fast)" "$DEPLOY" "$@"
+	is "${OUT//dg_fast/DB} (exit $RC)" "$full_out (exit $full_rc)" "digest: $desc: the output of a full load"
+	is "$(catalog_of dg_fast)" "$(catalog_of dg_full)" "digest: $desc: the catalog of a full load"
+}
+digest_of() { q dg_fast "SELECT coalesce(digest, 'none') FROM pfm_migrate.file_set"; }
+
+both "first migrate" migrate
+is "$(digest_of)" "$(q dg_fast "SELECT digest FROM pfm_migrate.file_set WHERE digest LIKE 'files-v1 5 %'")" \
+	"digest: the first migrate stores the digest of the 5 files"
+before=$(loads)
+both "migrate at head" migrate
+both "plan at head" plan
+both "health at head" health
+is "$(loads)" "$before" "digest: migrate, plan and health at head send no file"
+
+# An edited applied file: refused exactly as a full load refuses it; then restored.
+cp "$G/migrations/0002_"*.sql "$G/saved.sql"
+sed -i 's/CREATE TABLE mfa_sessions (/CREATE TABLE mfa_sessions (\n    note text,/' "$G/migrations/0002_"*.sql
+both "an edited applied file (migrate)" migrate
+rc_is 2 "digest: an edited applied file is refused (exit 2)"
+out_has "which has been applied" "digest: ... with the full load's reason"
+both "an edited applied file (health)" health
+rc_is 3 "digest: health with an edited applied file: unhealthy"
+cp "$G/saved.sql" "$G/migrations/0002_"*.sql
+both "the file restored" migrate
+rc_is 0 "digest: the restored file deploys"
+before=$(loads)
+both "the file restored, again" migrate
+is "$(loads)" "$before" "digest: the restored set is known again"
+
+# Added, renamed, removed files.
+mig "$G/migrations/0006_add_tags.sql" 0006 0005 "Add tags" 'CREATE TABLE tags (name text);' 'DROP TABLE tags;'
+both "an added file (plan)" plan
+out_has "plan: 1 step(s) to head" "digest: plan sees the added file"
+both "an added file (migrate)" migrate
+is "$(q dg_fast "SELECT pfm_current()")" 0006 "digest: the added file is applied"
+mv "$G/migrations/0006_add_tags.sql" "$G/migrations/0006_tags.sql"
+before=$(loads)
+both "a renamed file" migrate
+is "$(loads)" "$((before + 1))" "digest: a renamed file takes the full load"
+mig "$G/migrations/0007_add_notes.sql" 0007 0006 "Add notes" 'CREATE TABLE notes (body text);' 'DROP TABLE notes;'
+both "a file added, not applied" migrate 0006
+rm "$G/migrations/0007_add_notes.sql"
+both "an unapplied file removed" migrate
+is "$(q dg_fast "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0007'")" 0 \
+	"digest: the removed file's unapplied revision is gone"
+mv "$G/migrations/0006_tags.sql" "$G/saved6.sql"
+both "an applied file removed (health)" health
+rc_is 3 "digest: an applied revision without its file is unhealthy"
+out_has "revision 0006 is applied but no migration file declares it" "digest: ... with the full load's warning"
+both "an applied file removed (migrate)" migrate
+is "$(q dg_fast "SELECT count(*) FROM pfm_migrate.file_set WHERE digest LIKE 'files-v1 5 %'")" 0 \
+	"digest: not stored while a registered revision has no file"
+both "an applied file removed (health, again)" health
+out_has "revision 0006 is applied but no migration file declares it" "digest: ... and the warning stays"
+mv "$G/saved6.sql" "$G/migrations/0006_tags.sql"
+both "the applied file back" migrate
+
+# Changes from elsewhere: each one makes the next command load in full, or needs no load.
+for db in dg_fast dg_full; do q "$db" "SELECT pfm_register('0099', '0006', upgrade => 'SELECT 1')" >/dev/null; done
+is "$(digest_of)" none "digest: a registration from elsewhere clears the digest"
+both "after a registration from elsewhere" migrate
+is "$(q dg_fast "SELECT count(*) FROM pfm_migrate.revisions WHERE revision = '0099'")" 0 \
+	"digest: ... which the next deploy removes, like a full load"
+for db in dg_fast dg_full; do
+	q "$db" "UPDATE pfm_migrate.revisions SET upgrade = upgrade || ' ' WHERE revision = '0006'" >/dev/null
+done
+is "$(digest_of)" none "digest: a direct edit of the catalog clears the digest"
+both "after a direct edit of an applied body" migrate
+rc_is 2 "digest: ... and the file is refused against the edited catalog, like a full load"
+for db in dg_fast dg_full; do
+	q "$db" "UPDATE pfm_migrate.revisions SET upgrade = rtrim(upgrade, ' ') WHERE revision = '0006'" >/dev/null
+done
+both "the catalog edit undone" migrate
+for db in dg_fast dg_full; do q "$db" "SELECT count(*) FROM pfm_downgrade('-1')" >/dev/null 2>&1; done
+before=$(loads)
+both "after a downgrade from elsewhere (plan)" plan
+out_has "plan: 1 step(s) to head" "digest: plan after a downgrade from elsewhere: the reverted revision is pending"
+both "after a downgrade from elsewhere (migrate)" migrate
+is "$(loads)" "$before" "digest: a downgrade from elsewhere needs no load (the registered revisions are the files')"
+is "$(q dg_fast "SELECT pfm_current()")" 0006 "digest: ... and the deploy re-applies it"

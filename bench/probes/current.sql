@@ -1,0 +1,1 @@
+SELECT pfm_current();

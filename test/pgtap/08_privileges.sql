@@ -94,6 +94,12 @@ INSERT INTO expect VALUES
  ('pfm_migrate.record_step(text,text,double precision)',
   $$SELECT pfm_migrate.offline_begin('0001'); SELECT pfm_migrate.record_step('0002', 'upgrade')$$,
                                                                                        'ok', '42501', '42501'),
+ -- the file-set digest of scripts/deploy.sh (issue 15): the deploy role only; a role without
+ -- them takes the full load, with the same outcome.
+ ('pfm_migrate.hold_file_set()', $$SELECT pfm_migrate.hold_file_set()$$,               'ok', '42501', '42501'),
+ ('pfm_migrate.remember_file_set(text,integer)',
+  $$SELECT pfm_migrate.remember_file_set('d', 3)$$,                                    'ok', '42501', '42501'),
+ ('pfm_migrate.file_set_loaded(text)', $$SELECT pfm_migrate.file_set_loaded('d')$$,   'ok', '42501', '42501'),
  ('pfm_migrate.release_migration_lock()', $$SELECT pfm_migrate.release_migration_lock()$$, 'ok', '42501', '42501'),
  ('pfm_migrate.wait_for_migration_lock()', $$CALL pfm_migrate.wait_for_migration_lock()$$, '25001', '42501', '42501');
 

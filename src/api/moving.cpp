@@ -41,15 +41,11 @@ template <class OnStep>
 void
 apply_plan(Spi &spi, const CatalogState &state, const core::Plan &plan, core::Direction direction, OnStep on_step)
 {
-	std::vector<std::string> ids;
-	ids.reserve(plan.steps.size());
-	for (const core::Step &step : plan.steps)
-		ids.push_back(step.revision);
 	std::vector<std::vector<BodyStatement>> prepared;
 	prepared.reserve(plan.steps.size());
 	{
 		// The bodies (the migration lock keeps them as the plan saw them); freed once parsed.
-		std::vector<StoredRevision> stored = read_revisions(spi, ids, false);
+		std::vector<StoredRevision> stored = read_step_revisions(spi, plan, false);
 		for (std::size_t i = 0; i < plan.steps.size(); i++) {
 			const std::string &body = direction == core::Direction::upgrade ? stored[i].upgrade
 			                                                                : stored[i].downgrade.value_or("");

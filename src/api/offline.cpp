@@ -33,10 +33,7 @@ offline_script(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		                      : core::plan_downgrade(state->graph, state->applied, target);
 		std::string current = core::join(state->current_heads(), ",");
 		std::string schema = extension_schema(spi);
-		std::vector<std::string> ids;
-		for (const core::Step &step : plan.steps)
-			ids.push_back(step.revision);
-		std::vector<StoredRevision> stored = read_revisions(spi, ids, true);
+		std::vector<StoredRevision> stored = read_step_revisions(spi, plan, true);
 		spi.finish();
 
 		// Every statement goes into the script as a dollar-quoted string that psql's \gexec

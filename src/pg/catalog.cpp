@@ -433,6 +433,16 @@ read_catalog_state(Spi &spi, bool read_only)
 }
 
 std::vector<StoredRevision>
+read_step_revisions(Spi &spi, const core::Plan &plan, bool read_only)
+{
+	std::vector<std::string> ids;
+	ids.reserve(plan.steps.size());
+	for (const core::Step &step : plan.steps)
+		ids.push_back(step.revision);
+	return read_revisions(spi, ids, read_only);
+}
+
+std::vector<StoredRevision>
 read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only)
 {
 	if (overlay) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/graph.hpp"
+#include "core/planner.hpp"
 #include "core/revision.hpp"
 #include "pg/spi.hpp"
 
@@ -84,6 +85,8 @@ void file_overlay_subtransaction_end(bool aborted, unsigned subtransaction, unsi
 // Full rows (bodies included) of these revisions, in the order asked; a revision that is
 // not registered (any more) is an error naming it, never an empty value.
 std::vector<StoredRevision> read_revisions(Spi &spi, const std::vector<std::string> &ids, bool read_only);
+// The same for the revisions of a plan's steps, in step order.
+std::vector<StoredRevision> read_step_revisions(Spi &spi, const core::Plan &plan, bool read_only);
 std::optional<StoredRevision> read_revision(Spi &spi, const std::string &id, bool read_only);
 
 // Writes a revision (pfm_register); each returns the checksum the server computed.

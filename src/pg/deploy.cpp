@@ -139,10 +139,7 @@ private:
 std::vector<PreparedStep>
 PerRevisionMove::prepare(const core::Plan &plan)
 {
-	std::vector<std::string> ids;
-	for (const core::Step &s : plan.steps)
-		ids.push_back(s.revision);
-	std::vector<StoredRevision> stored = read_revisions(spi_, ids, false);
+	std::vector<StoredRevision> stored = read_step_revisions(spi_, plan, false);
 	std::vector<PreparedStep> out;
 	out.reserve(plan.steps.size());
 	for (std::size_t i = 0; i < plan.steps.size(); i++) {

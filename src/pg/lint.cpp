@@ -1028,11 +1028,7 @@ lint_upgrade(Spi &spi, const std::string &target)
 {
 	StatePtr state = read_catalog_state(spi, true);
 	core::Plan plan = core::plan_upgrade(state->graph, state->applied, target);
-	std::vector<std::string> ids;
-	ids.reserve(plan.steps.size());
-	for (const core::Step &step : plan.steps)
-		ids.push_back(step.revision);
-	std::vector<StoredRevision> stored = read_revisions(spi, ids, true);
+	std::vector<StoredRevision> stored = read_step_revisions(spi, plan, true);
 
 	// What bounds lock waits in this session: pfm_migrate.lock_wait (when the setting exists)
 	// or lock_timeout.

@@ -186,11 +186,7 @@ trace_upgrade(Spi &spi, const std::string &target)
 {
 	StatePtr state = read_catalog_state(spi, false);
 	core::Plan plan = core::plan_upgrade(state->graph, state->applied, target);
-	std::vector<std::string> ids;
-	ids.reserve(plan.steps.size());
-	for (const core::Step &step : plan.steps)
-		ids.push_back(step.revision);
-	std::vector<StoredRevision> stored = read_revisions(spi, ids, false);
+	std::vector<StoredRevision> stored = read_step_revisions(spi, plan, false);
 	// Every body parsed and vetted before the first one runs, as pfm_upgrade does.
 	std::vector<std::vector<BodyStatement>> bodies;
 	bodies.reserve(stored.size());

@@ -8,15 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 pfm_ensure_deps --tests
-passed=0 failed=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok - $1"; passed=$((passed + 1))
-	else
-		echo "not ok - $1: expected '$2', got '$3'"; failed=$((failed + 1))
-	fi
-}
-q() { local db=$1; shift; psql -qAtX -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+source "$(dirname "$0")/../checks.sh"
 fresh_db() { q postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; q "$1" -c 'CREATE EXTENSION pfm_migrate'; }
 # The pid of the backend whose application_name is $1, once it sits in pg_sleep.
 sleeping_backend() {

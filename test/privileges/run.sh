@@ -13,21 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 pfm_ensure_deps --tests
-passed=0 failed=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok - $1"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $1: expected '$2', got '$3'"
-		failed=$((failed + 1))
-	fi
-}
-q() {
-	local db=$1
-	shift
-	psql -qAtX -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
+source "$(dirname "$0")/../checks.sh"
 # The SQLSTATE of running SQL as a role (a fresh session with that role), or ok.
 outcome() { # outcome DB ROLE SQL
 	local out

@@ -50,7 +50,7 @@ fi
 DBMATE_VERSION=2.36.0
 tools=$PFM_ROOT/.pfm/tools
 dbmate=$tools/node_modules/.bin/dbmate
-if [ -z "$only" ] && ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
+if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
 	command -v npm >/dev/null || {
 		[ "$(id -u)" = 0 ] || pfm_die "missing package: npm (run as root, or install it)"
 		pfm_log "installing: npm"

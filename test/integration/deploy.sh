@@ -7,7 +7,8 @@
 #  - faults: kill -9 of the caller (in a transactional and in a non-transactional
 #    revision), kill -9 of the worker, pg_ctl stop -m immediate, pg_cancel_backend and
 #    statement_timeout mid-step: afterwards the applied set is exactly the revisions
-#    before the interrupted one, and a re-run converges;
+#    before the interrupted one, and a re-run converges; a disk that fills up (a tablespace on
+#    a small tmpfs, mounted as root) likewise;
 #  - no free worker slot is a clear error before anything runs.
 # Needs PGHOST/PGPORT/PGUSER of a server with pfm_migrate installed, and PFM_SERVER_DATA
 # (its data directory, for the immediate stop and restart).
@@ -266,6 +267,47 @@ check "statement_timeout in a step: 57014" "ERROR:  57014" "$(printf '%s\n' "$er
 check "statement_timeout in a step: nothing applied, a failed audit row" "base|1" \
 	"$(q pfm_fault -c "SELECT concat_ws('|', coalesce(pfm_current(), 'base'), (SELECT count(*) FROM pfm_migrate.audit WHERE revision = 'r1' AND outcome = 'failed'))")"
 converges "statement_timeout in a step"
+
+# A disk that fills up mid-deploy: a tablespace on a 2 MB tmpfs (mounted here as root; the
+# test fails, not skips, when root cannot mount it). Revision f2 fills it: 53100 (disk full).
+# Atomic: nothing of the call stays. Per revision: f1 stays applied, f2 leaves nothing and a
+# failed audit row; once the disk has room (remounted larger) a re-run converges.
+if [ "$(id -u)" = 0 ]; then
+	ts=$work/tablespace
+	mkdir -p "$ts"
+	if mount -t tmpfs -o size=2M,mode=0700 tmpfs "$ts"; then
+		chown postgres: "$ts"
+		q postgres -c "CREATE TABLESPACE pfm_small LOCATION '$ts'" >/dev/null
+		fresh_db pfm_disk
+		q pfm_disk >/dev/null <<'SQL'
+CREATE EXTENSION pfm_migrate;
+SELECT pfm_register('f1', NULL, 'CREATE TABLE f1 (id int)', 'DROP TABLE f1', 'small');
+SELECT pfm_register('f2', 'f1', $$CREATE TABLE big (x text) TABLESPACE pfm_small;
+INSERT INTO big SELECT repeat('x', 1000) FROM generate_series(1, 10000)$$, 'DROP TABLE big', 'fills the tablespace');
+SELECT pfm_register('f3', 'f2', 'CREATE TABLE f3 (id int)', 'DROP TABLE f3', 'after');
+SQL
+		err=$(q pfm_disk -v VERBOSITY=sqlstate -c "SELECT count(*) FROM pfm_upgrade('head')" 2>&1 || true)
+		check "disk full in pfm_upgrade: 53100" "ERROR:  53100" "$(printf '%s\n' "$err" | grep -m1 '^ERROR')"
+		check "disk full in pfm_upgrade: nothing of the call stays (no table, no upgrade row)" "base|t|0" \
+			"$(q pfm_disk -c "SELECT concat_ws('|', coalesce(pfm_current(), 'base'), to_regclass('f1') IS NULL, (SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade'))")"
+		err=$(q pfm_disk -v VERBOSITY=sqlstate -c "SET client_min_messages = warning" -c "CALL pfm_deploy('head')" 2>&1 || true)
+		check "disk full in pfm_deploy: 53100" "ERROR:  53100" "$(printf '%s\n' "$err" | grep -m1 '^ERROR')"
+		check "disk full in pfm_deploy: f1 applied, f2 left nothing, a failed row for f2" "f1|t|f2" \
+			"$(q pfm_disk -c "SELECT concat_ws('|', pfm_current(), to_regclass('big') IS NULL, (SELECT string_agg(revision, ',') FROM pfm_migrate.audit WHERE outcome = 'failed'))")"
+		check "disk full: the tablespace holds no leftover of the failed step" "0" \
+			"$(find "$ts" -type f -size +0 | wc -l | tr -d ' ')"
+		mount -o remount,size=64M "$ts"
+		q pfm_disk -c "SET client_min_messages = warning" -c "CALL pfm_deploy('head')"
+		check "disk full, then room again: a re-run converges, each revision applied once" "f3|f1:1,f2:1,f3:1" \
+			"$(q pfm_disk -c "SELECT pfm_current() || '|' || (SELECT string_agg(revision || ':' || count, ',' ORDER BY revision) FROM (SELECT revision, count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade' AND outcome = 'applied' GROUP BY 1) c)")"
+		q postgres -c "DROP DATABASE pfm_disk WITH (FORCE)" -c "DROP TABLESPACE pfm_small" >/dev/null
+		umount "$ts"
+	else
+		check "disk full: a 2 MB tmpfs can be mounted for the tablespace" "mounted" "mount failed"
+	fi
+else
+	echo "ok - # SKIP disk full: mounting a tmpfs needs root"
+fi
 
 # ---- 5. no free worker slot: a clear error before anything runs --------------------------------------
 small=$work/small

@@ -475,16 +475,23 @@ def bench_nontx(server, work, statements, runs):
 # 2. "Anything to do?" at head
 
 
-def bench_at_head(server, work, n, session_runs, wall_runs, alembic_n, alembic_runs, alembic_big_runs):
-    db = "bench_head"
-    say("at head: %d revisions for pfm" % n)
-    server.fresh_db(db)
+def register_chain(server, db, n):
+    """Bulk-loads a chain of n revisions r000001 .. with `SELECT 1` bodies into db's catalog."""
     server.query(db, """
         INSERT INTO pfm_migrate.revisions (revision, down_revisions, message, upgrade, downgrade)
         SELECT 'r' || lpad(g::text, 6, '0'),
                CASE WHEN g = 1 THEN '{}' ELSE ARRAY['r' || lpad((g - 1)::text, 6, '0')] END,
                'migration ' || g, 'SELECT 1', 'SELECT 1'
           FROM generate_series(1, %s) AS g""", (n,))
+
+
+
+
+def bench_at_head(server, work, n, session_runs, wall_runs, alembic_n, alembic_runs, alembic_big_runs):
+    db = "bench_head"
+    say("at head: %d revisions for pfm" % n)
+    server.fresh_db(db)
+    register_chain(server, db, n)
     start = time.perf_counter()
     applied = server.query(db, "SELECT count(*) FROM pfm_upgrade('head')")[0][0]
     apply_secs = time.perf_counter() - start
@@ -716,12 +723,7 @@ def bench_probes(server, n, seconds, clients=8):
     db = "bench_probes"
     say("probes: %d applied revisions" % n)
     server.fresh_db(db)
-    server.query(db, """
-        INSERT INTO pfm_migrate.revisions (revision, down_revisions, message, upgrade, downgrade)
-        SELECT 'r' || lpad(g::text, 6, '0'),
-               CASE WHEN g = 1 THEN '{}' ELSE ARRAY['r' || lpad((g - 1)::text, 6, '0')] END,
-               'migration ' || g, 'SELECT 1', 'SELECT 1'
-          FROM generate_series(1, %s) AS g""", (n,))
+    register_chain(server, db, n)
     server.query(db, "SELECT count(*) FROM pfm_upgrade('head')")
     server.query(db, "VACUUM ANALYZE")
     server.settle()

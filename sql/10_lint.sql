@@ -126,6 +126,10 @@ ALTER TABLE items ADD COLUMN c1 int$$);
 -- a timeout switched off again counts as none
 SELECT * FROM lint($$SET lock_timeout = 0;
 ALTER TABLE items ADD COLUMN c1 int$$);
+-- pfm_migrate.lock_wait in the session bounds them too (the engine sets lock_timeout)
+SET pfm_migrate.lock_wait = '2s';
+SELECT * FROM lint('ALTER TABLE items ADD COLUMN c1 int');
+RESET pfm_migrate.lock_wait;
 -- taking no ACCESS EXCLUSIVE lock, or on a new table: nothing to say
 SELECT * FROM lint($$CREATE TABLE fresh (id int);
 ALTER TABLE fresh ADD COLUMN c int;

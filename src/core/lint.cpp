@@ -404,16 +404,4 @@ bounds_lock_waits(const char *setting)
 	return d.empty() ? true : positive;
 }
 
-std::optional<std::string>
-lock_timeout_value(const char *setting)
-{
-	if (!bounds_lock_waits(setting))
-		return std::nullopt;
-	bool positive = false;
-	std::string_view d = leading_duration(trimmed(setting), &positive);
-	if (d.empty() || !positive)
-		return std::nullopt;
-	return std::string(d);
-}
-
 }  // namespace pfm::core::lint

@@ -105,11 +105,8 @@ Rows rows_from_reltuples(double reltuples);
 // " (about N rows)", " (its size is unknown: never analyzed)", " (empty when last analyzed)"
 std::string rows_text(double reltuples);
 
-// A setting bounding lock waits is in effect: pfm_migrate.lock_wait or lock_timeout as
-// SHOW prints it (nullptr = undefined). "0", "", "off" and "-1" bound nothing.
+// The value a body's SET lock_timeout gives bounds lock waits (nullptr = none). "0", "",
+// "off" and "-1" bound nothing.
 bool bounds_lock_waits(const char *setting);
-// The leading duration of such a setting ("5s" of "5s", "200ms" of "200"), for lock_timeout;
-// nullopt when it bounds nothing or starts with no duration.
-std::optional<std::string> lock_timeout_value(const char *setting);
 
 }  // namespace pfm::core::lint

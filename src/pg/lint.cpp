@@ -19,6 +19,7 @@
 #include "core/planner.hpp"
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/subtransaction.hpp"
 
 extern "C" {
@@ -1030,11 +1031,8 @@ lint_upgrade(Spi &spi, const std::string &target)
 	core::Plan plan = core::plan_upgrade(state->graph, state->applied, target);
 	std::vector<StoredRevision> stored = read_step_revisions(spi, plan, true);
 
-	// What bounds lock waits in this session: pfm_migrate.lock_wait (when the setting exists)
-	// or lock_timeout.
-	bool session_bounds = pg_call([] { return LockTimeout > 0; }) ||
-	                      core::lint::bounds_lock_waits(pg_call(
-		                      [] { return GetConfigOption("pfm_migrate.lock_wait", true, false); }));
+	// What bounds lock waits in this session: pfm_migrate.lock_wait or lock_timeout.
+	bool session_bounds = lock_wait_ms > 0 || LockTimeout > 0;
 	Linter linter(session_bounds);
 	std::vector<LintRow> rows;
 	for (std::size_t i = 0; i < plan.steps.size(); i++) {

@@ -17,6 +17,7 @@
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
 #include "pg/executor.hpp"
+#include "pg/lock_retry.hpp"
 #include "pg/subtransaction.hpp"
 
 extern "C" {
@@ -194,9 +195,10 @@ trace_upgrade(Spi &spi, const std::string &target)
 		bodies.push_back(r.revision.transactional
 		                     ? prepare_body(r.revision.id, core::Direction::upgrade, r.upgrade, true)
 		                     : std::vector<BodyStatement>{});
-	// pfm_migrate.lock_wait (when that setting exists) bounds the trace's lock waits too.
-	const char *lock_wait = pg_call([] { return GetConfigOption("pfm_migrate.lock_wait", true, false); });
-	std::optional<std::string> timeout = core::lint::lock_timeout_value(lock_wait);
+	// pfm_migrate.lock_wait bounds the trace's lock waits too (as its lock_timeout).
+	std::optional<std::string> timeout;
+	if (lock_wait_ms > 0)
+		timeout = std::to_string(lock_wait_ms) + "ms";
 
 	// (Reading a sequence locks it for the whole transaction -- sequence.c takes the lock for the
 	// top transaction -- so the trace lists no lock on a sequence that existed before it.)

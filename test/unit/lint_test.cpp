@@ -152,11 +152,6 @@ TEST(LintJudgements, LockWaitSettings)
 	EXPECT_TRUE(bounds_lock_waits("5s"));
 	EXPECT_TRUE(bounds_lock_waits("200"));
 	EXPECT_TRUE(bounds_lock_waits("on"));
-	EXPECT_EQ(lock_timeout_value("5s"), std::string("5s"));
-	EXPECT_EQ(lock_timeout_value(" 200 "), std::string("200"));
-	EXPECT_EQ(lock_timeout_value("2min, 3 retries"), std::string("2min"));
-	EXPECT_FALSE(lock_timeout_value("0"));
-	EXPECT_FALSE(lock_timeout_value("on"));
 }
 
 TEST(LintJudgements, OneNoLockTimeoutPerBody)

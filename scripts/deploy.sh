@@ -46,10 +46,19 @@
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
 
-if [ -z "${PFM_ROOT:-}" ]; then # (no dirname: every process counts in a no-op deploy)
+# pfm_abs_dir VAR DIR [-P]: DIR as an absolute path (-P: physical, symlinks resolved) into
+# VAR; fails when DIR cannot be entered. No subshell: every process counts in a no-op
+# deploy (a fork costs about a millisecond on a small virtual machine).
+pfm_abs_dir() {
+	local pfm_here_=$PWD
+	CDPATH='' builtin cd ${3:+"$3"} -- "$2" 2>/dev/null || return 1
+	printf -v "$1" '%s' "$PWD"
+	builtin cd -- "$pfm_here_"
+}
+if [ -z "${PFM_ROOT:-}" ]; then
 	PFM_ROOT=${BASH_SOURCE[0]%/*}
 	[ "$PFM_ROOT" != "${BASH_SOURCE[0]}" ] || PFM_ROOT=.
-	PFM_ROOT=$(cd "$PFM_ROOT/.." && pwd)
+	pfm_abs_dir PFM_ROOT "$PFM_ROOT/.."
 fi
 EX_USAGE=1 EX_FAILED=2 EX_UNHEALTHY=3 EX_BACKUP=4 EX_LINT=5
 US=$'\x1f' # field separator for psql -A output: not whitespace, so empty fields survive `read`
@@ -82,22 +91,34 @@ pfm_query() {
 	printf '%s\n' "$out"
 }
 
-# Sets MIGRATIONS_DIR and the array MIGRATION_FILES (sorted *.sql; may be empty).
+MIGRATION_FILES=() MIGRATION_NAMES=() MIGRATION_FILES_LISTED=1
+# pfm_find_migrations [--dir-only]: sets MIGRATIONS_DIR and lists its files (below); with
+# --dir-only, leaves that to pfm_session, which lists them only when it sends them (a
+# command whose files the database already holds never needs the list).
 pfm_find_migrations() {
 	if [ -z "${MIGRATIONS_DIR:-}" ]; then
 		MIGRATIONS_DIR=./migrations
-		if [ ! -d "$MIGRATIONS_DIR" ] && [ "$(pwd -P)" = "$(cd "$PFM_ROOT" && pwd -P)" ]; then
+		local here root
+		if [ ! -d "$MIGRATIONS_DIR" ] && pfm_abs_dir here . -P && pfm_abs_dir root "$PFM_ROOT" -P && [ "$here" = "$root" ]; then
 			MIGRATIONS_DIR=$PFM_ROOT/examples/pfm/migrations
 		fi
 	fi
 	[ -d "$MIGRATIONS_DIR" ] || fail $EX_USAGE "no migrations directory '$MIGRATIONS_DIR' (set MIGRATIONS_DIR)"
-	MIGRATIONS_DIR=$(cd "$MIGRATIONS_DIR" && pwd)
-	MIGRATION_FILES=()
-	local f
-	for f in "$MIGRATIONS_DIR"/*.sql; do
-		[[ -f $f ]] && MIGRATION_FILES+=("$f")
+	pfm_abs_dir MIGRATIONS_DIR "$MIGRATIONS_DIR" || fail $EX_USAGE "cannot enter the migrations directory '$MIGRATIONS_DIR'"
+	MIGRATION_FILES=() MIGRATION_NAMES=() MIGRATION_FILES_LISTED=0
+	[ "${1:-}" = --dir-only ] || pfm_list_migrations
+}
+# pfm_list_migrations: the arrays MIGRATION_FILES (the regular files *.sql of MIGRATIONS_DIR,
+# symlinks followed, sorted; may be empty) and MIGRATION_NAMES (the same, without the directory).
+pfm_list_migrations() {
+	MIGRATION_NAMES=()
+	local f here=$PWD
+	builtin cd -- "$MIGRATIONS_DIR" || fail $EX_USAGE "cannot enter the migrations directory '$MIGRATIONS_DIR'"
+	for f in *.sql; do
+		[[ -f $f ]] && MIGRATION_NAMES+=("$f")
 	done
-	return 0
+	builtin cd -- "$here"
+	MIGRATION_FILES=("${MIGRATION_NAMES[@]/#/$MIGRATIONS_DIR/}") MIGRATION_FILES_LISTED=1
 }
 
 # $text as a dollar-quoted SQL literal whose tag occurs nowhere in it: psql neither
@@ -121,7 +142,13 @@ pfm_dollar_quote_to() {
 # pfm_files_sql FUNCTION: one statement handing every migration file (name and content, as
 # data) to FUNCTION (pfm_load or pfm_preview), whose rows come back tagged "file".
 pfm_files_sql() {
-	local fn=$1 f content names='' contents='' sep='' quoted
+	local sql
+	pfm_files_sql_to sql "$1"
+	printf '%s' "$sql"
+}
+# pfm_files_sql_to VAR FUNCTION: the same into VAR.
+pfm_files_sql_to() {
+	local fn=$2 f content names='' contents='' sep='' quoted
 	for f in "${MIGRATION_FILES[@]}"; do
 		content=
 		IFS= read -r -d '' content <"$f" || true
@@ -131,8 +158,21 @@ pfm_files_sql() {
 		contents+="$sep$quoted"
 		sep=,
 	done
-	printf "SELECT 'file', revision, coalesce(file, ''), action FROM %s(ARRAY[%s]::text[], ARRAY[%s]::text[]);\n" \
+	printf -v "$1" "SELECT 'file', revision, coalesce(file, ''), action FROM %s(ARRAY[%s]::text[], ARRAY[%s]::text[]);\n" \
 		"$fn" "$names" "$contents"
+}
+
+# The psql script of a session is built in PFM_SCRIPT, in this shell (no subshell per part).
+PFM_SCRIPT=
+pfm_emit() { # LINE...: appends each line
+	local lines
+	printf -v lines '%s\n' "$@"
+	PFM_SCRIPT+=$lines
+}
+pfm_emit_files() { # FUNCTION: pfm_files_sql FUNCTION, appended
+	local sql
+	pfm_files_sql_to sql "$1"
+	PFM_SCRIPT+=$sql
 }
 
 # A command that changes the state first takes the migration lock for its session, waiting
@@ -141,7 +181,7 @@ pfm_files_sql() {
 # build). Needs the extension at the installed version; on a first deploy the transaction
 # below takes the lock itself.
 pfm_lock_sql() {
-	printf '%s\n' "SELECT count(*) = 1 AS pfm_can_wait FROM pg_catalog.pg_extension e
+	pfm_emit "SELECT count(*) = 1 AS pfm_can_wait FROM pg_catalog.pg_extension e
   JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
  WHERE e.extname = 'pfm_migrate' AND e.extversion = a.default_version
    AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.wait_for_migration_lock()'), 'EXECUTE'), false) \\gset" \
@@ -150,31 +190,46 @@ pfm_lock_sql() {
 PFM_UNLOCK_SQL="SELECT pfm_migrate.release_migration_lock() AS pfm_released \\gset"
 
 # The digest of the migration files: sha256 over sha256sum's listing of them (names and
-# contents, in order), computed by the server from the listing in the script, so that the
-# script spends one process on it. The server keeps the digest of the file set it last
-# loaded in full while the registered revisions are exactly the files' (pfm_migrate.file_set;
-# any change to the revisions clears it); a command whose files hash to it skips re-sending
+# contents), computed by the server from the listing in the script (its lines sorted: the
+# order find gives does not count), so that the script spends two processes on it and never
+# stats or reads a file itself. The server keeps the digest of the file set it last loaded
+# in full while the registered revisions are exactly the files' (pfm_migrate.file_set; any
+# change to the revisions clears it); a command whose files hash to it skips re-sending
 # them, since loading them again would change nothing and refuse nothing. An edited, added,
 # removed or renamed file changes the digest: that command takes the full, checked path.
-# FILES_DIGEST=1 when there is a digest to compute (files whose names can go in the script
-# as they are: printable ASCII without "$" or "\"; PFM_FILE_DIGEST=off turns it off).
-FILES_DIGEST=
-pfm_files_digest() {
-	FILES_DIGEST=
-	[ "${PFM_FILE_DIGEST:-on}" != off ] && [ ${#MIGRATION_FILES[@]} -gt 0 ] || return 0
-	local names="${MIGRATION_FILES[*]##*/}" LC_ALL=C
-	[[ $names != *[![:print:]]* && $names != *[\$\\]* ]] || return 0
-	command -v sha256sum >/dev/null || return 0
-	FILES_DIGEST=1
+# find picks what pfm_list_migrations picks: regular files named *.sql, symlinks followed,
+# no name starting with a dot; a full load stores the digest only when the listing counts
+# as many files as it loaded and the files hashed the same before and after it read them.
+# FILES_DIGEST=1 and FILES_LISTING set when there is a digest (sha256sum and find exist,
+# every file could be read, every name is printable ASCII without "$" or "\";
+# PFM_FILE_DIGEST=off turns it off).
+FILES_DIGEST= FILES_LISTING=
+pfm_files_listing() { # VAR: the listing into VAR, or fails
+	local pfm_listing_
+	pfm_listing_=$(cd "$MIGRATIONS_DIR" && exec find -L . -maxdepth 1 -name '*.sql' ! -name '.*' -type f -exec sha256sum -- {} + 2>/dev/null) || return 1
+	printf -v "$1" '%s' "$pfm_listing_"
 }
-# pfm_digest_sql: the statement that sets the psql variable pfm_digest (runs sha256sum).
-pfm_digest_sql() {
-	printf '%s\n' "SELECT 'files-v1 ${#MIGRATION_FILES[@]} ' OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(\$pfm_listing\$"
-	(cd "$MIGRATIONS_DIR" && sha256sum -- "${MIGRATION_FILES[@]##*/}") || printf '%s\n' 'unreadable'
-	printf '%s\n' "\$pfm_listing\$, 'UTF8')), 'hex') AS pfm_digest \\gset"
+pfm_files_digest() {
+	FILES_DIGEST= FILES_LISTING=
+	[ "${PFM_FILE_DIGEST:-on}" != off ] || return 0
+	command -v sha256sum >/dev/null && command -v find >/dev/null || return 0
+	local listing LC_ALL=C unsafe=$'[^[:print:]\n]|[$\\]'
+	pfm_files_listing listing || return 0
+	[ -n "$listing" ] && [[ ! $listing =~ $unsafe ]] || return 0
+	FILES_LISTING=$listing FILES_DIGEST=1
+}
+# pfm_emit_digest: the statement that sets the psql variables pfm_digest and pfm_listed (how
+# many files the listing names).
+pfm_emit_digest() {
+	pfm_emit "SELECT 'files-v2 ' OPERATOR(pg_catalog.||) pg_catalog.count(*) OPERATOR(pg_catalog.||) ' '
+       OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+         pg_catalog.string_agg(l, E'\\n' ORDER BY l COLLATE pg_catalog.\"C\"), 'UTF8')), 'hex') AS pfm_digest,
+       pg_catalog.count(*) AS pfm_listed
+  FROM pg_catalog.string_to_table(\$pfm_listing\$" "$FILES_LISTING" "\$pfm_listing\$, E'\\n') AS l
+ WHERE l OPERATOR(pg_catalog.<>) '' \\gset"
 }
 
-# pfm_session_script MODE SQL: the psql script of one command.
+# pfm_session_script MODE SQL: the psql script of one command, into PFM_SCRIPT.
 #   write  the extension created or updated when needed (its own transaction); the
 #          migration lock for the session; BEGIN; pfm_load(files); SQL, which commits (and
 #          may go on outside the transaction, e.g. CALL pfm_deploy)
@@ -192,51 +247,55 @@ pfm_session_script() {
 		"SELECT e.extversion <> a.default_version AS pfm_old, e.extversion AS pfm_from, a.default_version AS pfm_to
    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_available_extensions a ON a.name = e.extname
   WHERE e.extname = 'pfm_migrate' \\gset")
-	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;"
+	pfm_emit "SELECT 'db', pg_catalog.current_database(), current_user;"
 	case $mode in
 	db)
-		printf '%s\n' 'BEGIN READ ONLY;' "$sql" 'ROLLBACK;'
+		pfm_emit 'BEGIN READ ONLY;' "$sql" 'ROLLBACK;'
 		;;
 	plain)
 		pfm_lock_sql
-		printf '%s\n' "$sql" "$PFM_UNLOCK_SQL"
+		pfm_emit "$sql" "$PFM_UNLOCK_SQL"
 		;;
 	write)
-		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' "\\echo updating extension pfm_migrate from :pfm_from to :pfm_to" \
+		pfm_emit 'BEGIN;' "${ensure[@]}" '\if :pfm_old' "\\echo updating extension pfm_migrate from :pfm_from to :pfm_to" \
 			'ALTER EXTENSION pfm_migrate UPDATE;' '\endif'
 		# (PFM_EXTENSION_IN_MOVE=1: the extension comes and goes with the move, as
 		# adopt_alembic.sh wants; otherwise it is committed first, so that the move can
 		# wait for the migration lock without a snapshot)
 		if [ "${PFM_EXTENSION_IN_MOVE:-0}" != 1 ]; then
-			printf '%s\n' 'COMMIT;'
+			pfm_emit 'COMMIT;'
 			pfm_lock_sql
-			printf '%s\n' 'BEGIN;'
+			pfm_emit 'BEGIN;'
 		fi
-		if [ -n "$FILES_DIGEST" ]; then
-			# the digest is stored only with the load it describes (see pfm_files_digest)
-			pfm_digest_sql
-			printf '%s\n' "SELECT coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.remember_file_set(text,integer)'), 'EXECUTE')
+		# the files as data; the digest is stored only with the load it describes (see
+		# pfm_files_digest): the files hashed the same before and after they were read
+		local files after=
+		pfm_files_sql_to files pfm_load
+		if [ -n "$FILES_DIGEST" ] && pfm_files_listing after && [ "$after" = "$FILES_LISTING" ]; then
+			pfm_emit_digest
+			pfm_emit "SELECT coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.remember_file_set(text,integer)'), 'EXECUTE')
    AND pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.hold_file_set()'), 'EXECUTE'), false) AS pfm_can_digest \\gset" \
 				'\if :pfm_can_digest' 'SELECT pfm_migrate.hold_file_set() AS pfm_held \gset' '\endif'
-			pfm_files_sql pfm_load
-			printf '%s\n' '\if :pfm_can_digest' \
-				"SELECT pfm_migrate.remember_file_set(:'pfm_digest', ${#MIGRATION_FILES[@]}) AS pfm_remembered \\gset" '\endif'
+			PFM_SCRIPT+=$files
+			pfm_emit '\if :pfm_can_digest' \
+				"SELECT pfm_migrate.remember_file_set(CASE WHEN :pfm_listed OPERATOR(pg_catalog.=) ${#MIGRATION_FILES[@]} THEN :'pfm_digest' END,
+                                      ${#MIGRATION_FILES[@]}) AS pfm_remembered \\gset" '\endif'
 		else
-			pfm_files_sql pfm_load
+			PFM_SCRIPT+=$files
 		fi
-		printf '%s\n' "$sql" "$PFM_UNLOCK_SQL"
+		pfm_emit "$sql" "$PFM_UNLOCK_SQL"
 		;;
 	read)
-		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' \
+		pfm_emit 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\else' \
 			'SET TRANSACTION READ ONLY;' '\endif'
-		pfm_files_sql pfm_preview
-		printf '%s\n' "$sql" 'ROLLBACK;'
+		pfm_emit_files pfm_preview
+		pfm_emit "$sql" 'ROLLBACK;'
 		;;
 	trace)
 		# As read, but not read-only: pfm_trace runs the bodies (and rolls them back itself).
-		printf '%s\n' 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\endif'
-		pfm_files_sql pfm_preview
-		printf '%s\n' "$sql" 'ROLLBACK;'
+		pfm_emit 'BEGIN;' "${ensure[@]}" '\if :pfm_old' 'ALTER EXTENSION pfm_migrate UPDATE;' '\endif'
+		pfm_emit_files pfm_preview
+		pfm_emit "$sql" 'ROLLBACK;'
 		;;
 	esac
 }
@@ -259,14 +318,14 @@ pfm_fast_session_script() {
 	else
 		begin+=('SET TRANSACTION READ ONLY;')
 	fi
-	printf '%s\n' "SELECT 'db', pg_catalog.current_database(), current_user;" '\set pfm_missing f' \
+	pfm_emit "SELECT 'db', pg_catalog.current_database(), current_user;" '\set pfm_missing f' \
 		"SELECT coalesce((SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_extension_update_paths('pfm_migrate') p
                                      WHERE p.source = e.extversion AND p.path IS NOT NULL)
    AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege
   FROM pg_catalog.pg_extension e WHERE e.extname = 'pfm_migrate'), false) AS pfm_fast \\gset" \
 		'\if :pfm_fast' "${begin[@]}"
-	pfm_digest_sql
-	printf '%s\n' "SELECT pfm_migrate.file_set_loaded(:'pfm_digest') AS pfm_fast \\gset" \
+	pfm_emit_digest
+	pfm_emit "SELECT pfm_migrate.file_set_loaded(:'pfm_digest') AS pfm_fast \\gset" \
 		'\if :pfm_fast' "$sql" "${done[@]}" \
 		'\else' 'ROLLBACK;' "${unlock[@]}" "SELECT 'pfm_slow', '';" '\endif' \
 		'\else' "SELECT 'pfm_slow', '';" '\endif'
@@ -285,7 +344,7 @@ declare -A FILE_OF=() # revision -> its file, from the last session that loaded 
 pfm_session() {
 	local mode=$1 sql=$2
 	shift 2
-	FILES_DIGEST=
+	FILES_DIGEST= FILES_LISTING=
 	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
 		pfm_files_digest
 	fi
@@ -293,23 +352,23 @@ pfm_session() {
 		pfm_session_run pfm_fast_session_script "$mode" "$sql" "$@"
 		[ "$SESSION_SLOW" = 1 ] || return 0
 	fi
+	[ "$MIGRATION_FILES_LISTED" = 1 ] || pfm_list_migrations
 	pfm_session_run pfm_session_script "$mode" "$sql" "$@"
 }
-pfm_session_run() { # SCRIPT MODE SQL [psql args]
-	local script=$1 mode=$2 sql=$3 line tag rest rc
+# pfm_session_run SCRIPT MODE SQL [psql args]: SCRIPT builds PFM_SCRIPT; one psql process runs
+# it (the only process started here) and this shell reads what it prints as it comes.
+pfm_session_run() {
+	local script=$1 mode=$2 sql=$3 line tag rest status=0
 	shift 3
 	SESSION_RC=0 FILES_MISSING=0 FILE_CHANGES=0 SESSION_STEPS=0 SESSION_MODE=$mode SESSION_SLOW=0
 	FILE_OF=()
-	while IFS= read -r line; do
+	PFM_SCRIPT=
+	"$script" "$mode" "$sql"
+	local fd pid
+	exec {fd}< <(pfm_run_script -At -F "$US" "$@")
+	pid=$!
+	while IFS= read -r -u "$fd" line; do
 		case $line in
-		"rc$US"*)
-			rc=${line#rc"$US"}
-			case $rc in
-			0) SESSION_RC=0 ;;
-			2) SESSION_RC=$EX_USAGE ;;
-			*) SESSION_RC=$EX_FAILED ;;
-			esac
-			;;
 		"pfm_slow$US"*) SESSION_SLOW=1 ;;
 		*"$US"*)
 			tag=${line%%"$US"*} rest=${line#*"$US"}
@@ -328,13 +387,24 @@ pfm_session_run() { # SCRIPT MODE SQL [psql args]
 			esac
 			;;
 		esac
-	done < <(
-		# (errexit is inherited here: the status must be caught, not end the subshell)
-		status=0
-		"$script" "$mode" "$sql" | pg -At -F "$US" "$@" -f - 2>&1 || status=$?
-		printf 'rc%s%s\n' "$US" "$status"
-	)
+	done
+	exec {fd}<&-
+	wait "$pid" || status=$?
+	case $status in
+	0) SESSION_RC=0 ;;
+	2) SESSION_RC=$EX_USAGE ;;
+	*) SESSION_RC=$EX_FAILED ;;
+	esac
 	return 0
+}
+# pfm_run_script [psql args]: psql running PFM_SCRIPT, its messages on stdout. Becomes psql
+# (exec): its exit status is psql's. PFM_SCRIPT goes in as a here-string (a temporary file
+# when it is long), or through a pipe when the temporary directory cannot be written.
+pfm_run_script() {
+	if [ -w "${TMPDIR:-/tmp}" ]; then
+		exec psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@" -f - <<<"$PFM_SCRIPT" 2>&1
+	fi
+	printf '%s' "$PFM_SCRIPT" | pg "$@" -f - 2>&1
 }
 
 # pfm_show_row TAG FIELDS: the rows every command shares (the files, the database).
@@ -379,12 +449,10 @@ PFM_STEPS_FROM="u JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactiona
 # files' registration) unless a revision to run is non-transactional or --per-revision was
 # given; then the registration commits, and CALL pfm_deploy / pfm_revert runs one revision
 # per transaction. Prints a 'mode' row when there is something to run.
-pfm_move_sql() { # DIRECTION(upgrade|downgrade)
+pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	local atomic=pfm_upgrade procedure=pfm_deploy
 	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
-	local text
-	IFS= read -r -d '' text <<EOF || true
-${PFM_STEPS_WITH//@fn@/$atomic}
+	MOVE_SQL="${PFM_STEPS_WITH//@fn@/$atomic}
 SELECT count(*) AS pfm_steps,
        coalesce(bool_or(NOT h.transactional), false) OR :'per_revision' = 'on' AS pfm_per_revision,
        coalesce(string_agg(u.revision, ', ' ORDER BY u.n) FILTER (WHERE NOT h.transactional), '') AS pfm_nontx
@@ -398,9 +466,7 @@ SELECT 'mode', 'atomic', '', :pfm_steps;
 SELECT 'step', revision FROM $atomic(:'target'::text);
 COMMIT;
 \endif
-SELECT 'done', '', coalesce(pfm_current(), 'base');
-EOF
-	printf '%s' "$text"
+SELECT 'done', '', coalesce(pfm_current(), 'base');"
 }
 
 # The 'mode' and 'done' rows of a move.
@@ -432,7 +498,8 @@ pfm_migrate() {
 	MOVE_TARGET=${1:-head}
 	pfm_show_command_row() { pfm_show_move_row "$1" "$2" "$3" "$4" deploy applied; }
 	local SESSION_SKIP_FILES=1
-	pfm_session write "$(pfm_move_sql upgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
+	pfm_move_sql upgrade
+	pfm_session write "$MOVE_SQL" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
 	pfm_require_session "migration failed; in atomic mode nothing was applied (the transaction was rolled back); one transaction per revision: the revisions before the failing one stay applied"
 }
 
@@ -447,7 +514,9 @@ pfm_plan() {
 		plan)
 			PLAN_STEPS=$((PLAN_STEPS + 1))
 			[ -z "$5" ] || PLAN_NONTX=$((PLAN_NONTX + 1))
-			PLAN_LINES+=("$(printf '  %-9s %-14s %s%s' "$2" "$3" "$4" "${5:+  [$5]}")")
+			local line
+			printf -v line '  %-9s %-14s %s%s' "$2" "$3" "$4" "${5:+  [$5]}"
+			PLAN_LINES+=("$line")
 			;;
 		changes) PLAN_FILE_CHANGES=$2 ;;
 		cur) PLAN_CURRENT=$2 ;;
@@ -461,7 +530,7 @@ SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
        CASE WHEN h.transactional THEN '' ELSE 'non-transactional' END
   FROM $PFM_STEPS_FROM ORDER BY u.n;
 SELECT 'cur', coalesce(pfm_current(), 'base');
-$(pfm_lint_sql)" -v target="$target"
+$PFM_LINT_SQL" -v target="$target"
 	pfm_require_session "the plan failed; nothing was changed"
 	say "plan: $PLAN_STEPS step(s) to $target in $SESSION_DB"
 	[ "$PLAN_STEPS" = 0 ] || printf '%s\n' "${PLAN_LINES[@]}"
@@ -480,13 +549,11 @@ $(pfm_lint_sql)" -v target="$target"
 
 # ---- lint and trace (pfm_lint, pfm_trace) --------------------------------------------------
 # The findings of pfm_lint(:'target'), then each rule's hint once.
-pfm_lint_sql() {
-	printf '%s\n' "SELECT 'lint', l.severity, l.revision,
+PFM_LINT_SQL="SELECT 'lint', l.severity, l.revision,
        CASE WHEN l.statement IS NULL THEN 'revision' ELSE 'statement ' || l.statement || ' (line ' || l.line || ')' END,
        l.rule, l.message
   FROM pfm_lint(:'target'::text) l;
 SELECT DISTINCT 'linthint', l.rule, l.hint FROM pfm_lint(:'target'::text) l ORDER BY 2;"
-}
 
 # Collects lint rows into LINT_LINES / LINT_HINTS and counts them by severity.
 pfm_show_lint_rows() {
@@ -499,7 +566,9 @@ pfm_show_lint_rows() {
 			warning) LINT_WARNINGS=$((LINT_WARNINGS + 1)) ;;
 			*) LINT_NOTICES=$((LINT_NOTICES + 1)) ;;
 			esac
-			LINT_LINES+=("$(printf '  %-8s %s, %s: %s: %s' "$2" "$3" "$4" "$5" "${6//$US/ }")")
+			local line
+			printf -v line '  %-8s %s, %s: %s: %s' "$2" "$3" "$4" "$5" "${6//$US/ }"
+			LINT_LINES+=("$line")
 			;;
 		linthint) LINT_HINTS+=("  $2: ${3//$US/ }") ;;
 		*) return 1 ;;
@@ -520,7 +589,7 @@ pfm_lint_cmd() {
 	local target=${1:-heads}
 	pfm_show_lint_rows
 	pfm_show_command_row() { pfm_show_lint_row "$@" || true; }
-	pfm_session read "$(pfm_lint_sql)" -v target="$target"
+	pfm_session read "$PFM_LINT_SQL" -v target="$target"
 	pfm_require_session "lint failed; nothing was changed"
 	say "lint of the move to $target in $SESSION_DB"
 	pfm_print_lint
@@ -533,7 +602,9 @@ pfm_trace_plan() {
 	TRACE_LINES=()
 	pfm_show_command_row() {
 		[ "$1" = trace ] || return 0
-		TRACE_LINES+=("$(printf '  %s %s' "$2" "${3//$US/ }")")
+		local line
+		printf -v line '  %s %s' "$2" "${3//$US/ }"
+		TRACE_LINES+=("$line")
 	}
 	# One line per statement: each relation with the modes it newly locked (TOAST tables left out).
 	pfm_session trace "WITH t AS (
@@ -692,8 +763,9 @@ pfm_offline_sql() {
 pfm_downgrade_to() {
 	MOVE_TARGET=$1
 	pfm_show_command_row() { pfm_show_move_row "$1" "$2" "$3" "$4" revert reverted; }
+	pfm_move_sql downgrade
 	pfm_session plain "BEGIN;
-$(pfm_move_sql downgrade)" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
+$MOVE_SQL" -v target="$MOVE_TARGET" -v per_revision="${PER_REVISION:-off}"
 	pfm_require_session "downgrade failed; in atomic mode nothing was changed (the transaction was rolled back)"
 }
 
@@ -751,7 +823,7 @@ main() {
 		[ "$cmd" = --no-backup ] && backup=0
 		[ "${1:-}" = --no-backup ] && backup=0 && shift
 		[ $# -eq 0 ] || fail $EX_USAGE "unexpected argument: $1"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_plan head
 		if [ "$PLAN_STEPS" -eq 0 ]; then
 			say "nothing to apply"
@@ -765,7 +837,7 @@ main() {
 		;;
 	migrate)
 		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh migrate [TARGET]"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_migrate "${1:-head}"
 		;;
 	plan)
@@ -774,38 +846,38 @@ main() {
 			if [ "$a" = --trace ]; then PLAN_TRACE=1; else plan_args+=("$a"); fi
 		done
 		[ ${#plan_args[@]} -le 1 ] || fail $EX_USAGE "usage: deploy.sh plan [TARGET] [--trace]"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_plan "${plan_args[0]:-head}"
 		;;
 	lint)
 		[ $# -le 1 ] || fail $EX_USAGE "usage: deploy.sh lint [TARGET]"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_lint_cmd "${1:-heads}"
 		;;
 	health)
 		[ $# -eq 0 ] || [ "$1" = --db-only ] || fail $EX_USAGE "usage: deploy.sh health [--db-only]"
-		if [ "${1:-}" = --db-only ]; then MIGRATION_FILES=(); else pfm_find_migrations; fi
+		if [ "${1:-}" = --db-only ]; then MIGRATION_FILES=() MIGRATION_NAMES=(); else pfm_find_migrations --dir-only; fi
 		pfm_health "${1:-}"
 		;;
 	stamp)
 		if [ "${1:-}" = --purge ]; then
 			[ $# -eq 2 ] || fail $EX_USAGE "usage: deploy.sh stamp --purge TARGET"
-			pfm_find_migrations
+			pfm_find_migrations --dir-only
 			pfm_stamp_purge_to "$2"
 			return
 		fi
 		[ $# -eq 1 ] || fail $EX_USAGE "usage: deploy.sh stamp [--purge] TARGET   (e.g. head, a revision)"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_stamp_to "$1"
 		;;
 	current)
 		[ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = --check-heads ]; } || fail $EX_USAGE "usage: deploy.sh current [--check-heads]"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_current_cmd "${1:-}"
 		;;
 	sql)
 		[ $# -le 2 ] || fail $EX_USAGE "usage: deploy.sh sql [FILE [TARGET]]"
-		pfm_find_migrations
+		pfm_find_migrations --dir-only
 		pfm_offline_sql "$@"
 		;;
 	downgrade)

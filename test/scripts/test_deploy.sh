@@ -377,7 +377,7 @@ both() {
 digest_of() { q dg_fast "SELECT coalesce(digest, 'none') FROM pfm_migrate.file_set"; }
 
 both "first migrate" migrate
-is "$(digest_of)" "$(q dg_fast "SELECT digest FROM pfm_migrate.file_set WHERE digest LIKE 'files-v1 5 %'")" \
+is "$(digest_of)" "$(q dg_fast "SELECT digest FROM pfm_migrate.file_set WHERE digest LIKE 'files-v2 5 %'")" \
 	"digest: the first migrate stores the digest of the 5 files"
 before=$(loads)
 both "migrate at head" migrate
@@ -421,12 +421,35 @@ both "an applied file removed (health)" health
 rc_is 3 "digest: an applied revision without its file is unhealthy"
 out_has "revision 0006 is applied but no migration file declares it" "digest: ... with the full load's warning"
 both "an applied file removed (migrate)" migrate
-is "$(q dg_fast "SELECT count(*) FROM pfm_migrate.file_set WHERE digest LIKE 'files-v1 5 %'")" 0 \
+is "$(q dg_fast "SELECT count(*) FROM pfm_migrate.file_set WHERE digest LIKE 'files-v2 5 %'")" 0 \
 	"digest: not stored while a registered revision has no file"
 both "an applied file removed (health, again)" health
 out_has "revision 0006 is applied but no migration file declares it" "digest: ... and the warning stays"
 mv "$G/saved6.sql" "$G/migrations/0006_tags.sql"
 both "the applied file back" migrate
+
+# What the digest lists (find) is what a load reads (the shell's *.sql): a dot-file, a
+# directory and a broken symlink named *.sql are no migration files for either; a symlink
+# to a file is the file.
+printf 'not SQL\n' >"$G/migrations/.draft.sql"
+mkdir "$G/migrations/old.sql"
+ln -s "$G/nowhere.sql" "$G/migrations/0008_broken.sql"
+both "a dot-file, a directory and a broken symlink named *.sql" migrate
+before=$(loads)
+both "a dot-file, a directory and a broken symlink named *.sql, again" migrate
+is "$(loads)" "$before" "digest: ... none of them counts: nothing is sent"
+mkdir "$G/elsewhere"
+mv "$G/migrations/0006_tags.sql" "$G/elsewhere/"
+ln -s "$G/elsewhere/0006_tags.sql" "$G/migrations/0006_tags.sql"
+both "a file replaced by a symlink to it" migrate
+is "$(loads)" "$before" "digest: ... is the same file set"
+sed -i 's/CREATE TABLE tags (name text);/CREATE TABLE tags (name text NOT NULL);/' "$G/elsewhere/0006_tags.sql"
+both "the symlinked file edited" migrate
+rc_is 2 "digest: an edit behind a symlink is refused like any edit of an applied file"
+sed -i 's/CREATE TABLE tags (name text NOT NULL);/CREATE TABLE tags (name text);/' "$G/elsewhere/0006_tags.sql"
+rm -r "$G/migrations/.draft.sql" "$G/migrations/old.sql" "$G/migrations/0008_broken.sql"
+both "the symlinked file restored" migrate
+rc_is 0 "digest: ... and deploys again"
 
 # Changes from elsewhere: each one makes the next command load in full, or needs no load.
 for db in dg_fast dg_full; do q "$db" "SELECT pfm_register('0099', '0006', upgrade => 'SELECT 1')" >/dev/null; done

@@ -191,42 +191,87 @@ PFM_UNLOCK_SQL="SELECT pfm_migrate.release_migration_lock() AS pfm_released \\gs
 
 # The digest of the migration files: sha256 over sha256sum's listing of them (names and
 # contents), computed by the server from the listing in the script (its lines sorted: the
-# order find gives does not count), so that the script spends two processes on it and never
-# stats or reads a file itself. The server keeps the digest of the file set it last loaded
-# in full while the registered revisions are exactly the files' (pfm_migrate.file_set; any
-# change to the revisions clears it); a command whose files hash to it skips re-sending
+# order find gives does not count). The server keeps the digest of the file set it last
+# loaded in full while the registered revisions are exactly the files' (pfm_migrate.file_set;
+# any change to the revisions clears it); a command whose files hash to it skips re-sending
 # them, since loading them again would change nothing and refuse nothing. An edited, added,
 # removed or renamed file changes the digest: that command takes the full, checked path.
 # find picks what pfm_list_migrations picks: regular files named *.sql, symlinks followed,
 # no name starting with a dot; a full load stores the digest only when the listing counts
 # as many files as it loaded and the files hashed the same before and after it read them.
-# FILES_DIGEST=1 and FILES_LISTING set when there is a digest (sha256sum and find exist,
-# every file could be read, every name is printable ASCII without "$" or "\";
-# PFM_FILE_DIGEST=off turns it off).
-FILES_DIGEST= FILES_LISTING=
+#
+# Reading every file is most of a no-op's cost (1 000 files: about 8 000 system calls), so
+# the digest is also kept in a local cache, per user and migrations directory, with the time
+# T just before the files were hashed, less 2 s. A command for which find sees no migration
+# file and not the directory itself with a ctime or mtime later than T takes the cached
+# digest without reading a file: each file's content is then what was hashed. (ctime cannot
+# be set back: every write, rename, chmod and every change to the directory's entries sets
+# it; the 2 s cover file timestamps advancing in clock ticks behind the clock.) A file
+# written since T misses until a later command hashes it again. A wrong cache entry could
+# hide an edit, so PFM_FILE_CACHE=off turns the cache off, e.g. on a file system whose
+# ctime is not kept.
+#
+# FILES_DIGEST=1 when there is a digest (sha256sum and find exist, every file could be
+# read, every name is printable ASCII without "$" or "\"; PFM_FILE_DIGEST=off turns it off):
+# then FILES_CACHED holds the cached digest, or FILES_LISTING the listing to hash.
+FILES_DIGEST= FILES_LISTING= FILES_CACHED= FILES_HASHED_AFTER= FILES_CACHE= SESSION_DIGEST=
+PFM_FIND_FILES=(find -L . -maxdepth 1 -name '*.sql' ! -name '.*' -type f)
+PFM_UNSAFE_NAMES=$'[^[:print:]\n]|[$\\]'
+PFM_CACHE_HEADER='pfm_migrate file digest cache 2'
 pfm_files_listing() { # VAR: the listing into VAR, or fails
 	local pfm_listing_
-	pfm_listing_=$(cd "$MIGRATIONS_DIR" && exec find -L . -maxdepth 1 -name '*.sql' ! -name '.*' -type f -exec sha256sum -- {} + 2>/dev/null) || return 1
+	pfm_listing_=$(cd "$MIGRATIONS_DIR" && exec "${PFM_FIND_FILES[@]}" -exec sha256sum -- {} + 2>/dev/null) || return 1
 	printf -v "$1" '%s' "$pfm_listing_"
 }
 pfm_files_digest() {
-	FILES_DIGEST= FILES_LISTING=
+	FILES_DIGEST= FILES_LISTING= FILES_CACHED= FILES_CACHE=
 	[ "${PFM_FILE_DIGEST:-on}" != off ] || return 0
 	command -v sha256sum >/dev/null && command -v find >/dev/null || return 0
-	local listing LC_ALL=C unsafe=$'[^[:print:]\n]|[$\\]'
+	local listing LC_ALL=C
+	if [ "${PFM_FILE_CACHE:-on}" != off ]; then
+		local home=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}} cached='' header since digest changed
+		[ -z "$home" ] || FILES_CACHE=$home/pfm_migrate/files${MIGRATIONS_DIR//[^A-Za-z0-9._-]/_}
+		local at=$EPOCHREALTIME
+		FILES_HASHED_AFTER="$((${at%[.,]*} - 2)).${at#*[.,]}"
+		# the cache file: the header, the directory, T, the digest
+		if [ -n "$FILES_CACHE" ] && [ -f "$FILES_CACHE" ]; then
+			{ IFS= read -r header && IFS= read -r dir && IFS= read -r since && IFS= read -r digest; } <"$FILES_CACHE" || true
+			if [ "$header" = "$PFM_CACHE_HEADER" ] && [ "$dir" = "$MIGRATIONS_DIR" ] && [[ $since =~ ^[0-9]+\.[0-9]+$ ]] &&
+				[[ $digest =~ ^files-v2\ [0-9]+\ [0-9a-f]{64}$ ]] &&
+				changed=$(cd "$MIGRATIONS_DIR" && exec find -L . -maxdepth 1 \( -path . -o -name '*.sql' ! -name '.*' -type f \) \
+					\( -newerct "@$since" -o -newermt "@$since" \) -print -quit 2>/dev/null) && [ -z "$changed" ]; then
+				FILES_CACHED=$digest FILES_DIGEST=1
+				return 0
+			fi
+		fi
+	fi
 	pfm_files_listing listing || return 0
-	[ -n "$listing" ] && [[ ! $listing =~ $unsafe ]] || return 0
+	[ -n "$listing" ] && [[ ! $listing =~ $PFM_UNSAFE_NAMES ]] || return 0
 	FILES_LISTING=$listing FILES_DIGEST=1
+}
+# pfm_cache_digest: after a session whose digest (SESSION_DIGEST) the server computed from a
+# listing taken after FILES_HASHED_AFTER + 2 s, stores it (see above).
+pfm_cache_digest() {
+	[ -n "$FILES_CACHE" ] && [ -z "$FILES_CACHED" ] && [[ $SESSION_DIGEST =~ ^files-v2\ [0-9]+\ [0-9a-f]{64}$ ]] || return 0
+	local dir=${FILES_CACHE%/*}
+	[ -d "$dir" ] || mkdir -p -m 700 "$dir" 2>/dev/null || return 0
+	{ printf '%s\n' "$PFM_CACHE_HEADER" "$MIGRATIONS_DIR" "$FILES_HASHED_AFTER" "$SESSION_DIGEST" >"$FILES_CACHE.$$" &&
+		mv -f "$FILES_CACHE.$$" "$FILES_CACHE"; } 2>/dev/null || rm -f "$FILES_CACHE.$$" 2>/dev/null || true
 }
 # pfm_emit_digest: the statement that sets the psql variables pfm_digest and pfm_listed (how
 # many files the listing names).
 pfm_emit_digest() {
+	if [ -z "$FILES_LISTING" ] && [ -n "$FILES_CACHED" ]; then
+		pfm_emit "\\set pfm_digest '$FILES_CACHED'"
+		return 0
+	fi
+	[ -n "$FILES_LISTING" ] || pfm_files_listing FILES_LISTING || FILES_LISTING=unreadable
 	pfm_emit "SELECT 'files-v2 ' OPERATOR(pg_catalog.||) pg_catalog.count(*) OPERATOR(pg_catalog.||) ' '
        OPERATOR(pg_catalog.||) pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
          pg_catalog.string_agg(l, E'\\n' ORDER BY l COLLATE pg_catalog.\"C\"), 'UTF8')), 'hex') AS pfm_digest,
        pg_catalog.count(*) AS pfm_listed
   FROM pg_catalog.string_to_table(\$pfm_listing\$" "$FILES_LISTING" "\$pfm_listing\$, E'\\n') AS l
- WHERE l OPERATOR(pg_catalog.<>) '' \\gset"
+ WHERE l OPERATOR(pg_catalog.<>) '' \\gset" "SELECT 'digest', :'pfm_digest';"
 }
 
 # pfm_session_script MODE SQL: the psql script of one command, into PFM_SCRIPT.
@@ -270,6 +315,7 @@ pfm_session_script() {
 		# the files as data; the digest is stored only with the load it describes (see
 		# pfm_files_digest): the files hashed the same before and after they were read
 		local files after=
+		[ -z "$FILES_DIGEST" ] || [ -n "$FILES_LISTING" ] || pfm_files_listing FILES_LISTING || FILES_DIGEST=
 		pfm_files_sql_to files pfm_load
 		if [ -n "$FILES_DIGEST" ] && pfm_files_listing after && [ "$after" = "$FILES_LISTING" ]; then
 			pfm_emit_digest
@@ -344,16 +390,20 @@ declare -A FILE_OF=() # revision -> its file, from the last session that loaded 
 pfm_session() {
 	local mode=$1 sql=$2
 	shift 2
-	FILES_DIGEST= FILES_LISTING=
+	FILES_DIGEST= FILES_LISTING= FILES_CACHED= SESSION_DIGEST=
 	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
 		pfm_files_digest
 	fi
 	if [ -n "$FILES_DIGEST" ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; then
 		pfm_session_run pfm_fast_session_script "$mode" "$sql" "$@"
-		[ "$SESSION_SLOW" = 1 ] || return 0
+		if [ "$SESSION_SLOW" != 1 ]; then
+			pfm_cache_digest
+			return 0
+		fi
 	fi
 	[ "$MIGRATION_FILES_LISTED" = 1 ] || pfm_list_migrations
 	pfm_session_run pfm_session_script "$mode" "$sql" "$@"
+	pfm_cache_digest
 }
 # pfm_session_run SCRIPT MODE SQL [psql args]: SCRIPT builds PFM_SCRIPT; one psql process runs
 # it (the only process started here) and this shell reads what it prints as it comes.
@@ -413,6 +463,7 @@ pfm_show_row() {
 	IFS=$US read -r a b c d e <<<"$2"
 	case $tag in
 	db) SESSION_DB=$a SESSION_USER=$b ;;
+	digest) SESSION_DIGEST=$a ;;
 	file)
 		[ -z "$b" ] || FILE_OF[$a]=$b
 		case $c in registered | replaced | removed) FILE_CHANGES=$((FILE_CHANGES + 1)) ;; esac

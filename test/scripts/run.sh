@@ -51,6 +51,8 @@ pfm_ensure_deps --tests
 [ "${PFM_SKIP_BUILD:-0}" = 1 ] || pfm_build_install
 WORK=$(pfm_tmpdir)
 SOCK=$WORK/run
+# deploy.sh's digest cache (and anything else that caches) stays in the run's directory
+export XDG_CACHE_HOME=$WORK/cache
 cleanup() {
 	pfm_cluster_stop "$WORK/data"
 	[ -n "${DEV_STOP:-}" ] && pfm_cluster_stop "$DEV_STOP"

@@ -474,3 +474,65 @@ out_has "plan: 1 step(s) to head" "digest: plan after a downgrade from elsewhere
 both "after a downgrade from elsewhere (migrate)" migrate
 is "$(loads)" "$before" "digest: a downgrade from elsewhere needs no load (the registered revisions are the files')"
 is "$(q dg_fast "SELECT pfm_current()")" 0006 "digest: ... and the deploy re-applies it"
+
+# ---- the digest cache: a command whose files' stat is the cached one reads no file ----------
+# sha256sum is counted through a shim in PATH (find -exec finds it there too).
+C=$WORK/cachetest
+copy_examples "$C/migrations"
+mkdir -p "$C/bin"
+printf '#!/bin/sh\necho x >>"%s"\nexec /usr/bin/sha256sum "$@"\n' "$C/hashed" >"$C/bin/sha256sum"
+chmod +x "$C/bin/sha256sum"
+newdb dg_cache
+hashes() { [ -f "$C/hashed" ] && wc -l <"$C/hashed" || echo 0; }
+cached() { env MIGRATIONS_DIR="$C/migrations" DATABASE_URL="$(url dg_cache)" PATH="$C/bin:$PATH" "$DEPLOY" "$@"; }
+cache_file=$XDG_CACHE_HOME/pfm_migrate/files${C//[^A-Za-z0-9._-]/_}_migrations
+run cached migrate
+rc_is 0 "digest cache: the first migrate"
+[ -s "$cache_file" ] && ok "digest cache: stored" || not_ok "digest cache: stored"
+before=$(hashes)
+run cached migrate
+[ "$(hashes)" -gt "$before" ] && ok "digest cache: files written less than 2 s before they were hashed are hashed again" ||
+	not_ok "digest cache: files written less than 2 s before they were hashed are hashed again"
+sleep 2.1
+run cached migrate
+before=$(hashes)
+run cached migrate
+out_has "nothing to apply" "digest cache: a no-op with the cached digest"
+is "$(hashes)" "$before" "digest cache: ... reads no file (no sha256sum)"
+run cached health
+rc_is 0 "digest cache: health with the cached digest is healthy"
+is "$(hashes)" "$before" "digest cache: ... and reads no file either"
+# An edit that keeps the size and the mtime (touch -r): only the ctime tells; it must.
+f=$(ls "$C/migrations"/0002_*.sql)
+cp -p "$f" "$C/orig.sql"
+sed -i 's/CREATE TABLE mfa_sessions (/CREATE TABLE mfa_sessionz (/' "$f"
+touch -r "$C/orig.sql" "$f"
+is "$(stat -c '%s %Y' "$f")" "$(stat -c '%s %Y' "$C/orig.sql")" "digest cache: the edited file has the old size and mtime"
+run cached migrate
+rc_is 2 "digest cache: an edit with the same size and mtime is refused like any edit of an applied file"
+out_has "which has been applied" "digest cache: ... with the full load's reason"
+[ "$(hashes)" -gt "$before" ] && ok "digest cache: ... after hashing the files again" || not_ok "digest cache: ... after hashing the files again"
+cp -p "$C/orig.sql" "$f"
+sleep 2.1
+run cached migrate
+rc_is 0 "digest cache: the restored file deploys"
+before=$(hashes)
+run cached migrate
+is "$(hashes)" "$before" "digest cache: ... and is cached again"
+# A new file changes the directory: seen at once.
+mig "$C/migrations/0006_add_tags.sql" 0006 0005 "Add tags" 'CREATE TABLE tags (name text);' 'DROP TABLE tags;'
+run cached plan
+out_has "plan: 1 step(s) to head" "digest cache: a file added since is seen"
+rm "$C/migrations/0006_add_tags.sql"
+run cached plan
+out_has "plan: 0 step(s) to head" "digest cache: ... and a file removed since"
+# A damaged cache file is ignored; PFM_FILE_CACHE=off neither reads nor writes one.
+printf 'pfm_migrate file digest cache 2\n%s\n1.5\nfiles-v2 9 nonsense\n' "$C/migrations" >"$cache_file"
+before=$(hashes)
+run cached migrate
+out_has "nothing to apply" "digest cache: a damaged cache file is ignored"
+[ "$(hashes)" -gt "$before" ] && ok "digest cache: ... and the files are hashed" || not_ok "digest cache: ... and the files are hashed"
+rm -f "$cache_file"
+run env PFM_FILE_CACHE=off MIGRATIONS_DIR="$C/migrations" DATABASE_URL="$(url dg_cache)" "$DEPLOY" migrate
+out_has "nothing to apply" "digest cache: PFM_FILE_CACHE=off"
+[ ! -e "$cache_file" ] && ok "digest cache: PFM_FILE_CACHE=off writes no cache file" || not_ok "digest cache: PFM_FILE_CACHE=off writes no cache file"

@@ -19,6 +19,8 @@ ISOLATION_OPTS = --inputdir=. --outputdir=output_iso
 
 PG_CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register -Wno-missing-field-initializers
 PG_CPPFLAGS += -Isrc
+# The library knows the version it belongs to (pfm_migrate.file_set_loaded compares it).
+PG_CPPFLAGS += -DPFM_EXTENSION_VERSION='"$(EXTVERSION)"'
 # PGXS adds COPT (e.g. COPT=-Werror from scripts/test.sh) to the C flags only.
 PG_CXXFLAGS += $(COPT)
 SHLIB_LINK  += -lstdc++

@@ -206,11 +206,10 @@ SELECT EXISTS (SELECT FROM u);
 $$;
 
 -- Whether the files that hash to `digest` are exactly what is registered (loading them would
--- change nothing).
+-- change nothing) and the extension is at the library's own version (else an update is due:
+-- the full path runs it).
 CREATE FUNCTION pfm_migrate.file_set_loaded(digest text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-SELECT EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1);
-$$;
+AS 'MODULE_PATHNAME', 'pfm_file_set_loaded' LANGUAGE C STABLE STRICT;
 REVOKE ALL ON FUNCTION pfm_migrate.forget_file_set() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.hold_file_set() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.remember_file_set(text, integer) FROM PUBLIC;

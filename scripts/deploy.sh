@@ -349,10 +349,8 @@ pfm_session_script() {
 # pfm_fast_session_script MODE SQL: the psql script of a write or read command whose files
 # the database already holds exactly (their digest is the stored one, read under the
 # migration lock for a write): MODE's script without the files. Prints a 'pfm_slow' row and
-# changes nothing otherwise (the extension missing, or an update of it available — the full
-# script updates it; no privilege; another digest): the caller then runs the full script.
-# (pg_extension_update_paths reads pfm_migrate's control file alone; pg_available_extensions
-# would read every extension's.)
+# changes nothing otherwise (the extension missing, or not at its library's version — the
+# full script updates it; no privilege; another digest): the caller then runs the full script.
 pfm_fast_session_script() {
 	local mode=$1 sql=$2 lock_privilege='' begin=('BEGIN;') done=('ROLLBACK;') unlock=()
 	if [ "$mode" = write ]; then
@@ -365,10 +363,7 @@ pfm_fast_session_script() {
 		begin+=('SET TRANSACTION READ ONLY;')
 	fi
 	pfm_emit "SELECT 'db', pg_catalog.current_database(), current_user;" '\set pfm_missing f' \
-		"SELECT coalesce((SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_extension_update_paths('pfm_migrate') p
-                                     WHERE p.source = e.extversion AND p.path IS NOT NULL)
-   AND coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege
-  FROM pg_catalog.pg_extension e WHERE e.extname = 'pfm_migrate'), false) AS pfm_fast \\gset" \
+		"SELECT coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false)$lock_privilege AS pfm_fast \\gset" \
 		'\if :pfm_fast' "${begin[@]}"
 	pfm_emit_digest
 	pfm_emit "SELECT pfm_migrate.file_set_loaded(:'pfm_digest') AS pfm_fast \\gset" \
@@ -503,11 +498,19 @@ PFM_STEPS_FROM="u JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactiona
 pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	local atomic=pfm_upgrade procedure=pfm_deploy
 	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
-	MOVE_SQL="${PFM_STEPS_WITH//@fn@/$atomic}
+	# (a no-op, the common case, plans once more but reads no history)
+	MOVE_SQL="SELECT count(*) > 0 AS pfm_any FROM $atomic(:'target'::text, dry_run => true) \gset
+\if :pfm_any
+${PFM_STEPS_WITH//@fn@/$atomic}
 SELECT count(*) AS pfm_steps,
        coalesce(bool_or(NOT h.transactional), false) OR :'per_revision' = 'on' AS pfm_per_revision,
        coalesce(string_agg(u.revision, ', ' ORDER BY u.n) FILTER (WHERE NOT h.transactional), '') AS pfm_nontx
   FROM $PFM_STEPS_FROM \gset
+\else
+\set pfm_steps 0
+\set pfm_nontx ''
+\set pfm_per_revision :per_revision
+\endif
 \if :pfm_per_revision
 SELECT 'mode', 'per-revision', :'pfm_nontx', :pfm_steps;
 COMMIT;

@@ -113,3 +113,23 @@ PFM_SQL_FUNCTION(pfm_migration_file)
 	f.downgrade = files.front().revision.downgrade;
 	return text_datum(core::format_migration_file(f, leading_comment(content)));
 }
+
+// pfm_migrate.file_set_loaded(digest text): whether the migration files that hash to
+// `digest` are exactly what is registered (loading them again would change nothing), with the
+// extension at this library's own version: otherwise an update is due, which only the full
+// path of scripts/deploy.sh runs. (One catalog read; pg_extension_update_paths would read the
+// extension directory.)
+PFM_SQL_FUNCTION(pfm_file_set_loaded)
+{
+	std::string digest = required_text(fcinfo, 0, "digest");
+	bool loaded;
+	{
+		Spi spi;
+		loaded = spi.run("SELECT FROM pg_catalog.pg_extension e"
+		                 " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
+		                 "   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)",
+		                 {text_param(digest), text_param(std::string(PFM_EXTENSION_VERSION))}, true) == 1;
+		spi.finish();
+	}
+	PG_RETURN_BOOL(loaded);
+}

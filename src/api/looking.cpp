@@ -35,19 +35,24 @@ rows_from_state(FunctionCallInfo fcinfo, Fill fill, std::size_t newer_columns = 
 // file (pfm_preview), leftover INVALID indexes and partly run revisions of concurrent
 // builds, and version rows that disagree with `current_heads` (those of the applied set).
 std::vector<core::Problem>
-live_problems(Spi &spi, const std::vector<std::string> &current_heads)
+live_problems(Spi &spi, const std::vector<std::string> &current_heads, const LiveRows &live)
 {
 	std::vector<core::Problem> problems;
-	auto stored = read_version_rows(spi, true);
+	const std::vector<std::string> &stored = live.version_rows;
+	// (Both come from pfm_migrate.progress rows: with none there is nothing to look for.)
+	const std::vector<LeftoverIndex> leftovers =
+		live.progress ? read_leftover_indexes(spi, true) : std::vector<LeftoverIndex>{};
+	const std::vector<PartialRevision> partials =
+		live.progress ? read_partial_revisions(spi, true) : std::vector<PartialRevision>{};
 	for (const std::string &id : file_overlay_missing())
 		problems.push_back({"error", id, "applied revision '" + id + "' has no migration file"});
-	for (const LeftoverIndex &i : read_leftover_indexes(spi, true))
+	for (const LeftoverIndex &i : leftovers)
 		problems.push_back({"error", i.revision,
 		                    "index " + i.index + " is INVALID: the " + i.direction + " of revision '" + i.revision +
 		                        "' (statement " + std::to_string(i.statement) +
 		                        ") failed or was interrupted while it built it concurrently; CALL pfm_deploy() drops and rebuilds "
 		                        "it, or DROP INDEX CONCURRENTLY " + i.index});
-	for (const PartialRevision &p : read_partial_revisions(spi, true))
+	for (const PartialRevision &p : partials)
 		if (p.statements_done > 0)
 			problems.push_back({"warning", p.revision,
 			                    "revision '" + p.revision + "' is partly applied: " + std::to_string(p.statements_done) +
@@ -65,7 +70,7 @@ std::vector<core::Problem>
 all_problems(Spi &spi, const CatalogState &state)
 {
 	auto problems = core::check_all(state.graph, state.applied);
-	for (core::Problem &p : live_problems(spi, state.current_heads()))
+	for (core::Problem &p : live_problems(spi, state.current_heads(), read_live_rows(spi, true)))
 		problems.push_back(std::move(p));
 	return problems;
 }
@@ -184,15 +189,16 @@ PFM_SQL_FUNCTION(pfm_status)
 	std::vector<ResultRow> rows;
 	{
 		Spi spi;
-		std::optional<StatusVerdict> verdict = established_status(spi);
-		if (!verdict) {
+		std::optional<EstablishedStatus> established = established_status(spi);
+		if (!established) {
 			StatePtr state = read_catalog_state(spi, true);
-			verdict = status_of(*state);
-			establish_status(spi, *state, *verdict);
+			established = EstablishedStatus{status_of(*state), read_live_rows(spi, true)};
+			establish_status(spi, *state, established->verdict);
 		}
-		int problems = verdict->graph_errors + count_errors(live_problems(spi, verdict->current_heads));
-		rows.push_back({text_or_null(core::join(verdict->current_heads, ",")), text_or_null(core::join(verdict->heads, ",")),
-		                Cell::int4(verdict->pending), Cell::int4(verdict->drifted), Cell::int4(problems)});
+		const StatusVerdict &v = established->verdict;
+		int problems = v.graph_errors + count_errors(live_problems(spi, v.current_heads, established->live));
+		rows.push_back({text_or_null(core::join(v.current_heads, ",")), text_or_null(core::join(v.heads, ",")),
+		                Cell::int4(v.pending), Cell::int4(v.drifted), Cell::int4(problems)});
 		spi.finish();
 	}
 	return return_rows(fcinfo, rows);

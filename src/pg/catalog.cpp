@@ -415,7 +415,27 @@ establish_noop(Spi &spi, const std::string &target, const CatalogState &state)
 	        {text_param(target), text_param(state.key)});
 }
 
-std::optional<StatusVerdict>
+// The select list of LiveRows (0.2.0: the progress table is new there).
+constexpr const char *live_rows_select =
+	"ARRAY(SELECT version_num FROM pfm_migrate.version ORDER BY version_num COLLATE pg_catalog.\"C\"),"
+	" EXISTS (SELECT FROM pfm_migrate.progress)";
+
+LiveRows
+live_rows_from(const Row &row, int first_column)
+{
+	return LiveRows{row.text_array(first_column), row.boolean(first_column + 1)};
+}
+
+LiveRows
+read_live_rows(Spi &spi, bool read_only)
+{
+	if (read_catalog_version(spi, read_only) < CatalogVersion::v0_2_0)
+		return LiveRows{read_version_rows(spi, read_only), false};
+	spi.run(std::string("SELECT ") + live_rows_select, {}, read_only);
+	return live_rows_from(spi.row(0), 1);
+}
+
+std::optional<EstablishedStatus>
 established_status(Spi &spi)
 {
 	if (overlay)
@@ -423,16 +443,17 @@ established_status(Spi &spi)
 	CatalogKey current = read_catalog_key(spi, true);
 	if (current.key.empty() || !current.status_readable)
 		return std::nullopt;
-	if (spi.run("SELECT current_heads, heads, pending, drifted, graph_errors FROM pfm_migrate.status_verdict"
-	            " WHERE catalog_key OPERATOR(pg_catalog.=) $1",
+	if (spi.run(std::string("SELECT current_heads, heads, pending, drifted, graph_errors, ") + live_rows_select +
+	                " FROM pfm_migrate.status_verdict WHERE catalog_key OPERATOR(pg_catalog.=) $1",
 	            {text_param(current.key)}, true) != 1)
 		return std::nullopt;
 	Row row = spi.row(0);
 	std::optional<std::int64_t> pending = row.int8(3), drifted = row.int8(4), graph_errors = row.int8(5);
 	if (!pending || !drifted || !graph_errors)
 		return std::nullopt;
-	return StatusVerdict{row.text_array(1), row.text_array(2), static_cast<int>(*pending), static_cast<int>(*drifted),
-	                     static_cast<int>(*graph_errors)};
+	return EstablishedStatus{StatusVerdict{row.text_array(1), row.text_array(2), static_cast<int>(*pending),
+	                                       static_cast<int>(*drifted), static_cast<int>(*graph_errors)},
+	                         live_rows_from(row, 6)};
 }
 
 void

@@ -75,9 +75,22 @@ struct StatusVerdict {
 	int drifted = 0;
 	int graph_errors = 0;  // errors core::check_all finds
 };
-// The verdict recorded for the catalog as this statement's snapshot sees it; nullopt when
-// there is none for its key (or the state is not cacheable, or the role may not read it).
-std::optional<StatusVerdict> established_status(Spi &spi);
+// What pfm_status() and pfm_check() read live beside the catalog content: the version rows
+// (sorted bytewise) and whether pfm_migrate.progress has any row (none: no leftover INVALID
+// index and no partly run revision to look for). One statement.
+struct LiveRows {
+	std::vector<std::string> version_rows;
+	bool progress = false;
+};
+LiveRows read_live_rows(Spi &spi, bool read_only);
+// The verdict recorded for the catalog as this statement's snapshot sees it, with the live
+// rows read in the same statement; nullopt when there is none for its key (or the state is
+// not cacheable, or the role may not read the record).
+struct EstablishedStatus {
+	StatusVerdict verdict;
+	LiveRows live;
+};
+std::optional<EstablishedStatus> established_status(Spi &spi);
 // Records the verdict computed from `state` when that state is still the catalog's latest
 // and this call may write: a role with UPDATE on the table, a read-write READ COMMITTED
 // transaction that did not change the catalog itself, not on a standby, not from inside a

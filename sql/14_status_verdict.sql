@@ -170,6 +170,9 @@ SET ROLE pfm_status_monitor;
 SELECT * FROM pfm_status();
 SELECT st.recorded();
 RESET ROLE;
+-- the deploy role's no-op at heads records it (with its own record, noop_verdict)
+SELECT * FROM pfm_upgrade('heads');
+SELECT st.recorded();
 SELECT * FROM st.check();
 SET ROLE pfm_status_monitor;
 BEGIN;

@@ -84,27 +84,6 @@ count_errors(const std::vector<core::Problem> &problems)
 	return errors;
 }
 
-// The part of pfm_status() that depends only on the catalog content (what its key covers).
-StatusVerdict
-status_of(const CatalogState &state)
-{
-	StatusVerdict v;
-	v.current_heads = state.current_heads();
-	v.heads = state.graph.heads();
-	std::unordered_set<std::string> applied_set;
-	applied_set.reserve(state.applied.size());
-	for (const auto &a : state.applied) {
-		applied_set.insert(a.id);
-		const core::Revision *r = state.graph.find(a.id);
-		if (r && r->checksum != a.checksum)
-			v.drifted++;
-	}
-	for (const auto &r : state.graph.revisions())
-		v.pending += applied_set.count(r.id) == 0 ? 1 : 0;
-	v.graph_errors = count_errors(core::check_all(state.graph, state.applied));
-	return v;
-}
-
 Cell
 text_or_null(const std::string &s)
 {

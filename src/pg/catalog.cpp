@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "pg/catalog.hpp"
@@ -413,6 +415,28 @@ establish_noop(Spi &spi, const std::string &target, const CatalogState &state)
 	        "   AND catalog_key IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.noop_verdict v SET catalog_key = $2 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(target), text_param(state.key)});
+}
+
+StatusVerdict
+status_of(const CatalogState &state)
+{
+	StatusVerdict v;
+	v.current_heads = state.current_heads();
+	v.heads = state.graph.heads();
+	std::unordered_set<std::string> applied_set;
+	applied_set.reserve(state.applied.size());
+	for (const auto &a : state.applied) {
+		applied_set.insert(a.id);
+		const core::Revision *r = state.graph.find(a.id);
+		if (r && r->checksum != a.checksum)
+			v.drifted++;
+	}
+	for (const auto &r : state.graph.revisions())
+		v.pending += applied_set.count(r.id) == 0 ? 1 : 0;
+	const auto problems = core::check_all(state.graph, state.applied);
+	v.graph_errors = static_cast<int>(
+		std::count_if(problems.begin(), problems.end(), [](const core::Problem &p) { return p.severity == "error"; }));
+	return v;
 }
 
 // The select list of LiveRows (0.2.0: the progress table is new there).

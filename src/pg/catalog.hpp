@@ -75,6 +75,8 @@ struct StatusVerdict {
 	int drifted = 0;
 	int graph_errors = 0;  // errors core::check_all finds
 };
+// The verdict as computed from a state: what pfm_status() reports of it.
+StatusVerdict status_of(const CatalogState &state);
 // What pfm_status() and pfm_check() read live beside the catalog content: the version rows
 // (sorted bytewise) and whether pfm_migrate.progress has any row (none: no leftover INVALID
 // index and no partly run revision to look for). One statement.

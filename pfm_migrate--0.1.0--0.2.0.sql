@@ -229,3 +229,28 @@ CREATE TABLE pfm_migrate.noop_verdict (
 INSERT INTO pfm_migrate.noop_verdict VALUES ('head', NULL), ('heads', NULL);
 COMMENT ON TABLE pfm_migrate.noop_verdict IS 'the catalog version (catalog_generation row version and extension version) for which pfm_upgrade(target) was found to be a no-op';
 REVOKE ALL ON pfm_migrate.noop_verdict FROM PUBLIC;
+
+-- ---- pfm_status() established for exactly this catalog (issue 15) ----------------------------
+-- A health probe connects, calls pfm_status() once and disconnects: without a record, every
+-- such session reads the whole catalog and builds the graph. The part of the answer that
+-- depends only on what the catalog key covers (revisions and applied: the current heads,
+-- the heads, pending, drifted, the errors of the graph's own checks) is recorded here with
+-- that key by a full computation, and read back by any session whose catalog has the same
+-- key. What no key covers — pfm_migrate.version compared with the current heads, INVALID
+-- indexes and partly run revisions left by concurrent builds — is always computed live.
+-- One row; written only by a role that may UPDATE it, from a read-write READ COMMITTED
+-- transaction that did not change the catalog itself, never waiting for its row lock. Not
+-- dumped.
+CREATE TABLE pfm_migrate.status_verdict (
+	catalog_key   text,
+	current_heads text[],
+	heads         text[],
+	pending       integer,
+	drifted       integer,
+	graph_errors  integer
+);
+INSERT INTO pfm_migrate.status_verdict VALUES (NULL, NULL, NULL, NULL, NULL, NULL);
+COMMENT ON TABLE pfm_migrate.status_verdict IS 'the part of pfm_status() that depends only on revisions and applied, for the catalog version (catalog_generation row version and extension version) it was computed from';
+REVOKE ALL ON pfm_migrate.status_verdict FROM PUBLIC;
+-- pfm_status() may record that part (above), so it is no longer STABLE.
+ALTER FUNCTION @extschema@.pfm_status() VOLATILE;

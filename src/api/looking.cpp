@@ -1,4 +1,5 @@
 // pfm_current, pfm_heads, pfm_history (all, or a range), pfm_status, pfm_check: read-only answers.
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -30,32 +31,57 @@ rows_from_state(FunctionCallInfo fcinfo, Fill fill, std::size_t newer_columns = 
 	return return_rows(fcinfo, rows, newer_columns);
 }
 
-// check_all() plus what only the glue can see: version rows that disagree with the applied set.
+// What only the glue can see, which no catalog key covers: applied revisions without a
+// file (pfm_preview), leftover INVALID indexes and partly run revisions of concurrent
+// builds, and version rows that disagree with `current_heads` (those of the applied set).
 std::vector<core::Problem>
-all_problems(Spi &spi, const CatalogState &state)
+live_problems(Spi &spi, const std::vector<std::string> &current_heads, const LiveRows &live)
 {
-	auto problems = core::check_all(state.graph, state.applied);
-	auto stored = read_version_rows(spi, true);
-	auto computed = state.current_heads();
+	std::vector<core::Problem> problems;
+	const std::vector<std::string> &stored = live.version_rows;
+	// (Both come from pfm_migrate.progress rows: with none there is nothing to look for.)
+	const std::vector<LeftoverIndex> leftovers =
+		live.progress ? read_leftover_indexes(spi, true) : std::vector<LeftoverIndex>{};
+	const std::vector<PartialRevision> partials =
+		live.progress ? read_partial_revisions(spi, true) : std::vector<PartialRevision>{};
 	for (const std::string &id : file_overlay_missing())
 		problems.push_back({"error", id, "applied revision '" + id + "' has no migration file"});
-	for (const LeftoverIndex &i : read_leftover_indexes(spi, true))
+	for (const LeftoverIndex &i : leftovers)
 		problems.push_back({"error", i.revision,
 		                    "index " + i.index + " is INVALID: the " + i.direction + " of revision '" + i.revision +
 		                        "' (statement " + std::to_string(i.statement) +
 		                        ") failed or was interrupted while it built it concurrently; CALL pfm_deploy() drops and rebuilds "
 		                        "it, or DROP INDEX CONCURRENTLY " + i.index});
-	for (const PartialRevision &p : read_partial_revisions(spi, true))
+	for (const PartialRevision &p : partials)
 		if (p.statements_done > 0)
 			problems.push_back({"warning", p.revision,
 			                    "revision '" + p.revision + "' is partly applied: " + std::to_string(p.statements_done) +
 			                        " statement(s) of its " + p.direction + " ran; CALL pfm_deploy() or pfm_revert() resumes it"});
-	if (stored != computed)
+	if (stored != current_heads)
 		problems.push_back({"error", "",
 		                    "pfm_migrate.version holds (" + core::join(stored, ",") +
-		                        ") but the heads of the applied set are (" + core::join(computed, ",") +
+		                        ") but the heads of the applied set are (" + core::join(current_heads, ",") +
 		                        "); the next pfm_upgrade, pfm_downgrade or pfm_stamp rewrites it"});
 	return problems;
+}
+
+// check_all() (a function of the catalog content alone) plus the live problems.
+std::vector<core::Problem>
+all_problems(Spi &spi, const CatalogState &state)
+{
+	auto problems = core::check_all(state.graph, state.applied);
+	for (core::Problem &p : live_problems(spi, state.current_heads(), read_live_rows(spi, true)))
+		problems.push_back(std::move(p));
+	return problems;
+}
+
+int
+count_errors(const std::vector<core::Problem> &problems)
+{
+	int errors = 0;
+	for (const auto &p : problems)
+		errors += p.severity == "error" ? 1 : 0;
+	return errors;
 }
 
 Cell
@@ -135,27 +161,26 @@ PFM_SQL_FUNCTION(pfm_history_range)
 	});
 }
 
+// From a recorded verdict when the catalog's key has one (a new session reads no graph),
+// else computed in full and recorded when this call may; the live part always runs.
 PFM_SQL_FUNCTION(pfm_status)
 {
-	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
-		auto problem_list = all_problems(spi, state);
-		std::unordered_set<std::string> applied_set;
-		int drifted = 0;
-		for (const auto &a : state.applied) {
-			applied_set.insert(a.id);
-			const core::Revision *r = state.graph.find(a.id);
-			if (r && r->checksum != a.checksum)
-				drifted++;
+	std::vector<ResultRow> rows;
+	{
+		Spi spi;
+		std::optional<EstablishedStatus> established = established_status(spi);
+		if (!established) {
+			StatePtr state = read_catalog_state(spi, true);
+			established = EstablishedStatus{status_of(*state), read_live_rows(spi, true)};
+			establish_status(spi, *state, established->verdict);
 		}
-		int pending = 0;
-		for (const auto &r : state.graph.revisions())
-			pending += applied_set.count(r.id) == 0 ? 1 : 0;
-		int problems = 0;
-		for (const auto &p : problem_list)
-			problems += p.severity == "error" ? 1 : 0;
-		rows.push_back({text_or_null(core::join(state.current_heads(), ",")), text_or_null(core::join(state.graph.heads(), ",")),
-		                Cell::int4(pending), Cell::int4(drifted), Cell::int4(problems)});
-	});
+		const StatusVerdict &v = established->verdict;
+		int problems = v.graph_errors + count_errors(live_problems(spi, v.current_heads, established->live));
+		rows.push_back({text_or_null(core::join(v.current_heads, ",")), text_or_null(core::join(v.heads, ",")),
+		                Cell::int4(v.pending), Cell::int4(v.drifted), Cell::int4(problems)});
+		spi.finish();
+	}
+	return return_rows(fcinfo, rows);
 }
 
 PFM_SQL_FUNCTION(pfm_check)

@@ -133,8 +133,12 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			notice("nothing to do: the database is already at '" + target + "'");
 			// (Recorded from READ COMMITTED only: under a transaction snapshot, locking the
 			// record's row after another session updated it would fail the no-op with 40001.)
-			if (verdict_target && !dry_run && !uses_transaction_snapshot())
+			if (verdict_target && !dry_run && !uses_transaction_snapshot()) {
 				establish_noop(spi, target, *state);
+				// The deploy role's no-op at head also records what pfm_status() reports of
+				// this catalog, for the probes of roles that may not record it themselves.
+				establish_status(spi, *state, status_of(*state));
+			}
 		}
 		auto step_row = [&](const core::Step &step, Cell elapsed) {
 			const core::Revision *r = state->graph.find(step.revision);

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "pg/catalog.hpp"
@@ -11,6 +13,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "miscadmin.h"
 }
 
@@ -219,7 +222,8 @@ version_from_text(const Text &text)
 struct CatalogKey {
 	std::string key;
 	CatalogVersion version;
-	bool verdict_readable, verdict_writable;
+	bool verdict_readable, verdict_writable;  // pfm_migrate.noop_verdict
+	bool status_readable, status_writable;    // pfm_migrate.status_verdict
 };
 
 CatalogKey
@@ -230,14 +234,16 @@ read_catalog_key(Spi &spi, bool read_only)
 		" g.generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(g.xmin),"
 		" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'),"
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'SELECT'), false),"
-		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'UPDATE'), false)"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'UPDATE'), false),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.status_verdict'), 'SELECT'), false),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.status_verdict'), 'UPDATE'), false)"
 		" FROM pfm_migrate.catalog_generation g",
 		{}, read_only);
 	if (n != 1)
 		internal_error("pfm_migrate.catalog_generation holds " + std::to_string(n) + " rows instead of one");
 	Row row = spi.row(0);
 	Text version_text = row.text(3);
-	CatalogKey k{{}, version_from_text(version_text), row.boolean(4), row.boolean(5)};
+	CatalogKey k{{}, version_from_text(version_text), row.boolean(4), row.boolean(5), row.boolean(6), row.boolean(7)};
 	if (!row.boolean(2))
 		k.key = row.text_or(1, "") + ":" + version_text.value_or("");
 	return k;
@@ -409,6 +415,91 @@ establish_noop(Spi &spi, const std::string &target, const CatalogState &state)
 	        "   AND catalog_key IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.noop_verdict v SET catalog_key = $2 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(target), text_param(state.key)});
+}
+
+StatusVerdict
+status_of(const CatalogState &state)
+{
+	StatusVerdict v;
+	v.current_heads = state.current_heads();
+	v.heads = state.graph.heads();
+	std::unordered_set<std::string> applied_set;
+	applied_set.reserve(state.applied.size());
+	for (const auto &a : state.applied) {
+		applied_set.insert(a.id);
+		const core::Revision *r = state.graph.find(a.id);
+		if (r && r->checksum != a.checksum)
+			v.drifted++;
+	}
+	for (const auto &r : state.graph.revisions())
+		v.pending += applied_set.count(r.id) == 0 ? 1 : 0;
+	const auto problems = core::check_all(state.graph, state.applied);
+	v.graph_errors = static_cast<int>(
+		std::count_if(problems.begin(), problems.end(), [](const core::Problem &p) { return p.severity == "error"; }));
+	return v;
+}
+
+// The select list of LiveRows (0.2.0: the progress table is new there).
+constexpr const char *live_rows_select =
+	"ARRAY(SELECT version_num FROM pfm_migrate.version ORDER BY version_num COLLATE pg_catalog.\"C\"),"
+	" EXISTS (SELECT FROM pfm_migrate.progress)";
+
+LiveRows
+live_rows_from(const Row &row, int first_column)
+{
+	return LiveRows{row.text_array(first_column), row.boolean(first_column + 1)};
+}
+
+LiveRows
+read_live_rows(Spi &spi, bool read_only)
+{
+	if (read_catalog_version(spi, read_only) < CatalogVersion::v0_2_0)
+		return LiveRows{read_version_rows(spi, read_only), false};
+	spi.run(std::string("SELECT ") + live_rows_select, {}, read_only);
+	return live_rows_from(spi.row(0), 1);
+}
+
+std::optional<EstablishedStatus>
+established_status(Spi &spi)
+{
+	if (overlay)
+		return std::nullopt;
+	CatalogKey current = read_catalog_key(spi, true);
+	if (current.key.empty() || !current.status_readable)
+		return std::nullopt;
+	if (spi.run(std::string("SELECT current_heads, heads, pending, drifted, graph_errors, ") + live_rows_select +
+	                " FROM pfm_migrate.status_verdict WHERE catalog_key OPERATOR(pg_catalog.=) $1",
+	            {text_param(current.key)}, true) != 1)
+		return std::nullopt;
+	Row row = spi.row(0);
+	std::optional<std::int64_t> pending = row.int8(3), drifted = row.int8(4), graph_errors = row.int8(5);
+	if (!pending || !drifted || !graph_errors)
+		return std::nullopt;
+	return EstablishedStatus{StatusVerdict{row.text_array(1), row.text_array(2), static_cast<int>(*pending),
+	                                       static_cast<int>(*drifted), static_cast<int>(*graph_errors)},
+	                         live_rows_from(row, 6)};
+}
+
+void
+establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
+{
+	if (overlay || state.key.empty() || state.version < CatalogVersion::v0_2_0 || nesting_depth() > 1)
+		return;
+	const bool may_write = pg_call([] { return !XactReadOnly && !RecoveryInProgress() && !IsolationUsesXactSnapshot(); });
+	if (!may_write)
+		return;
+	// The state may come from this backend's cache, or from a snapshot older than this
+	// statement: record it only when the latest committed catalog still has its key (a
+	// change committed since would show as a new key here).
+	CatalogKey current = read_catalog_key(spi, false);
+	if (current.key != state.key || !current.status_readable || !current.status_writable)
+		return;
+	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.status_verdict"
+	        "   WHERE catalog_key IS DISTINCT FROM $1 FOR UPDATE SKIP LOCKED)"
+	        " UPDATE pfm_migrate.status_verdict v SET catalog_key = $1, current_heads = $2, heads = $3, pending = $4,"
+	        "   drifted = $5, graph_errors = $6 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
+	        {text_param(state.key), text_array_param(verdict.current_heads), text_array_param(verdict.heads),
+	         int4_param(verdict.pending), int4_param(verdict.drifted), int4_param(verdict.graph_errors)});
 }
 
 StatePtr

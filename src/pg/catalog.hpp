@@ -66,6 +66,39 @@ StatePtr read_catalog_state(Spi &spi, bool read_only);
 bool noop_established(Spi &spi, const std::string &target, bool read_only);
 void establish_noop(Spi &spi, const std::string &target, const CatalogState &state);
 
+// pfm_migrate.status_verdict (0.2.0): the part of pfm_status() that depends only on the
+// catalog content a key covers (revisions and applied), as a full computation found it.
+struct StatusVerdict {
+	std::vector<std::string> current_heads;  // of the applied set, sorted as version rows are
+	std::vector<std::string> heads;          // of the graph
+	int pending = 0;
+	int drifted = 0;
+	int graph_errors = 0;  // errors core::check_all finds
+};
+// The verdict as computed from a state: what pfm_status() reports of it.
+StatusVerdict status_of(const CatalogState &state);
+// What pfm_status() and pfm_check() read live beside the catalog content: the version rows
+// (sorted bytewise) and whether pfm_migrate.progress has any row (none: no leftover INVALID
+// index and no partly run revision to look for). One statement.
+struct LiveRows {
+	std::vector<std::string> version_rows;
+	bool progress = false;
+};
+LiveRows read_live_rows(Spi &spi, bool read_only);
+// The verdict recorded for the catalog as this statement's snapshot sees it, with the live
+// rows read in the same statement; nullopt when there is none for its key (or the state is
+// not cacheable, or the role may not read the record).
+struct EstablishedStatus {
+	StatusVerdict verdict;
+	LiveRows live;
+};
+std::optional<EstablishedStatus> established_status(Spi &spi);
+// Records the verdict computed from `state` when that state is still the catalog's latest
+// and this call may write: a role with UPDATE on the table, a read-write READ COMMITTED
+// transaction that did not change the catalog itself, not on a standby, not from inside a
+// migration body; never waiting for the row's lock (a concurrent writer records the same).
+void establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict);
+
 // pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
 // registered revisions sees `revisions` instead of the catalog's (the file set as if it
 // had been loaded), and pfm_check() reports `missing` (applied revisions with no file).

@@ -161,7 +161,7 @@ INSERT INTO tamper VALUES
  ('alter a catalog table',            $$ALTER TABLE pfm_migrate.revisions ALTER COLUMN upgrade SET DEFAULT 'DROP TABLE users'$$),
  ('take the migration lock and stamp', $$SELECT pfm_stamp('0003')$$);
 
-SELECT plan((SELECT 4 + 3 * ((SELECT count(*) FROM expect) + (SELECT count(*) FROM rel_calls)) + 2 * (SELECT count(*) FROM tamper) + 4)::int);
+SELECT plan((SELECT 4 + 3 * ((SELECT count(*) FROM expect) + (SELECT count(*) FROM rel_calls)) + 2 * (SELECT count(*) FROM tamper) + 7)::int);
 
 SELECT set_eq('SELECT routine FROM routines', 'SELECT DISTINCT routine FROM expect',
               'the expectations name exactly the routines of the extension');
@@ -201,6 +201,27 @@ SELECT ok(to_regclass('public.users') IS NOT NULL AND to_regclass('public.user_p
 SELECT results_eq('SELECT version_num FROM pfm_migrate.version', $$VALUES ('0003')$$,
                   'the catalog''s version rows, not the temp table''s');
 SELECT is_empty($$SELECT * FROM pfm_check() WHERE severity = 'error'$$, 'pfm_check finds nothing wrong');
+
+-- pfm_status() as each reading role: the same answer whatever it may do to the record
+-- (pfm_migrate.status_verdict: the monitoring role reads it, only the deploy role may write
+-- it); this transaction changed the catalog, so nobody records anything in it
+-- (sql/14_status_verdict.sql tests the record across committed changes).
+CREATE FUNCTION pg_temp.status_as(r name) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	answer text;
+BEGIN
+	EXECUTE pg_catalog.format('SET LOCAL ROLE %I', r);
+	SELECT s::text INTO answer FROM pfm_status() s;
+	RESET ROLE;
+	RETURN answer;
+END
+$$;
+SELECT is(pg_temp.status_as('pfm_t_monitor'), (SELECT s::text FROM pfm_status() s),
+          'monitor: pfm_status() gives the full computation''s answer');
+SELECT is(pg_temp.status_as('pfm_t_deployer'), (SELECT s::text FROM pfm_status() s),
+          'deployer: pfm_status() gives the full computation''s answer');
+SELECT is((SELECT catalog_key FROM pfm_migrate.status_verdict), NULL,
+          'nothing is recorded from inside a transaction that changed the catalog');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -579,12 +579,16 @@ pfm_plan() {
 	}
 	pfm_show_lint_rows
 	local SESSION_SKIP_FILES=1
-	pfm_session read "${PFM_STEPS_WITH//@fn@/pfm_upgrade}
+	# (with nothing to do there is no history to read and no move to lint)
+	pfm_session read "SELECT count(*) > 0 AS pfm_any FROM pfm_upgrade(:'target'::text, dry_run => true) \\gset
+\\if :pfm_any
+${PFM_STEPS_WITH//@fn@/pfm_upgrade}
 SELECT 'plan', u.direction, u.revision, coalesce(u.message, ''),
        CASE WHEN h.transactional THEN '' ELSE 'non-transactional' END
   FROM $PFM_STEPS_FROM ORDER BY u.n;
-SELECT 'cur', coalesce(pfm_current(), 'base');
-$PFM_LINT_SQL" -v target="$target"
+$PFM_LINT_SQL
+\\endif
+SELECT 'cur', coalesce(pfm_current(), 'base');" -v target="$target"
 	pfm_require_session "the plan failed; nothing was changed"
 	say "plan: $PLAN_STEPS step(s) to $target in $SESSION_DB"
 	[ "$PLAN_STEPS" = 0 ] || printf '%s\n' "${PLAN_LINES[@]}"

@@ -247,7 +247,7 @@ CREATE TABLE pfm_migrate.status_verdict (
 	heads         text[],
 	pending       integer,
 	drifted       integer,
-	graph_errors  integer
+	graph_problems text[]  -- what core::check_all finds: severity, revision, problem, severity, ...
 );
 INSERT INTO pfm_migrate.status_verdict VALUES (NULL, NULL, NULL, NULL, NULL, NULL);
 COMMENT ON TABLE pfm_migrate.status_verdict IS 'the part of pfm_status() that depends only on revisions and applied, for the catalog version (catalog_generation row version and extension version) it was computed from';

@@ -197,6 +197,40 @@ GRANT SELECT ON pfm_migrate.revisions, pfm_migrate.applied, pfm_migrate.catalog_
   pfm_migrate.version, pfm_migrate.progress TO pfm_status_full;
 SELECT * FROM st.twice();
 
+-- pfm_check() answers from the record too (it is STABLE: it never writes one), notices
+-- included: the same rows as the full computation, before and after the record
+CREATE FUNCTION st.checks() RETURNS text LANGUAGE sql AS $$
+SELECT coalesce(string_agg(c::text, '; ' ORDER BY c::text), '') FROM pfm_check() c $$;
+CREATE FUNCTION st.full_checks() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	caller text := current_user;
+	answer text;
+BEGIN
+	EXECUTE format('SET LOCAL ROLE %I', 'pfm_status_full');
+	answer := st.checks();
+	EXECUTE format('SET LOCAL ROLE %I', caller);
+	RETURN answer;
+END $$;
+SELECT pfm_register('o2', 'o1', 'SELECT 2', NULL, 'irreversible');
+SELECT st.recorded() AS recorded, st.checks() AS checks, st.checks() = st.full_checks() AS same_as_full;
+SELECT count(*) FROM pfm_status();
+SELECT st.recorded() AS recorded, st.checks() AS checks, st.checks() = st.full_checks() AS same_as_full;
+-- the record is what pfm_check() reads (changed by hand here, rolled back)
+BEGIN;
+UPDATE pfm_migrate.status_verdict SET graph_problems = ARRAY['notice', 'o9', 'from the record'];
+SELECT st.checks() AS from_the_record;
+ROLLBACK;
+-- and the live part stays live: a version row changed by hand
+BEGIN;
+SELECT revision FROM pfm_upgrade('o1');
+COMMIT;
+SELECT count(*) FROM pfm_status();
+SELECT st.recorded() AS recorded;
+BEGIN;
+UPDATE pfm_migrate.version SET version_num = 'o2';
+SELECT st.checks() AS checks, st.checks() = st.full_checks() AS same_as_full;
+ROLLBACK;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA pfm_migrate FROM pfm_status_full, pfm_status_monitor;
 REVOKE ALL ON SCHEMA st FROM pfm_status_full, pfm_status_monitor;
 REVOKE ALL ON SCHEMA pfm_migrate FROM pfm_status_full, pfm_status_monitor;

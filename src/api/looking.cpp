@@ -65,16 +65,6 @@ live_problems(Spi &spi, const std::vector<std::string> &current_heads, const Liv
 	return problems;
 }
 
-// check_all() (a function of the catalog content alone) plus the live problems.
-std::vector<core::Problem>
-all_problems(Spi &spi, const CatalogState &state)
-{
-	auto problems = core::check_all(state.graph, state.applied);
-	for (core::Problem &p : live_problems(spi, state.current_heads(), read_live_rows(spi, true)))
-		problems.push_back(std::move(p));
-	return problems;
-}
-
 int
 count_errors(const std::vector<core::Problem> &problems)
 {
@@ -163,19 +153,34 @@ PFM_SQL_FUNCTION(pfm_history_range)
 
 // From a recorded verdict when the catalog's key has one (a new session reads no graph),
 // else computed in full and recorded when this call may; the live part always runs.
+namespace {
+
+// The catalog's part of pfm_status() and pfm_check() as recorded for the current catalog
+// key, or computed from the state (and recorded when `record` and this call may write),
+// with the live rows read in the same snapshot.
+EstablishedStatus
+status_now(Spi &spi, bool record)
+{
+	std::optional<EstablishedStatus> established = established_status(spi);
+	if (established)
+		return std::move(*established);
+	StatePtr state = read_catalog_state(spi, true);
+	EstablishedStatus computed{status_of(*state), read_live_rows(spi, true)};
+	if (record)
+		establish_status(spi, *state, computed.verdict);
+	return computed;
+}
+
+}  // namespace
+
 PFM_SQL_FUNCTION(pfm_status)
 {
 	std::vector<ResultRow> rows;
 	{
 		Spi spi;
-		std::optional<EstablishedStatus> established = established_status(spi);
-		if (!established) {
-			StatePtr state = read_catalog_state(spi, true);
-			established = EstablishedStatus{status_of(*state), read_live_rows(spi, true)};
-			establish_status(spi, *state, established->verdict);
-		}
-		const StatusVerdict &v = established->verdict;
-		int problems = v.graph_errors + count_errors(live_problems(spi, v.current_heads, established->live));
+		EstablishedStatus status = status_now(spi, true);
+		const StatusVerdict &v = status.verdict;
+		int problems = count_errors(v.graph_problems) + count_errors(live_problems(spi, v.current_heads, status.live));
 		rows.push_back({text_or_null(core::join(v.current_heads, ",")), text_or_null(core::join(v.heads, ",")),
 		                Cell::int4(v.pending), Cell::int4(v.drifted), Cell::int4(problems)});
 		spi.finish();
@@ -183,10 +188,21 @@ PFM_SQL_FUNCTION(pfm_status)
 	return return_rows(fcinfo, rows);
 }
 
+// pfm_check() is STABLE: it reads the record, never writes it.
 PFM_SQL_FUNCTION(pfm_check)
 {
-	return rows_from_state(fcinfo, [](Spi &spi, const CatalogState &state, std::vector<ResultRow> &rows) {
-		for (const auto &p : all_problems(spi, state))
+	std::vector<ResultRow> rows;
+	{
+		Spi spi;
+		EstablishedStatus status = status_now(spi, false);
+		auto add = [&](const core::Problem &p) {
 			rows.push_back({Cell::of(p.severity), text_or_null(p.revision), Cell::of(p.problem)});
-	});
+		};
+		for (const core::Problem &p : status.verdict.graph_problems)
+			add(p);
+		for (const core::Problem &p : live_problems(spi, status.verdict.current_heads, status.live))
+			add(p);
+		spi.finish();
+	}
+	return return_rows(fcinfo, rows);
 }

@@ -433,9 +433,7 @@ status_of(const CatalogState &state)
 	}
 	for (const auto &r : state.graph.revisions())
 		v.pending += applied_set.count(r.id) == 0 ? 1 : 0;
-	const auto problems = core::check_all(state.graph, state.applied);
-	v.graph_errors = static_cast<int>(
-		std::count_if(problems.begin(), problems.end(), [](const core::Problem &p) { return p.severity == "error"; }));
+	v.graph_problems = core::check_all(state.graph, state.applied);
 	return v;
 }
 
@@ -467,16 +465,21 @@ established_status(Spi &spi)
 	CatalogKey current = read_catalog_key(spi, true);
 	if (current.key.empty() || !current.status_readable)
 		return std::nullopt;
-	if (spi.run(std::string("SELECT current_heads, heads, pending, drifted, graph_errors, ") + live_rows_select +
+	if (spi.run(std::string("SELECT current_heads, heads, pending, drifted, graph_problems, ") + live_rows_select +
 	                " FROM pfm_migrate.status_verdict WHERE catalog_key OPERATOR(pg_catalog.=) $1",
 	            {text_param(current.key)}, true) != 1)
 		return std::nullopt;
 	Row row = spi.row(0);
-	std::optional<std::int64_t> pending = row.int8(3), drifted = row.int8(4), graph_errors = row.int8(5);
-	if (!pending || !drifted || !graph_errors)
+	std::optional<std::int64_t> pending = row.int8(3), drifted = row.int8(4);
+	std::vector<std::string> flat = row.text_array(5);
+	if (!pending || !drifted || flat.size() % 3 != 0)
 		return std::nullopt;
+	std::vector<core::Problem> problems;
+	problems.reserve(flat.size() / 3);
+	for (std::size_t i = 0; i < flat.size(); i += 3)
+		problems.push_back({std::move(flat[i]), std::move(flat[i + 1]), std::move(flat[i + 2])});
 	return EstablishedStatus{StatusVerdict{row.text_array(1), row.text_array(2), static_cast<int>(*pending),
-	                                       static_cast<int>(*drifted), static_cast<int>(*graph_errors)},
+	                                       static_cast<int>(*drifted), std::move(problems)},
 	                         live_rows_from(row, 6)};
 }
 
@@ -494,12 +497,19 @@ establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdi
 	CatalogKey current = read_catalog_key(spi, false);
 	if (current.key != state.key || !current.status_readable || !current.status_writable)
 		return;
+	std::vector<std::string> flat;
+	flat.reserve(3 * verdict.graph_problems.size());
+	for (const core::Problem &p : verdict.graph_problems) {
+		flat.push_back(p.severity);
+		flat.push_back(p.revision);
+		flat.push_back(p.problem);
+	}
 	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.status_verdict"
 	        "   WHERE catalog_key IS DISTINCT FROM $1 FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.status_verdict v SET catalog_key = $1, current_heads = $2, heads = $3, pending = $4,"
-	        "   drifted = $5, graph_errors = $6 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
+	        "   drifted = $5, graph_problems = $6 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(state.key), text_array_param(verdict.current_heads), text_array_param(verdict.heads),
-	         int4_param(verdict.pending), int4_param(verdict.drifted), int4_param(verdict.graph_errors)});
+	         int4_param(verdict.pending), int4_param(verdict.drifted), text_array_param(flat)});
 }
 
 StatePtr

@@ -73,7 +73,7 @@ struct StatusVerdict {
 	std::vector<std::string> heads;          // of the graph
 	int pending = 0;
 	int drifted = 0;
-	int graph_errors = 0;  // errors core::check_all finds
+	std::vector<core::Problem> graph_problems;  // what core::check_all finds
 };
 // The verdict as computed from a state: what pfm_status() reports of it.
 StatusVerdict status_of(const CatalogState &state);

@@ -35,7 +35,8 @@
 #
 # The server: DATABASE_URL (a libpq URI or conninfo string), else the usual PG* variables.
 # MIGRATIONS_DIR (default ./migrations; from the repository root, examples/pfm/migrations),
-# BACKUP_DIR (default ./backups).
+# BACKUP_DIR (default ./backups). PFM_FILE_DIGEST=off sends every file every time;
+# PFM_FILE_CACHE=off hashes them every time (no local digest cache; see pfm_files_digest).
 #
 # Exit codes: 0 done / healthy; 1 usage or environment error (bad arguments, no migrations,
 # cannot connect); 2 a migration, a file or the plan failed, nothing was applied (the

@@ -228,6 +228,7 @@ guarded(SqlFunctionBody body, FunctionCallInfo fcinfo)
 #define PFM_SQL_FUNCTION(name)                                                                                         \
 	static Datum name##_body(FunctionCallInfo fcinfo);                                                                 \
 	extern "C" {                                                                                                       \
+	PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                                                          \
 	PG_FUNCTION_INFO_V1(name);                                                                                         \
 	Datum name(PG_FUNCTION_ARGS) { return ::pfm::pg::guarded(name##_body, fcinfo); }                                   \
 	}                                                                                                                  \

@@ -209,8 +209,10 @@ PFM_UNLOCK_SQL="SELECT pfm_migrate.release_migration_lock() AS pfm_released \\gs
 # be set back: every write, rename, chmod and every change to the directory's entries sets
 # it; the 2 s cover file timestamps advancing in clock ticks behind the clock.) A file
 # written since T misses until a later command hashes it again. A wrong cache entry could
-# hide an edit, so PFM_FILE_CACHE=off turns the cache off, e.g. on a file system whose
-# ctime is not kept.
+# hide an edit: an entry written at a time the clock has not reached again (it was set
+# back) is not trusted, and PFM_FILE_CACHE=off turns the cache off, e.g. on a file system
+# whose ctime is not kept, or where the clock may have been set back by more than 2 s
+# while files were edited.
 #
 # FILES_DIGEST=1 when there is a digest (sha256sum and find exist, every file could be
 # read, every name is printable ASCII without "$" or "\"; PFM_FILE_DIGEST=off turns it off):
@@ -230,15 +232,17 @@ pfm_files_digest() {
 	command -v sha256sum >/dev/null && command -v find >/dev/null || return 0
 	local listing LC_ALL=C
 	if [ "${PFM_FILE_CACHE:-on}" != off ]; then
-		local home=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}} cached='' header since digest changed
+		local home=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}} header dir since digest written changed
 		[ -z "$home" ] || FILES_CACHE=$home/pfm_migrate/files${MIGRATIONS_DIR//[^A-Za-z0-9._-]/_}
 		local at=$EPOCHREALTIME
 		FILES_HASHED_AFTER="$((${at%[.,]*} - 2)).${at#*[.,]}"
-		# the cache file: the header, the directory, T, the digest
+		# the cache file: the header, the directory, T, the digest, when it was written
 		if [ -n "$FILES_CACHE" ] && [ -f "$FILES_CACHE" ]; then
-			{ IFS= read -r header && IFS= read -r dir && IFS= read -r since && IFS= read -r digest; } <"$FILES_CACHE" || true
+			{ IFS= read -r header && IFS= read -r dir && IFS= read -r since && IFS= read -r digest &&
+				IFS= read -r written; } <"$FILES_CACHE" || true
 			if [ "$header" = "$PFM_CACHE_HEADER" ] && [ "$dir" = "$MIGRATIONS_DIR" ] && [[ $since =~ ^[0-9]+\.[0-9]+$ ]] &&
-				[[ $digest =~ ^files-v2\ [0-9]+\ [0-9a-f]{64}$ ]] &&
+				[[ $digest =~ ^files-v2\ [0-9]+\ [0-9a-f]{64}$ ]] && [[ $written =~ ^[0-9]+$ ]] &&
+				[ "${at%[.,]*}" -ge "$written" ] &&
 				changed=$(cd "$MIGRATIONS_DIR" && exec find -L . -maxdepth 1 \( -path . -o -name '*.sql' ! -name '.*' -type f \) \
 					\( -newerct "@$since" -o -newermt "@$since" \) -print -quit 2>/dev/null) && [ -z "$changed" ]; then
 				FILES_CACHED=$digest FILES_DIGEST=1
@@ -256,7 +260,7 @@ pfm_cache_digest() {
 	[ -n "$FILES_CACHE" ] && [ -z "$FILES_CACHED" ] && [[ $SESSION_DIGEST =~ ^files-v2\ [0-9]+\ [0-9a-f]{64}$ ]] || return 0
 	local dir=${FILES_CACHE%/*}
 	[ -d "$dir" ] || mkdir -p -m 700 "$dir" 2>/dev/null || return 0
-	{ printf '%s\n' "$PFM_CACHE_HEADER" "$MIGRATIONS_DIR" "$FILES_HASHED_AFTER" "$SESSION_DIGEST" >"$FILES_CACHE.$$" &&
+	{ printf '%s\n' "$PFM_CACHE_HEADER" "$MIGRATIONS_DIR" "$FILES_HASHED_AFTER" "$SESSION_DIGEST" "${EPOCHREALTIME%[.,]*}" >"$FILES_CACHE.$$" &&
 		mv -f "$FILES_CACHE.$$" "$FILES_CACHE"; } 2>/dev/null || rm -f "$FILES_CACHE.$$" 2>/dev/null || true
 }
 # pfm_emit_digest: the statement that sets the psql variables pfm_digest and pfm_listed (how

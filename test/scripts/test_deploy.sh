@@ -519,6 +519,16 @@ rc_is 0 "digest cache: the restored file deploys"
 before=$(hashes)
 run cached migrate
 is "$(hashes)" "$before" "digest cache: ... and is cached again"
+# An entry written at a time the clock has not reached again (it was set back since) is
+# not trusted: an edit made meanwhile could have an older ctime than the entry's time.
+sed -i "5s/.*/$(($(date +%s) + 3600))/" "$cache_file"
+run cached migrate
+[ "$(hashes)" -gt "$before" ] && ok "digest cache: an entry from the clock's future is not trusted" ||
+	not_ok "digest cache: an entry from the clock's future is not trusted"
+run cached migrate
+before=$(hashes)
+run cached migrate
+is "$(hashes)" "$before" "digest cache: ... and the next command caches again"
 # A new file changes the directory: seen at once.
 mig "$C/migrations/0006_add_tags.sql" 0006 0005 "Add tags" 'CREATE TABLE tags (name text);' 'DROP TABLE tags;'
 run cached plan

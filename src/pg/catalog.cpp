@@ -243,18 +243,34 @@ read_catalog_key(Spi &spi, bool read_only)
 	return k;
 }
 
+// Rows read per fetch when a whole table is read: the result of one batch is freed before
+// the next, so a read of 100 000 revisions never holds more than this many tuples.
+constexpr std::uint64_t read_batch = 1000;
+
+// Runs `sql` through a cursor and calls each_row(row) for every row, a batch at a time.
+template <class EachRow>
+void
+for_each_row(Spi &spi, const std::string &sql, bool read_only, EachRow each_row)
+{
+	spi.open_cursor(sql, {}, read_only);
+	Row row;
+	while (std::uint64_t n = spi.fetch(read_batch)) {
+		for (std::uint64_t i = 0; i < n; i++) {
+			spi.read_row(i, row);
+			each_row(row);
+		}
+		pg_call([] { CHECK_FOR_INTERRUPTS(); });
+	}
+	spi.close_cursor();
+}
+
 std::vector<core::AppliedRevision>
 read_applied(Spi &spi, bool read_only)
 {
-	std::uint64_t n = spi.run("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only);
 	std::vector<core::AppliedRevision> applied;
-	applied.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++) {
-		Row row = spi.row(i);
-		applied.push_back({row.text_or(1, ""), row.text_or(2, "")});
-		if ((i & 0xfff) == 0xfff)
-			pg_call([] { CHECK_FOR_INTERRUPTS(); });
-	}
+	for_each_row(spi, "SELECT revision, checksum FROM pfm_migrate.applied", read_only,
+	             [&](const Row &row) { applied.push_back({row.text_or(1, ""), row.text_or(2, "")}); });
+	applied.shrink_to_fit();
 	return applied;
 }
 
@@ -262,14 +278,11 @@ CatalogState
 read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 {
 	const RevisionSql &sql = revision_sql(version);
-	std::uint64_t n = spi.run(sql.select_graph, {}, read_only);
 	std::vector<core::Revision> revisions;
-	revisions.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++) {
-		revisions.push_back(std::move(revision_from_row(spi.row(i), sql.graph_columns).revision));
-		if ((i & 0xfff) == 0xfff)
-			pg_call([] { CHECK_FOR_INTERRUPTS(); });
-	}
+	for_each_row(spi, sql.select_graph, read_only, [&](const Row &row) {
+		revisions.push_back(std::move(revision_from_row(row, sql.graph_columns).revision));
+	});
+	revisions.shrink_to_fit();
 	core::RevisionGraph graph(std::move(revisions));
 	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
 }

@@ -243,33 +243,13 @@ read_catalog_key(Spi &spi, bool read_only)
 	return k;
 }
 
-// Rows read per fetch when a whole table is read: the result of one batch is freed before
-// the next, so a read of 100 000 revisions never holds more than this many tuples.
-constexpr std::uint64_t read_batch = 1000;
-
-// Runs `sql` through a cursor and calls each_row(row) for every row, a batch at a time.
-template <class EachRow>
-void
-for_each_row(Spi &spi, const std::string &sql, bool read_only, EachRow each_row)
-{
-	spi.open_cursor(sql, {}, read_only);
-	Row row;
-	while (std::uint64_t n = spi.fetch(read_batch)) {
-		for (std::uint64_t i = 0; i < n; i++) {
-			spi.read_row(i, row);
-			each_row(row);
-		}
-		pg_call([] { CHECK_FOR_INTERRUPTS(); });
-	}
-	spi.close_cursor();
-}
-
 std::vector<core::AppliedRevision>
 read_applied(Spi &spi, bool read_only)
 {
+	// (Whole tables are streamed: no result of 100 000 rows is held while they are copied.)
 	std::vector<core::AppliedRevision> applied;
-	for_each_row(spi, "SELECT revision, checksum FROM pfm_migrate.applied", read_only,
-	             [&](const Row &row) { applied.push_back({row.text_or(1, ""), row.text_or(2, "")}); });
+	spi.for_each_row("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only,
+	                 [&](const Row &row) { applied.push_back({row.text_or(1, ""), row.text_or(2, "")}); });
 	applied.shrink_to_fit();
 	return applied;
 }
@@ -279,7 +259,7 @@ read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 {
 	const RevisionSql &sql = revision_sql(version);
 	std::vector<core::Revision> revisions;
-	for_each_row(spi, sql.select_graph, read_only, [&](const Row &row) {
+	spi.for_each_row(sql.select_graph, {}, read_only, [&](const Row &row) {
 		revisions.push_back(std::move(revision_from_row(row, sql.graph_columns).revision));
 	});
 	revisions.shrink_to_fit();

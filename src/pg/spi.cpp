@@ -11,6 +11,8 @@ extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -298,6 +300,25 @@ Spi::row(std::uint64_t index) const
 	return r;
 }
 
+// Fills a Row from deformed values (a tuple of the last result, or a slot being streamed).
+struct RowAccess {
+	static void fill(Row &r, const Datum *values, const bool *nulls, int natts, const unsigned *types)
+	{
+		static_assert(sizeof(Datum) == sizeof(std::uintptr_t), "Datum is a uintptr_t");
+		static_assert(sizeof(bool) == sizeof(char), "bool is one byte");
+		if (natts > Row::inline_columns) {
+			r.more_values_.assign(values, values + natts);
+			r.more_nulls_.assign(nulls, nulls + natts);
+		} else {
+			std::memcpy(r.inline_values_, values, sizeof(Datum) * static_cast<std::size_t>(natts));
+			std::memcpy(r.inline_nulls_, nulls, sizeof(bool) * static_cast<std::size_t>(natts));
+		}
+		r.types_ = types;
+		r.columns_ = natts;
+	}
+	static bool fits_inline(int natts) { return natts <= Row::inline_columns; }
+};
+
 void
 Spi::read_row(std::uint64_t index, Row &r) const
 {
@@ -307,21 +328,138 @@ Spi::read_row(std::uint64_t index, Row &r) const
 	const int natts = table->tupdesc->natts;
 	if (types_.size() != static_cast<std::size_t>(natts))
 		internal_error("the column types of the result were not kept");
-	static_assert(sizeof(Datum) == sizeof(std::uintptr_t), "Datum is a uintptr_t");
-	Datum *values = reinterpret_cast<Datum *>(r.inline_values_);
-	bool *nulls = r.inline_nulls_;
-	if (natts > Row::inline_columns) {
-		r.more_values_.resize(static_cast<std::size_t>(natts));
-		r.more_nulls_.resize(static_cast<std::size_t>(natts));
-		values = reinterpret_cast<Datum *>(r.more_values_.data());
-		static_assert(sizeof(bool) == sizeof(char), "bool is one byte");
-		nulls = reinterpret_cast<bool *>(r.more_nulls_.data());
+	std::vector<Datum> wide_values;
+	std::vector<char> wide_nulls;
+	Datum inline_values[16];
+	bool inline_nulls[16];
+	static_assert(sizeof inline_values / sizeof(Datum) >= 16, "room for Row::inline_columns");
+	Datum *values = inline_values;
+	bool *nulls = inline_nulls;
+	if (!RowAccess::fits_inline(natts)) {
+		wide_values.resize(static_cast<std::size_t>(natts));
+		wide_nulls.resize(static_cast<std::size_t>(natts));
+		values = wide_values.data();
+		nulls = reinterpret_cast<bool *>(wide_nulls.data());
 	}
-	r.types_ = types_.data();
-	r.columns_ = natts;
 	HeapTuple tuple = table->vals[index];
 	TupleDesc desc = table->tupdesc;
 	pg_call([&] { heap_deform_tuple(tuple, desc, values, nulls); });
+	RowAccess::fill(r, values, nulls, natts, types_.data());
+}
+
+namespace {
+
+// The DestReceiver of for_each_row(): hands each slot to the C++ callback, in_callback().
+struct RowStream {
+	DestReceiver receiver;  // first: what the executor is given
+	const std::function<void(const Row &)> *each_row;
+	Row *row;
+	std::vector<unsigned> *types;
+	std::exception_ptr *failure;
+	std::uint64_t rows;
+};
+
+void
+stream_startup(DestReceiver *self, int, TupleDesc desc)
+{
+	auto *s = reinterpret_cast<RowStream *>(self);
+	in_callback(
+		[&] {
+			s->types->resize(static_cast<std::size_t>(desc->natts));
+			for (int i = 0; i < desc->natts; i++)
+				(*s->types)[static_cast<std::size_t>(i)] = TupleDescAttr(desc, i)->atttypid;
+		},
+		*s->failure);
+}
+
+bool
+stream_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	auto *s = reinterpret_cast<RowStream *>(self);
+	if (*s->failure)
+		return false;
+	slot_getallattrs(slot);
+	const int natts = slot->tts_tupleDescriptor->natts;
+	return in_callback(
+		[&] {
+			if (s->types->size() != static_cast<std::size_t>(natts))
+				internal_error("a streamed row does not match its columns");
+			RowAccess::fill(*s->row, slot->tts_values, slot->tts_isnull, natts, s->types->data());
+			(*s->each_row)(*s->row);
+			s->rows++;
+		},
+		*s->failure);
+}
+
+void
+stream_shutdown(DestReceiver *)
+{
+}
+
+}  // namespace
+
+std::uint64_t
+Spi::for_each_row(const std::string &sql, const std::vector<Param> &params, bool read_only,
+                  const std::function<void(const Row &)> &each_row)
+{
+	free_result();
+#if PG_VERSION_NUM >= 140000
+	SPIPlanPtr plan = prepared_plan(sql, params);
+	BoundParams bound = bind_params(params);
+	std::exception_ptr failure;
+	std::vector<unsigned> types;
+	Row row;
+	RowStream stream{};
+	stream.receiver.receiveSlot = stream_receive;
+	stream.receiver.rStartup = stream_startup;
+	stream.receiver.rShutdown = stream_shutdown;
+	stream.receiver.rDestroy = stream_shutdown;
+	stream.receiver.mydest = DestNone;
+	stream.each_row = &each_row;
+	stream.row = &row;
+	stream.types = &types;
+	stream.failure = &failure;
+	RowStream *receiver = &stream;
+	const Datum *values = bound.values.data();
+	const char *nulls = bound.nulls.data();
+	const int nargs = static_cast<int>(params.size());
+	int rc = pg_call([&] {
+		ParamListInfo list = nullptr;
+		if (nargs > 0) {
+			list = makeParamList(nargs);
+			for (int i = 0; i < nargs; i++) {
+				list->params[i].value = values[i];
+				list->params[i].isnull = nulls[i] == 'n';
+				list->params[i].pflags = PARAM_FLAG_CONST;
+				list->params[i].ptype = SPI_getargtypeid(plan, i);
+			}
+		}
+		SPIExecuteOptions options;
+		memset(&options, 0, sizeof options);
+		options.params = list;
+		options.read_only = read_only;
+		options.dest = &receiver->receiver;
+		return SPI_execute_plan_extended(plan, &options);
+	});
+	if (failure)
+		std::rethrow_exception(failure);
+	if (rc < 0)
+		internal_error("internal query failed (SPI result " + std::to_string(rc) + "): " + sql);
+	return stream.rows;
+#else
+	std::uint64_t count = 0;
+	open_cursor(sql, params, read_only);
+	Row row;
+	while (std::uint64_t n = fetch(1000)) {
+		for (std::uint64_t i = 0; i < n; i++) {
+			read_row(i, row);
+			each_row(row);
+		}
+		count += n;
+	}
+	close_cursor();
+	return count;
+#endif
 }
 
 void

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ public:
 
 private:
 	friend class Spi;
+	friend struct RowAccess;
 	// A catalog row has few columns: they are deformed into inline arrays (no allocation per
 	// row when a whole table is read); the column types are the result's, kept by the Spi.
 	static constexpr int inline_columns = 16;
@@ -74,6 +76,14 @@ public:
 	// Runs an internal statement, prepared once per session and kept (the statement text is
 	// the key). Frees the previous result first. Returns the number of rows processed.
 	std::uint64_t run(const std::string &sql, const std::vector<Param> &params = {}, bool read_only = false);
+
+	// Runs an internal statement and hands every row to each_row as the executor produces
+	// it: no result is materialised, whatever its size (PostgreSQL 13: through a cursor, a
+	// batch of rows at a time). The Row is valid during the call only; each_row may throw
+	// (the statement then stops and the exception comes out of for_each_row). Returns the
+	// number of rows. The last result of run() is freed first.
+	std::uint64_t for_each_row(const std::string &sql, const std::vector<Param> &params, bool read_only,
+	                           const std::function<void(const Row &)> &each_row);
 
 	// Reads a (large) result in batches instead: opens a cursor over an internal statement,
 	// then each fetch() replaces the last result with up to `rows` more rows (0 = none left),

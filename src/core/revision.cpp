@@ -1,9 +1,22 @@
 // Identifier rules shared by revision ids, branch labels and target text.
+#include <algorithm>
+#include <iterator>
+
 #include "core/revision.hpp"
 
 namespace pfm::core {
 
 namespace {
+
+int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;  // upper case too: such a text is kept as it is
+}
 
 bool
 is_alnum(char c)
@@ -48,6 +61,95 @@ split_revision_list(std::string_view text)
 		start = comma + 1;
 	}
 	return out;
+}
+
+Checksum::Checksum(std::string_view text)
+{
+	if (text.empty())
+		return;
+	if (text.size() == 2 * sizeof md5_) {
+		bool hex = true;
+		for (std::size_t k = 0; k < sizeof md5_ && hex; k++) {
+			int hi = hex_value(text[2 * k]), lo = hex_value(text[2 * k + 1]);
+			hex = hi >= 0 && lo >= 0;
+			md5_[k] = static_cast<unsigned char>(hex ? hi * 16 + lo : 0);
+		}
+		if (hex) {
+			kind_ = Kind::md5;
+			return;
+		}
+		std::fill(std::begin(md5_), std::end(md5_), 0);
+	}
+	text_ = new std::string(text);
+	kind_ = Kind::text;
+}
+
+Checksum::Checksum(const Checksum &other) : kind_(other.kind_)
+{
+	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+	if (other.text_)
+		text_ = new std::string(*other.text_);
+}
+
+Checksum::Checksum(Checksum &&other) noexcept : text_(other.text_), kind_(other.kind_)
+{
+	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+	other.text_ = nullptr;
+	other.kind_ = Kind::empty;
+}
+
+Checksum &
+Checksum::operator=(const Checksum &other)
+{
+	if (this != &other)
+		*this = Checksum(other);
+	return *this;
+}
+
+Checksum &
+Checksum::operator=(Checksum &&other) noexcept
+{
+	if (this != &other) {
+		delete text_;
+		std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+		text_ = other.text_;
+		kind_ = other.kind_;
+		other.text_ = nullptr;
+		other.kind_ = Kind::empty;
+	}
+	return *this;
+}
+
+std::string
+Checksum::str() const
+{
+	switch (kind_) {
+	case Kind::empty: break;
+	case Kind::text: return *text_;
+	case Kind::md5: {
+		static const char digits[] = "0123456789abcdef";
+		std::string out(2 * sizeof md5_, '0');
+		for (std::size_t k = 0; k < sizeof md5_; k++) {
+			out[2 * k] = digits[md5_[k] >> 4];
+			out[2 * k + 1] = digits[md5_[k] & 15];
+		}
+		return out;
+	}
+	}
+	return std::string();
+}
+
+bool
+Checksum::operator==(const Checksum &other) const
+{
+	if (kind_ != other.kind_)
+		return false;
+	switch (kind_) {
+	case Kind::empty: return true;
+	case Kind::text: return *text_ == *other.text_;
+	case Kind::md5: break;
+	}
+	return std::equal(std::begin(md5_), std::end(md5_), std::begin(other.md5_));
 }
 
 }  // namespace pfm::core

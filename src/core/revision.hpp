@@ -4,9 +4,51 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pfm::core {
+
+// A checksum as the catalog holds it. The server's (an md5: 32 lower-case hex digits) is kept
+// as its 16 bytes, anything else (a hand-edited row, a test's literal) as its text, so a graph
+// of 100 000 revisions holds no string per checksum. It reads as its text wherever one is
+// expected: converts to std::string, compares with text, concatenates.
+class Checksum {
+public:
+	Checksum() = default;
+	Checksum(std::string_view text);  // implicit: a checksum is read and written as text
+	Checksum(const std::string &text) : Checksum(std::string_view(text)) {}
+	Checksum(const char *text) : Checksum(std::string_view(text)) {}
+	Checksum(const Checksum &other);
+	Checksum(Checksum &&other) noexcept;
+	Checksum &operator=(const Checksum &other);
+	Checksum &operator=(Checksum &&other) noexcept;
+	~Checksum() { delete text_; }
+
+	std::string str() const;
+	operator std::string() const { return str(); }
+	bool empty() const { return kind_ == Kind::empty; }
+	bool operator==(const Checksum &other) const;
+	bool operator!=(const Checksum &other) const { return !(*this == other); }
+	// (Hidden friends: only found when one operand is a Checksum.)
+	friend bool operator==(const Checksum &a, const std::string &b) { return a == Checksum(b); }
+	friend bool operator==(const std::string &a, const Checksum &b) { return b == Checksum(a); }
+	friend bool operator==(const Checksum &a, const char *b) { return a == Checksum(b); }
+	friend bool operator!=(const Checksum &a, const std::string &b) { return !(a == b); }
+	friend bool operator!=(const std::string &a, const Checksum &b) { return !(b == a); }
+	friend bool operator!=(const Checksum &a, const char *b) { return !(a == b); }
+	friend std::string operator+(const std::string &a, const Checksum &b) { return a + b.str(); }
+	friend std::string operator+(std::string &&a, const Checksum &b) { return std::move(a) + b.str(); }
+	friend std::string operator+(const char *a, const Checksum &b) { return a + b.str(); }
+	friend std::string operator+(const Checksum &a, const std::string &b) { return a.str() + b; }
+	friend std::string operator+(const Checksum &a, const char *b) { return a.str() + b; }
+
+private:
+	enum class Kind : unsigned char { empty, md5, text };
+	unsigned char md5_[16] = {};
+	std::string *text_ = nullptr;  // owned; Kind::text only
+	Kind kind_ = Kind::empty;
+};
 
 // One registered revision, as the catalog holds it.
 struct Revision {
@@ -15,7 +57,7 @@ struct Revision {
 	std::vector<std::string> depends_on;     // cross-branch dependencies
 	std::vector<std::string> branch_labels;
 	std::string message;
-	std::string checksum;                    // checksum of the registered bodies
+	Checksum checksum;                       // checksum of the registered bodies
 	bool has_downgrade = true;               // false = irreversible
 	bool transactional = true;               // false: each statement runs at top level, in its own transaction
 };
@@ -23,7 +65,7 @@ struct Revision {
 // A revision recorded as applied, with the checksum of its bodies as applied.
 struct AppliedRevision {
 	std::string id;
-	std::string checksum;
+	Checksum checksum;
 };
 
 enum class Direction { upgrade, downgrade };

@@ -439,15 +439,8 @@ RevisionGraph::RevisionGraph(std::vector<Revision> revisions) : impl_(new Impl)
 		find_cycles(g);
 		build_topo(g);
 
-		// ids are sorted already; sort the (few) labels and merge.
-		g.keys.reserve(g.revs.size() + g.by_label.size());
-		for (int i : g.by_id_order)
-			g.keys.emplace_back(std::string_view(g.id(i)), i);
-		std::vector<std::pair<std::string_view, int>> labels(g.by_label.begin(), g.by_label.end());
-		std::sort(labels.begin(), labels.end());
-		std::size_t mid = g.keys.size();
-		g.keys.insert(g.keys.end(), labels.begin(), labels.end());
-		std::inplace_merge(g.keys.begin(), g.keys.begin() + static_cast<std::ptrdiff_t>(mid), g.keys.end());
+		g.label_keys.assign(g.by_label.begin(), g.by_label.end());
+		std::sort(g.label_keys.begin(), g.label_keys.end());
 
 		for (int i : g.by_id_order) {
 			auto ui = static_cast<std::size_t>(i);

@@ -243,14 +243,37 @@ read_catalog_key(Spi &spi, bool read_only)
 	return k;
 }
 
+// The planner's estimate of a catalog table's rows (0 when it has none): what a whole-table
+// read reserves, so that 100 000 revisions are not copied through doubling vectors.
+std::size_t
+estimated_rows(Spi &spi, const char *table, bool read_only)
+{
+	spi.run("SELECT c.reltuples::pg_catalog.float8 FROM pg_catalog.pg_class c"
+	        " WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)",
+	        {text_param(std::string(table))}, read_only);
+	const double estimate = spi.rows() == 1 ? spi.row(0).float8(1).value_or(0) : 0;
+	return estimate > 0 && estimate < 1e8 ? static_cast<std::size_t>(estimate * 1.05) : 0;  // -1: never counted
+}
+
+// After a read into a vector reserved from an estimate: gives back what a stale estimate
+// reserved in excess.
+template <class T>
+void
+fit(std::vector<T> &rows)
+{
+	if (rows.capacity() > rows.size() + rows.size() / 8 + 16)
+		rows.shrink_to_fit();
+}
+
 std::vector<core::AppliedRevision>
 read_applied(Spi &spi, bool read_only)
 {
 	// (Whole tables are streamed: no result of 100 000 rows is held while they are copied.)
 	std::vector<core::AppliedRevision> applied;
+	applied.reserve(estimated_rows(spi, "pfm_migrate.applied", read_only));
 	spi.for_each_row("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only,
 	                 [&](const Row &row) { applied.push_back({row.text_or(1, ""), row.text_or(2, "")}); });
-	applied.shrink_to_fit();
+	fit(applied);
 	return applied;
 }
 
@@ -259,10 +282,11 @@ read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 {
 	const RevisionSql &sql = revision_sql(version);
 	std::vector<core::Revision> revisions;
+	revisions.reserve(estimated_rows(spi, "pfm_migrate.revisions", read_only));
 	spi.for_each_row(sql.select_graph, {}, read_only, [&](const Row &row) {
 		revisions.push_back(std::move(revision_from_row(row, sql.graph_columns).revision));
 	});
-	revisions.shrink_to_fit();
+	fit(revisions);
 	core::RevisionGraph graph(std::move(revisions));
 	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
 }

@@ -8,15 +8,19 @@ namespace pfm::core {
 
 namespace {
 
-int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;  // upper case too: such a text is kept as it is
-}
+// Lower-case hex digits -> 0..15, anything else (upper case too: such a text is kept as it
+// is) -> 16.
+struct HexDigits {
+	unsigned char value[256];
+	constexpr HexDigits() : value()
+	{
+		for (int c = 0; c < 256; c++)
+			value[c] = c >= '0' && c <= '9' ? static_cast<unsigned char>(c - '0')
+			           : c >= 'a' && c <= 'f' ? static_cast<unsigned char>(c - 'a' + 10)
+			                                  : 16;
+	}
+};
+constexpr HexDigits hex_digits;
 
 bool
 is_alnum(char c)
@@ -68,13 +72,14 @@ Checksum::Checksum(std::string_view text)
 	if (text.empty())
 		return;
 	if (text.size() == 2 * sizeof md5_) {
-		bool hex = true;
-		for (std::size_t k = 0; k < sizeof md5_ && hex; k++) {
-			int hi = hex_value(text[2 * k]), lo = hex_value(text[2 * k + 1]);
-			hex = hi >= 0 && lo >= 0;
-			md5_[k] = static_cast<unsigned char>(hex ? hi * 16 + lo : 0);
+		unsigned bad = 0;
+		for (std::size_t k = 0; k < sizeof md5_; k++) {
+			unsigned hi = hex_digits.value[static_cast<unsigned char>(text[2 * k])];
+			unsigned lo = hex_digits.value[static_cast<unsigned char>(text[2 * k + 1])];
+			bad |= (hi | lo) & 16;
+			md5_[k] = static_cast<unsigned char>((hi << 4) | (lo & 15));
 		}
-		if (hex) {
+		if (!bad) {
 			kind_ = Kind::md5;
 			return;
 		}

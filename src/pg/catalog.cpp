@@ -93,7 +93,7 @@ const RevisionColumn revision_columns[] = {
 	 }},
 	// Computed by the server; read only.
 	{"checksum", nullptr, true, CatalogVersion::v0_1_0,
-	 [](const Row &row, int c, StoredRevision &r) { r.revision.checksum = row.text_or(c, ""); }, nullptr, nullptr,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.checksum = core::Checksum(row.text_view(c)); }, nullptr, nullptr,
 	 nullptr},
 	{"downgrade IS NOT NULL", nullptr, true, CatalogVersion::v0_1_0,
 	 [](const Row &row, int c, StoredRevision &r) { r.revision.has_downgrade = row.boolean(c); }, nullptr, nullptr,
@@ -272,7 +272,7 @@ read_applied(Spi &spi, bool read_only)
 	std::vector<core::AppliedRevision> applied;
 	applied.reserve(estimated_rows(spi, "pfm_migrate.applied", read_only));
 	spi.for_each_row("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only,
-	                 [&](const Row &row) { applied.push_back({row.text_or(1, ""), row.text_or(2, "")}); });
+	                 [&](const Row &row) { applied.push_back({row.text_or(1, ""), core::Checksum(row.text_view(2))}); });
 	fit(applied);
 	return applied;
 }

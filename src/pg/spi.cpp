@@ -509,13 +509,14 @@ Spi::rollback()
 namespace {
 
 // A text datum's bytes: read in place when stored plainly (what a catalog row holds), through
-// PostgreSQL's detoasting only when compressed or out of line.
-std::string
-text_of(Datum d)
+// PostgreSQL's detoasting (a copy in the current memory context) only when compressed or
+// out of line.
+std::string_view
+text_ref(Datum d)
 {
 	const auto *raw = reinterpret_cast<const struct varlena *>(DatumGetPointer(d));
 	if (!VARATT_IS_EXTENDED(raw) || VARATT_IS_SHORT(raw))
-		return std::string(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
+		return std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
 	struct Ref {
 		const char *data;
 		std::size_t len;
@@ -524,7 +525,13 @@ text_of(Datum d)
 		struct varlena *t = PG_DETOAST_DATUM_PACKED(d);
 		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
 	});
-	return std::string(ref.data, ref.len);
+	return std::string_view(ref.data, ref.len);
+}
+
+std::string
+text_of(Datum d)
+{
+	return std::string(text_ref(d));
 }
 
 // A one-dimensional text[] without NULLs, read where it lies (a catalog row's arrays are
@@ -639,7 +646,16 @@ std::string
 Row::text_or(int column, const char *fallback) const
 {
 	Text t = text(column);
-	return t ? *t : std::string(fallback);
+	return t ? std::move(*t) : std::string(fallback);
+}
+
+std::string_view
+Row::text_view(int column) const
+{
+	static const unsigned accepted[] = {TEXTOID, VARCHAROID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 2, "text");
+	return isnull ? std::string_view() : text_ref(d);
 }
 
 std::vector<std::string>

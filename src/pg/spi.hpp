@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pfm::pg {
@@ -43,6 +44,8 @@ class Row {
 public:
 	Text text(int column) const;                          // text, varchar or name
 	std::string text_or(int column, const char *fallback) const;
+	// The text in place, without a copy (NULL reads as empty); valid while the row is.
+	std::string_view text_view(int column) const;
 	std::vector<std::string> text_array(int column) const;  // text[]; NULL reads as empty
 	bool boolean(int column) const;                       // NULL reads as false
 	std::optional<double> float8(int column) const;

@@ -79,28 +79,29 @@ Checksum::Checksum(std::string_view text)
 			bad |= (hi | lo) & 16;
 			md5_[k] = static_cast<unsigned char>((hi << 4) | (lo & 15));
 		}
-		if (!bad) {
-			kind_ = Kind::md5;
+		if (!bad && is_md5())
 			return;
-		}
 		std::fill(std::begin(md5_), std::end(md5_), 0);
 	}
 	text_ = new std::string(text);
-	kind_ = Kind::text;
 }
 
-Checksum::Checksum(const Checksum &other) : kind_(other.kind_)
+bool
+Checksum::is_md5() const
 {
-	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
-	if (other.text_)
-		text_ = new std::string(*other.text_);
+	return !text_ && std::any_of(std::begin(md5_), std::end(md5_), [](unsigned char b) { return b != 0; });
 }
 
-Checksum::Checksum(Checksum &&other) noexcept : text_(other.text_), kind_(other.kind_)
+Checksum::Checksum(const Checksum &other) : text_(other.text_ ? new std::string(*other.text_) : nullptr)
 {
 	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+}
+
+Checksum::Checksum(Checksum &&other) noexcept : text_(other.text_)
+{
+	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+	std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
 	other.text_ = nullptr;
-	other.kind_ = Kind::empty;
 }
 
 Checksum &
@@ -117,10 +118,9 @@ Checksum::operator=(Checksum &&other) noexcept
 	if (this != &other) {
 		delete text_;
 		std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+		std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
 		text_ = other.text_;
-		kind_ = other.kind_;
 		other.text_ = nullptr;
-		other.kind_ = Kind::empty;
 	}
 	return *this;
 }
@@ -128,32 +128,24 @@ Checksum::operator=(Checksum &&other) noexcept
 std::string
 Checksum::str() const
 {
-	switch (kind_) {
-	case Kind::empty: break;
-	case Kind::text: return *text_;
-	case Kind::md5: {
-		static const char digits[] = "0123456789abcdef";
-		std::string out(2 * sizeof md5_, '0');
-		for (std::size_t k = 0; k < sizeof md5_; k++) {
-			out[2 * k] = digits[md5_[k] >> 4];
-			out[2 * k + 1] = digits[md5_[k] & 15];
-		}
-		return out;
+	if (text_)
+		return *text_;
+	if (!is_md5())
+		return std::string();
+	static const char digits[] = "0123456789abcdef";
+	std::string out(2 * sizeof md5_, '0');
+	for (std::size_t k = 0; k < sizeof md5_; k++) {
+		out[2 * k] = digits[md5_[k] >> 4];
+		out[2 * k + 1] = digits[md5_[k] & 15];
 	}
-	}
-	return std::string();
+	return out;
 }
 
 bool
 Checksum::operator==(const Checksum &other) const
 {
-	if (kind_ != other.kind_)
-		return false;
-	switch (kind_) {
-	case Kind::empty: return true;
-	case Kind::text: return *text_ == *other.text_;
-	case Kind::md5: break;
-	}
+	if (text_ || other.text_)
+		return text_ && other.text_ && *text_ == *other.text_;
 	return std::equal(std::begin(md5_), std::end(md5_), std::begin(other.md5_));
 }
 

@@ -27,7 +27,7 @@ public:
 
 	std::string str() const;
 	operator std::string() const { return str(); }
-	bool empty() const { return kind_ == Kind::empty; }
+	bool empty() const { return !text_ && !is_md5(); }
 	bool operator==(const Checksum &other) const;
 	bool operator!=(const Checksum &other) const { return !(*this == other); }
 	// (Hidden friends: only found when one operand is a Checksum.)
@@ -44,10 +44,11 @@ public:
 	friend std::string operator+(const Checksum &a, const char *b) { return a.str() + b; }
 
 private:
-	enum class Kind : unsigned char { empty, md5, text };
+	// 24 bytes: text_ set = a text; else md5_ all zero = empty (the all-zero md5 is kept as
+	// text), else an md5.
 	unsigned char md5_[16] = {};
-	std::string *text_ = nullptr;  // owned; Kind::text only
-	Kind kind_ = Kind::empty;
+	std::string *text_ = nullptr;  // owned
+	bool is_md5() const;
 };
 
 // One registered revision, as the catalog holds it.

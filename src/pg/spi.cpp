@@ -515,7 +515,8 @@ std::string_view
 text_ref(Datum d)
 {
 	const auto *raw = reinterpret_cast<const struct varlena *>(DatumGetPointer(d));
-	if (!VARATT_IS_EXTENDED(raw) || VARATT_IS_SHORT(raw))
+	// (A short header is plain; an out-of-line pointer has a one-byte header too.)
+	if (!VARATT_IS_EXTERNAL(raw) && !VARATT_IS_COMPRESSED(raw))
 		return std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
 	struct Ref {
 		const char *data;
@@ -542,7 +543,7 @@ bool
 text_array_in_place(Datum d, std::vector<std::string> &out)
 {
 	const auto *raw = reinterpret_cast<const struct varlena *>(DatumGetPointer(d));
-	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+	if (VARATT_IS_EXTERNAL(raw) || VARATT_IS_COMPRESSED(raw))
 		return false;
 	// The bytes after the header are those of the array with a 4-byte header: offsets are
 	// taken from where that header would begin.

@@ -119,10 +119,10 @@ RevisionGraph::Impl::branch_names(int v) const
 {
 	std::vector<std::string> names;
 	auto add_declared = [&](int w) {
-		for (const std::string &label : revs[static_cast<std::size_t>(w)].branch_labels) {
+		for (std::string_view label : revs[static_cast<std::size_t>(w)].branch_labels) {
 			auto it = by_label.find(std::string_view(label));
 			if (it != by_label.end() && it->second == w)
-				names.push_back(label);
+				names.emplace_back(label);
 		}
 	};
 	std::vector<int> ancestors;
@@ -157,7 +157,7 @@ void
 index_labels(RevisionGraph::Impl &g)
 {
 	for (int i : g.by_id_order)
-		for (const std::string &label : g.revs[static_cast<std::size_t>(i)].branch_labels)
+		for (std::string_view label : g.revs[static_cast<std::size_t>(i)].branch_labels)
 			if (g.find(label) < 0)
 				g.by_label.emplace(std::string_view(label), i);
 }
@@ -178,7 +178,7 @@ build_edges(RevisionGraph::Impl &g)
 		g.down.off[static_cast<std::size_t>(i)] = static_cast<int>(g.down.to.size());
 		if (!r.branch_labels.empty())
 			g.suspect[static_cast<std::size_t>(i)] = 1;
-		for (const std::string &p : r.parents) {
+		for (std::string_view p : r.parents) {
 			int j = g.find(p);
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
@@ -188,7 +188,7 @@ build_edges(RevisionGraph::Impl &g)
 			g.down.to.push_back(j);
 			++g.n_parents[static_cast<std::size_t>(i)];
 		}
-		for (const std::string &d : r.depends_on) {
+		for (std::string_view d : r.depends_on) {
 			int j = g.find_key(d);  // Alembic _add_depends_on: an id or a branch label
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
@@ -246,15 +246,15 @@ find_revision_problems(RevisionGraph::Impl &g)
 		if (!g.suspect[static_cast<std::size_t>(i)])
 			continue;
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
-		for (const std::string &t : r.parents) {
+		for (std::string_view t : r.parents) {
 			if (t == r.id)
 				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " names itself as parent",
 				                      {r.id}, -1});
 			else if (g.find(t) < 0)
 				dangling(i, kDanglingParent,
-				         "revision " + quoted(r.id) + " names parent " + quoted(t) + " that is not registered", {r.id, t});
+				         "revision " + quoted(r.id) + " names parent " + quoted(t) + " that is not registered", {r.id, std::string(t)});
 		}
-		for (const std::string &t : r.depends_on) {
+		for (std::string_view t : r.depends_on) {
 			int j = g.find_key(t);
 			if (t == r.id)
 				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " depends on itself",
@@ -265,10 +265,11 @@ find_revision_problems(RevisionGraph::Impl &g)
 				                      -1});
 			else if (j < 0)
 				dangling(i, kDanglingDependency,
-				         "revision " + quoted(r.id) + " depends on " + quoted(t) + " that is not registered", {r.id, t});
+				         "revision " + quoted(r.id) + " depends on " + quoted(t) + " that is not registered", {r.id, std::string(t)});
 		}
-		for (std::size_t k = 0; k < r.branch_labels.size(); ++k) {
-			const std::string &label = r.branch_labels[k];
+		const std::vector<std::string> labels = r.branch_labels.vec();  // (a suspect revision: rare)
+		for (std::size_t k = 0; k < labels.size(); ++k) {
+			const std::string &label = labels[k];
 			int owner_id = g.find(label);
 			if (owner_id >= 0) {
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
@@ -283,8 +284,8 @@ find_revision_problems(RevisionGraph::Impl &g)
 				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
 				                          " is already used by revision " + quoted(g.id(owner)),
 				                      {r.id, g.id(owner)}, -1});
-			else if (std::find(r.branch_labels.begin(), r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k), label) !=
-			         r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k))
+			else if (std::find(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(k), label) !=
+			         labels.begin() + static_cast<std::ptrdiff_t>(k))
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
 				                      "branch label " + quoted(label) + " is listed twice by revision " + quoted(r.id),
 				                      {r.id}, -1});

@@ -1,5 +1,7 @@
 // Identifier rules shared by revision ids, branch labels and target text.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "core/revision.hpp"
@@ -147,6 +149,154 @@ Checksum::operator==(const Checksum &other) const
 	if (text_ || other.text_)
 		return text_ && other.text_ && *text_ == *other.text_;
 	return std::equal(std::begin(md5_), std::end(md5_), std::begin(other.md5_));
+}
+
+namespace {
+
+std::uint32_t
+u32_at(const char *p)
+{
+	std::uint32_t v;
+	std::memcpy(&v, p, sizeof v);
+	return v;
+}
+
+void
+put_u32(char *p, std::size_t v)
+{
+	auto w = static_cast<std::uint32_t>(v);
+	std::memcpy(p, &w, sizeof w);
+}
+
+}  // namespace
+
+IdList::IdList(const std::vector<std::string> &items)
+{
+	if (items.empty())
+		return;
+	std::size_t total = 4;
+	for (const std::string &item : items)
+		total += 4 + item.size();
+	data_ = new char[total];
+	put_u32(data_, items.size());
+	char *at = data_ + 4;
+	for (const std::string &item : items) {
+		put_u32(at, item.size());
+		std::memcpy(at + 4, item.data(), item.size());
+		at += 4 + item.size();
+	}
+}
+
+std::size_t
+IdList::bytes() const
+{
+	if (!data_)
+		return 0;
+	const char *at = data_ + 4;
+	for (std::uint32_t k = 0, n = u32_at(data_); k < n; k++)
+		at += 4 + u32_at(at);
+	return static_cast<std::size_t>(at - data_);
+}
+
+IdList::IdList(const IdList &other)
+{
+	if (!other.data_)
+		return;
+	std::size_t n = other.bytes();
+	data_ = new char[n];
+	std::memcpy(data_, other.data_, n);
+}
+
+IdList &
+IdList::operator=(const IdList &other)
+{
+	if (this != &other)
+		*this = IdList(other);
+	return *this;
+}
+
+IdList &
+IdList::operator=(IdList &&other) noexcept
+{
+	if (this != &other) {
+		delete[] data_;
+		data_ = other.data_;
+		other.data_ = nullptr;
+	}
+	return *this;
+}
+
+std::size_t
+IdList::size() const
+{
+	return data_ ? u32_at(data_) : 0;
+}
+
+std::string_view
+IdList::operator[](std::size_t k) const
+{
+	auto it = begin();
+	for (std::size_t i = 0; i < k; i++)
+		++it;
+	return *it;
+}
+
+void
+IdList::push_back(std::string_view item)
+{
+	std::size_t old = bytes();
+	std::size_t total = (old ? old : 4) + 4 + item.size();
+	char *grown = new char[total];
+	if (old)
+		std::memcpy(grown, data_, old);
+	put_u32(grown, size() + 1);
+	char *at = grown + (old ? old : 4);
+	put_u32(at, item.size());
+	std::memcpy(at + 4, item.data(), item.size());
+	delete[] data_;
+	data_ = grown;
+}
+
+std::vector<std::string>
+IdList::vec() const
+{
+	std::vector<std::string> out;
+	out.reserve(size());
+	for (std::string_view item : *this)
+		out.emplace_back(item);
+	return out;
+}
+
+bool
+IdList::operator==(const IdList &other) const
+{
+	std::size_t n = bytes();
+	return n == other.bytes() && (n == 0 || std::memcmp(data_, other.data_, n) == 0);
+}
+
+std::string_view
+IdList::const_iterator::operator*() const
+{
+	return std::string_view(at_ + 4, u32_at(at_));
+}
+
+IdList::const_iterator &
+IdList::const_iterator::operator++()
+{
+	at_ += 4 + u32_at(at_);
+	return *this;
+}
+
+IdList::const_iterator
+IdList::begin() const
+{
+	return const_iterator(data_ ? data_ + 4 : nullptr);
+}
+
+IdList::const_iterator
+IdList::end() const
+{
+	return const_iterator(data_ ? data_ + bytes() : nullptr);
 }
 
 }  // namespace pfm::core

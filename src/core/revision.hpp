@@ -2,6 +2,9 @@
 // be included anywhere under src/core (the CMake target has no server include path).
 #pragma once
 
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,12 +54,70 @@ private:
 	bool is_md5() const;
 };
 
+// A revision's short list of ids (parents, dependencies, branch labels): one allocation for
+// the whole list, 8 bytes when it is empty (most dependency and label lists are), where a
+// std::vector<std::string> costs 24 bytes plus a string per item. Items read as
+// std::string_view; the list converts to a std::vector<std::string> where one is expected.
+class IdList {
+public:
+	IdList() = default;
+	IdList(std::initializer_list<std::string> items) : IdList(std::vector<std::string>(items)) {}
+	IdList(const std::vector<std::string> &items);  // implicit: lists are built as vectors
+	IdList(const IdList &other);
+	IdList(IdList &&other) noexcept : data_(other.data_) { other.data_ = nullptr; }
+	IdList &operator=(const IdList &other);
+	IdList &operator=(IdList &&other) noexcept;
+	~IdList() { delete[] data_; }
+
+	std::size_t size() const;
+	bool empty() const { return data_ == nullptr; }
+	std::string_view operator[](std::size_t k) const;
+	std::string_view front() const { return (*this)[0]; }
+	void push_back(std::string_view item);
+	std::vector<std::string> vec() const;
+	operator std::vector<std::string>() const { return vec(); }
+	bool operator==(const IdList &other) const;
+	bool operator!=(const IdList &other) const { return !(*this == other); }
+
+	class const_iterator {
+	public:
+		using iterator_category = std::forward_iterator_tag;
+		using value_type = std::string_view;
+		using difference_type = std::ptrdiff_t;
+		using pointer = const std::string_view *;
+		using reference = std::string_view;
+		const_iterator() = default;
+		std::string_view operator*() const;
+		const_iterator &operator++();
+		const_iterator operator++(int)
+		{
+			const_iterator before = *this;
+			++*this;
+			return before;
+		}
+		bool operator==(const const_iterator &o) const { return at_ == o.at_; }
+		bool operator!=(const const_iterator &o) const { return at_ != o.at_; }
+
+	private:
+		friend class IdList;
+		explicit const_iterator(const char *at) : at_(at) {}
+		const char *at_ = nullptr;  // an item's length prefix
+	};
+	const_iterator begin() const;
+	const_iterator end() const;
+
+private:
+	// [u32 count][u32 length, bytes]... ; nullptr = empty
+	char *data_ = nullptr;
+	std::size_t bytes() const;
+};
+
 // One registered revision, as the catalog holds it.
 struct Revision {
 	std::string id;
-	std::vector<std::string> parents;        // down_revision(s): empty = root, 2+ = merge point
-	std::vector<std::string> depends_on;     // cross-branch dependencies
-	std::vector<std::string> branch_labels;
+	IdList parents;                          // down_revision(s): empty = root, 2+ = merge point
+	IdList depends_on;                       // cross-branch dependencies
+	IdList branch_labels;
 	std::string message;
 	Checksum checksum;                       // checksum of the registered bodies
 	bool has_downgrade = true;               // false = irreversible

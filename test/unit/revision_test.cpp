@@ -75,3 +75,41 @@ TEST(Checksum, EmptyIsTheDefault)
 	c = Checksum("c-x");
 	EXPECT_EQ(c.str(), "c-x");
 }
+
+// IdList: a revision's parents, dependencies and labels in one allocation.
+TEST(IdList, HoldsItemsInOrder)
+{
+	IdList empty;
+	EXPECT_TRUE(empty.empty());
+	EXPECT_EQ(empty.size(), 0u);
+	EXPECT_TRUE(empty.begin() == empty.end());
+	EXPECT_TRUE(empty == IdList(std::vector<std::string>{}));
+	EXPECT_EQ(sizeof(IdList), sizeof(void *));
+
+	const std::vector<std::string> items = {"a1", "", "a much longer revision identifier than fifteen", "b"};
+	IdList list(items);
+	EXPECT_FALSE(list.empty());
+	EXPECT_EQ(list.size(), 4u);
+	EXPECT_EQ(list.vec(), items);
+	EXPECT_EQ(std::vector<std::string>(list), items);
+	EXPECT_EQ(list[1], "");
+	EXPECT_EQ(list[2], items[2]);
+	EXPECT_EQ(list.front(), "a1");
+	std::vector<std::string> walked(list.begin(), list.end());
+	EXPECT_EQ(walked, items);
+
+	IdList copy = list;
+	EXPECT_TRUE(copy == list);
+	copy.push_back("c");
+	EXPECT_TRUE(copy != list);
+	EXPECT_EQ(copy.size(), 5u);
+	EXPECT_EQ(copy[4], "c");
+	IdList grown;
+	grown.push_back("x");
+	EXPECT_TRUE(grown == IdList({"x"}));
+	IdList moved = std::move(copy);
+	EXPECT_EQ(moved.size(), 5u);
+	moved = list;
+	EXPECT_TRUE(moved == list);
+	EXPECT_TRUE(IdList({"a", "b"}) != IdList({"ab"}));
+}

@@ -581,17 +581,20 @@ RevisionGraph::history_order() const
 	return out;
 }
 
+namespace {
+
+template <class Applied, class IdOf>
 std::vector<std::string>
-RevisionGraph::version_heads(const std::vector<std::string> &applied) const
+version_heads_of(const RevisionGraph::Impl &g, const std::vector<Applied> &applied, IdOf id_of)
 {
-	const Impl &g = *impl_;
 	std::vector<char> mark(g.revs.size(), 0);
 	std::vector<std::string> unknown;
 	std::vector<int> known;
-	for (const std::string &a : applied) {
-		int i = g.find(a);
+	for (const Applied &a : applied) {
+		const std::string &id = id_of(a);
+		int i = g.find(id);
 		if (i < 0)
-			unknown.push_back(a);
+			unknown.push_back(id);
 		else if (!mark[static_cast<std::size_t>(i)]) {
 			mark[static_cast<std::size_t>(i)] = 1;
 			known.push_back(i);
@@ -605,6 +608,20 @@ RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 	out.insert(out.end(), unknown.begin(), unknown.end());
 	std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(mid), out.end());
 	return out;
+}
+
+}  // namespace
+
+std::vector<std::string>
+RevisionGraph::version_heads(const std::vector<std::string> &applied) const
+{
+	return version_heads_of(*impl_, applied, [](const std::string &id) -> const std::string & { return id; });
+}
+
+std::vector<std::string>
+RevisionGraph::version_heads(const std::vector<AppliedRevision> &applied) const
+{
+	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> const std::string & { return a.id; });
 }
 
 }  // namespace pfm::core

@@ -619,7 +619,7 @@ RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 }
 
 std::vector<std::string>
-RevisionGraph::version_heads(const std::vector<AppliedRevision> &applied) const
+RevisionGraph::current_heads(const std::vector<AppliedRevision> &applied) const
 {
 	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> const std::string & { return a.id; });
 }

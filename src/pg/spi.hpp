@@ -84,7 +84,8 @@ public:
 	// it: no result is materialised, whatever its size (PostgreSQL 13: through a cursor, a
 	// batch of rows at a time). The Row is valid during the call only; each_row may throw
 	// (the statement then stops and the exception comes out of for_each_row). Returns the
-	// number of rows. The last result of run() is freed first.
+	// number of rows. The last result of run() is freed first. (The executor checks for
+	// interrupts between rows: a cancel stops a read of any size.)
 	std::uint64_t for_each_row(const std::string &sql, const std::vector<Param> &params, bool read_only,
 	                           const std::function<void(const Row &)> &each_row);
 

@@ -316,7 +316,7 @@ struct RowAccess {
 		r.types_ = types;
 		r.columns_ = natts;
 	}
-	static bool fits_inline(int natts) { return natts <= Row::inline_columns; }
+	static constexpr int inline_columns = Row::inline_columns;
 };
 
 void
@@ -330,12 +330,11 @@ Spi::read_row(std::uint64_t index, Row &r) const
 		internal_error("the column types of the result were not kept");
 	std::vector<Datum> wide_values;
 	std::vector<char> wide_nulls;
-	Datum inline_values[16];
-	bool inline_nulls[16];
-	static_assert(sizeof inline_values / sizeof(Datum) >= 16, "room for Row::inline_columns");
+	Datum inline_values[RowAccess::inline_columns];
+	bool inline_nulls[RowAccess::inline_columns];
 	Datum *values = inline_values;
 	bool *nulls = inline_nulls;
-	if (!RowAccess::fits_inline(natts)) {
+	if (natts > RowAccess::inline_columns) {
 		wide_values.resize(static_cast<std::size_t>(natts));
 		wide_nulls.resize(static_cast<std::size_t>(natts));
 		values = wide_values.data();

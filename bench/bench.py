@@ -99,14 +99,29 @@ def explain_ms(cur, sql):
 def cold_ms(server, db, sql, runs):
     """Server-side time of sql as the first statement of a new session (the module already
     loaded with LOAD, so its dlopen is not counted): what a deploy's single call pays."""
-    times = []
+    return cold_run(server, db, sql, runs)["ms"]
+
+
+def cold_run(server, db, sql, runs):
+    """cold_ms, and the backend's memory around that first call (medians, kB, from
+    /proc/self/status read by the backend itself): VmRSS before and after, VmHWM after, and
+    the growth of RssAnon (private memory) and RssShmem (shared buffers it touched for the
+    first time, which count in VmRSS but are not the backend's own)."""
+    times, mem = [], []
     for _ in range(runs):
         conn = server.connect(db)
         with conn.cursor() as cur:
             cur.execute("LOAD 'pfm_migrate'")
+            before = backend_rss_kb(cur)
             times.append(explain_ms(cur, sql))
+            after = backend_rss_kb(cur)
         conn.close()
-    return median(times)
+        mem.append({"rss_before": before["VmRSS"], "rss_after": after["VmRSS"], "hwm": after["VmHWM"],
+                    "anon": after["RssAnon"] - before["RssAnon"], "shmem": after["RssShmem"] - before["RssShmem"]})
+    out = {"ms": median(times)}
+    for key in mem[0]:
+        out[key] = median([m[key] for m in mem])
+    return out
 
 
 def session_ms(cur, sql):
@@ -579,22 +594,28 @@ def bench_planning(server, sizes, runs_for):
     db = "bench_plan"
     server.fresh_db(db)
     rows = []
-    for shape in ("linear", "branched"):
+    # *linear, applied*: the chain with every revision applied (issue 15's case): the dry run
+    # still reads and checks the whole catalog, and plans nothing.
+    for shape in ("linear", "branched", "linear, applied"):
         for n in sizes:
             say("planning: %s, %d revisions" % (shape, n))
             conn = server.connect(db)
             with conn.cursor() as cur:
-                cur.execute("TRUNCATE pfm_migrate.revisions, pfm_migrate.applied")
-                if shape == "linear":
-                    cur.execute(LOAD_LINEAR, {"n": n})
-                else:
+                cur.execute("TRUNCATE pfm_migrate.revisions, pfm_migrate.applied, pfm_migrate.version")
+                if shape == "branched":
                     cur.execute(LOAD_BRANCHED, {"s": max(1, round((n - 1) / 101))})
-                cur.execute("VACUUM ANALYZE pfm_migrate.revisions")
+                else:
+                    cur.execute(LOAD_LINEAR, {"n": n})
+                if shape == "linear, applied":
+                    cur.execute("SET client_min_messages = warning")
+                    cur.execute("SELECT count(*) FROM pfm_upgrade('heads')")
+                cur.execute("VACUUM ANALYZE pfm_migrate.revisions, pfm_migrate.applied")
                 cur.execute("SELECT count(*) FROM pfm_migrate.revisions")
                 actual = cur.fetchone()[0]
                 cur.execute("SELECT count(*) FROM pfm_upgrade('heads', true)")
                 planned = cur.fetchone()[0]
-                if planned != actual:
+                expected = 0 if shape == "linear, applied" else actual
+                if planned != expected:
                     sys.exit("bench: %s plan has %d steps for %d revisions" % (shape, planned, actual))
                 runs = runs_for(n)
                 # Warm: the session's cached catalog state (the call above filled it).
@@ -602,12 +623,55 @@ def bench_planning(server, sizes, runs_for):
                 status = [explain_ms(cur, STATUS_SQL) for _ in range(runs)]
                 scan = [explain_ms(cur, "SELECT count(*) FROM pfm_migrate.revisions") for _ in range(runs)]
             conn.close()
+            plan_cold = cold_run(server, db, PLAN_SQL, runs)
+            status_cold = cold_run(server, db, STATUS_SQL, runs)
             rows.append({"shape": shape, "n": actual, "runs": runs,
-                         "plan_cold_ms": cold_ms(server, db, PLAN_SQL, runs), "plan_warm_ms": median(plan),
-                         "status_cold_ms": cold_ms(server, db, STATUS_SQL, runs), "status_warm_ms": median(status),
-                         "scan_ms": median(scan)})
+                         "plan_cold_ms": plan_cold["ms"], "plan_warm_ms": median(plan),
+                         "status_cold_ms": status_cold["ms"], "status_warm_ms": median(status),
+                         "scan_ms": median(scan), "plan_memory_kb": plan_cold, "status_memory_kb": status_cold})
     server.drop_db(db)
     return rows
+
+
+def planning_lines(planning):
+    """Section 3 of the report: planning time, and the backend's memory after the first call."""
+    lines = ["## 3. Planning and pfm_status() as the catalog grows\n"]
+    lines.append("Catalog bulk-loaded with `INSERT ... SELECT generate_series` into `pfm_migrate.revisions`, "
+                 "nothing applied. *linear*: one chain. *branched*: a root, then segments of 10 branches × 10 "
+                 "revisions forked off the previous merge point and merged by one revision (1 + 101·S). "
+                 "*linear, applied*: the chain, every revision applied (one `pfm_upgrade('heads')`): the dry "
+                 "run reads everything and plans nothing. "
+                 "Server-side execution time (EXPLAIN ANALYZE), median: *first call* in a new session (reads "
+                 "the catalog and builds the graph, then plans), *repeat* in the same session (cached catalog "
+                 "state); *per 1k* divides the first call by the size, to show the growth; *catalog scan* is a "
+                 "bare `count(*)` of `pfm_migrate.revisions`, for scale.\n")
+    rows = []
+    for p in planning:
+        k = p["n"] / 1000.0
+        rows.append([p["shape"], p["n"], fmt_ms(p["plan_cold_ms"]), fmt_ms(p["plan_cold_ms"] / k),
+                     fmt_ms(p["plan_warm_ms"]), fmt_ms(p["status_cold_ms"]), fmt_ms(p["status_cold_ms"] / k),
+                     fmt_ms(p["status_warm_ms"]), fmt_ms(p["scan_ms"]), p["runs"]])
+    lines.append(table(["graph", "revisions", "dry run `pfm_upgrade('heads', true)`: first call", "per 1k",
+                        "repeat", "`pfm_status()`: first call", "per 1k", "repeat", "catalog scan", "runs"], rows))
+    lines.append("")
+    lines.append("The backend's memory around that first call, median over the same new sessions (MB, "
+                 "`/proc/self/status` read by the backend itself, after `LOAD`): VmRSS before and after, VmHWM "
+                 "after, and how much of the growth is the backend's own memory (*private*: RssAnon, what it "
+                 "holds for the cached catalog state and what it did not give back) and how much is shared "
+                 "buffers it touched for the first time (*shared*: RssShmem; they count in VmRSS, are shared "
+                 "with every backend and are not the graph's).\n")
+    rows = []
+    mb = lambda kb: "%.1f" % (kb / 1024.0)
+    for p in planning:
+        for call, key in (("dry run", "plan_memory_kb"), ("`pfm_status()`", "status_memory_kb")):
+            m = p[key]
+            rows.append([p["shape"], p["n"], call, mb(m["rss_before"]), mb(m["rss_after"]),
+                         "+" + mb(m["rss_after"] - m["rss_before"]), mb(m["hwm"]), "+" + mb(m["anon"]),
+                         "+" + mb(m["shmem"])])
+    lines.append(table(["graph", "revisions", "first call", "VmRSS before", "after", "growth", "VmHWM",
+                        "private", "shared"], rows))
+    lines.append("")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -715,10 +779,11 @@ PROBES = [("select1", "SELECT 1"), ("current", "SELECT pfm_current()"), ("status
 
 
 def backend_rss_kb(cur):
-    """VmRSS and VmHWM (kB) of the backend behind cur."""
+    """VmRSS, VmHWM, RssAnon and RssShmem (kB) of the backend behind cur."""
     cur.execute(CPU_SQL.replace("schedstat", "status"))
     status = cur.fetchone()[0]
-    return {k: int(re.search(r"^%s:\s+(\d+)" % k, status, re.M).group(1)) for k in ("VmRSS", "VmHWM")}
+    return {k: int(re.search(r"^%s:\s+(\d+)" % k, status, re.M).group(1))
+            for k in ("VmRSS", "VmHWM", "RssAnon", "RssShmem")}
 
 
 def bench_probes(server, n, seconds, clients=8):
@@ -1061,23 +1126,7 @@ def report(facts, apply_results, nontx, head, planning, scaling, command, total_
                  "byte-compiled beforehand. Applying the %d tiny pfm revisions once with `pfm_upgrade('head')` "
                  "took %.2f s.\n" % (h["n"], h["apply_tiny_s"]))
 
-    lines.append("## 3. Planning and pfm_status() as the catalog grows\n")
-    lines.append("Catalog bulk-loaded with `INSERT ... SELECT generate_series` into `pfm_migrate.revisions`, "
-                 "nothing applied. *linear*: one chain. *branched*: a root, then segments of 10 branches × 10 "
-                 "revisions forked off the previous merge point and merged by one revision (1 + 101·S). "
-                 "Server-side execution time (EXPLAIN ANALYZE), median: *first call* in a new session (reads "
-                 "the catalog and builds the graph, then plans), *repeat* in the same session (cached catalog "
-                 "state); *per 1k* divides the first call by the size, to show the growth; *catalog scan* is a "
-                 "bare `count(*)` of `pfm_migrate.revisions`, for scale.\n")
-    rows = []
-    for p in planning:
-        k = p["n"] / 1000.0
-        rows.append([p["shape"], p["n"], fmt_ms(p["plan_cold_ms"]), fmt_ms(p["plan_cold_ms"] / k),
-                     fmt_ms(p["plan_warm_ms"]), fmt_ms(p["status_cold_ms"]), fmt_ms(p["status_cold_ms"] / k),
-                     fmt_ms(p["status_warm_ms"]), fmt_ms(p["scan_ms"]), p["runs"]])
-    lines.append(table(["graph", "revisions", "dry run `pfm_upgrade('heads', true)`: first call", "per 1k",
-                        "repeat", "`pfm_status()`: first call", "per 1k", "repeat", "catalog scan", "runs"], rows))
-    lines.append("")
+    lines.extend(planning_lines(planning))
 
     lines.append("## 4. Registering migration files, and the engine's cost per step, as N grows\n")
     lines.append("Registering: the migration files of section 1 (one `SELECT pfm_register(...)` each, as in "
@@ -1114,6 +1163,14 @@ def section_lint(server, args):
     return lint_report(bench_lint(server, 1000, 3 if args.quick else 7))
 
 
+def section_planning(server, args):
+    if args.quick:
+        planning = bench_planning(server, [1000, 10000], lambda n: 3)
+    else:
+        planning = bench_planning(server, [1000, 10000, 100000], lambda n: 7 if n <= 10000 else 5)
+    return "\n".join(planning_lines(planning)) + "\n" + json.dumps(planning)
+
+
 # The sections `--only` runs alone (bench/run.sh --only NAME[,NAME]), in this order.
 def section_noop_probes(server, args, noop=True, probes=True):
     small = args.quick
@@ -1122,7 +1179,7 @@ def section_noop_probes(server, args, noop=True, probes=True):
         bench_probes(server, 1000 if small else 10000, 2 if small else 10) if probes else None)
 
 
-SECTIONS = {"lock_wait": section_lock_wait, "lint": section_lint,
+SECTIONS = {"planning": section_planning, "lock_wait": section_lock_wait, "lint": section_lint,
             "noop": lambda server, args: section_noop_probes(server, args, probes=False),
             "probes": lambda server, args: section_noop_probes(server, args, noop=False)}
 

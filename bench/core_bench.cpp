@@ -9,6 +9,7 @@
 // Run: ./pfm_core_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,11 @@ make(std::string id, std::vector<std::string> parents, std::vector<std::string> 
 	r.id = std::move(id);
 	r.parents = std::move(parents);
 	r.depends_on = std::move(deps);
-	r.checksum = "sha256:" + r.id;
+	// What the server computes: an md5, 32 lower-case hex digits (held as 16 bytes).
+	std::size_t h = std::hash<std::string>()(r.id);
+	char md5[33];
+	std::snprintf(md5, sizeof md5, "%016zx%016zx", h, ~h);
+	r.checksum = md5;
 	r.message = "revision " + r.id;
 	return r;
 }

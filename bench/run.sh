@@ -6,7 +6,8 @@
 #                           prints the table and leaves bench/RESULTS.md alone
 #   bench/run.sh --only SECTION[,SECTION] [--quick]
 #                           only those sections, printed; bench/RESULTS.md left alone. Sections:
-#                           lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
+#                           planning (3: dry-run planning and pfm_status() at 1k/10k/100k revisions,
+#                           first call and repeat, the backend's memory after the first call), lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
 #                           (pfm_lint over 1 000 pending revisions), noop (5: deploy.sh at head next to
 #                           the floor and dbmate), probes (6: pgbench probes from new sessions, backend
 #                           RSS). --lint is --only lint.
@@ -46,28 +47,33 @@ if ! /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
 	apt-get update -qq >/dev/null
 	apt-get install -y -qq --no-install-recommends python3-psycopg2 >/dev/null
 fi
-# dbmate, the peer that commits per migration (npm package; the tests never need it).
-DBMATE_VERSION=2.36.0
-tools=$PFM_ROOT/.pfm/tools
-dbmate=$tools/node_modules/.bin/dbmate
-if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
-	command -v npm >/dev/null || {
-		[ "$(id -u)" = 0 ] || pfm_die "missing package: npm (run as root, or install it)"
-		pfm_log "installing: npm"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq >/dev/null
-		apt-get install -y -qq --no-install-recommends npm >/dev/null
-	}
-	pfm_log "installing: dbmate $DBMATE_VERSION (npm) into $tools"
-	mkdir -p "$tools"
-	npm install --prefix "$tools" --no-audit --no-fund --silent "dbmate@$DBMATE_VERSION" >/dev/null ||
-		pfm_die "npm install dbmate@$DBMATE_VERSION failed"
+# dbmate, the peer that commits per migration (npm package; the tests never need it): only
+# for the sections that run it (the full bench, --quick, --only noop).
+dbmate_args=()
+if [ ${#only[@]} -eq 0 ] || [[ ",${only[1]}," == *,noop,* ]]; then
+	DBMATE_VERSION=2.36.0
+	tools=$PFM_ROOT/.pfm/tools
+	dbmate=$tools/node_modules/.bin/dbmate
+	if ! "$dbmate" --version 2>/dev/null | grep -qF "$DBMATE_VERSION"; then
+		command -v npm >/dev/null || {
+			[ "$(id -u)" = 0 ] || pfm_die "missing package: npm (run as root, or install it)"
+			pfm_log "installing: npm"
+			export DEBIAN_FRONTEND=noninteractive
+			apt-get update -qq >/dev/null
+			apt-get install -y -qq --no-install-recommends npm >/dev/null
+		}
+		pfm_log "installing: dbmate $DBMATE_VERSION (npm) into $tools"
+		mkdir -p "$tools"
+		npm install --prefix "$tools" --no-audit --no-fund --silent "dbmate@$DBMATE_VERSION" >/dev/null ||
+			pfm_die "npm install dbmate@$DBMATE_VERSION failed"
+	fi
+	# The npm package's bin is a Node.js wrapper that starts dbmate's own (Go) binary; time
+	# that binary, as anyone running dbmate from its release would (Node's start-up is not dbmate's).
+	for native in "$tools"/node_modules/@dbmate/linux-*/bin/dbmate; do
+		[ -x "$native" ] && dbmate=$native
+	done
+	dbmate_args=(--dbmate "$dbmate")
 fi
-# The npm package's bin is a Node.js wrapper that starts dbmate's own (Go) binary; time
-# that binary, as anyone running dbmate from its release would (Node's start-up is not dbmate's).
-for native in "$tools"/node_modules/@dbmate/linux-*/bin/dbmate; do
-	[ -x "$native" ] && dbmate=$native
-done
 pfm_build_install
 # What is measured is whatever sits in PostgreSQL's lib directory: note it, to notice a
 # `make install` from elsewhere during the run (the figures would then mix two builds).
@@ -94,7 +100,7 @@ fsync=$(psql -X -At -h "$sock" -p "$port" -U postgres -d postgres -c 'SHOW fsync
 mkdir -p "$work/files"
 pfm_log "running the bench${quick:+ (quick)}"
 /usr/bin/python3 "$BENCH_DIR/bench.py" $quick "${only[@]+"${only[@]}"}" --host "$sock" --port "$port" --work "$work/files" \
-	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision" --dbmate "$dbmate"
+	--out "$work/RESULTS.md" --command "bench/run.sh${quick:+ --quick}" --revision "$revision" "${dbmate_args[@]+"${dbmate_args[@]}"}"
 if [ "$(so_sum)" != "$so_before" ]; then
 	pfm_die "$installed_so changed during the run (a make install from elsewhere): the figures mix two builds; bench/RESULTS.md left alone, run again"
 fi

@@ -171,10 +171,10 @@ graph_dot(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 	for (const std::string &id : missing_applied)
 		missing.emplace_back(id, true);
 	for (const Revision &r : g.revs) {
-		for (const std::string &p : r.parents)
+		for (std::string_view p : r.parents)
 			if (g.find(p) < 0)
 				missing.emplace_back(p, false);
-		for (const std::string &d : r.depends_on)
+		for (std::string_view d : r.depends_on)
 			if (g.find_key(d) < 0)
 				missing.emplace_back(d, false);
 	}
@@ -200,9 +200,9 @@ graph_dot(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 			out += "  " + dot_quoted(p) + " -> " + dot_quoted(r.id) + (g.find(p) < 0 ? " [color=\"#c62828\"]" : "") +
 			       ";\n";
 		std::vector<std::pair<std::string, std::string>> deps;  // target id (or missing text), text
-		for (const std::string &d : r.depends_on) {
+		for (std::string_view d : r.depends_on) {
 			int j = g.find_key(d);
-			std::string target = j >= 0 ? g.id(j) : d;
+			std::string target = j >= 0 ? g.id(j) : std::string(d);
 			if (j >= 0 && std::binary_search(parents.begin(), parents.end(), target))
 				continue;  // already drawn as a parent edge
 			deps.emplace_back(target, d);
@@ -222,7 +222,7 @@ graph_dot(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 	// Branch labels: a tag beside the revision that declares them.
 	std::vector<std::pair<std::string, int>> tags;
 	for (int v : g.by_id_order)
-		for (const std::string &label : g.revs[u(v)].branch_labels)
+		for (std::string_view label : g.revs[u(v)].branch_labels)
 			tags.emplace_back(label, v);
 	std::sort(tags.begin(), tags.end(), [&g](const auto &a, const auto &b) {
 		return a.first != b.first ? a.first < b.first : g.id_rank[u(a.second)] < g.id_rank[u(b.second)];

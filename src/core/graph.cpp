@@ -119,10 +119,10 @@ RevisionGraph::Impl::branch_names(int v) const
 {
 	std::vector<std::string> names;
 	auto add_declared = [&](int w) {
-		for (const std::string &label : revs[static_cast<std::size_t>(w)].branch_labels) {
+		for (std::string_view label : revs[static_cast<std::size_t>(w)].branch_labels) {
 			auto it = by_label.find(std::string_view(label));
 			if (it != by_label.end() && it->second == w)
-				names.push_back(label);
+				names.emplace_back(label);
 		}
 	};
 	std::vector<int> ancestors;
@@ -157,7 +157,7 @@ void
 index_labels(RevisionGraph::Impl &g)
 {
 	for (int i : g.by_id_order)
-		for (const std::string &label : g.revs[static_cast<std::size_t>(i)].branch_labels)
+		for (std::string_view label : g.revs[static_cast<std::size_t>(i)].branch_labels)
 			if (g.find(label) < 0)
 				g.by_label.emplace(std::string_view(label), i);
 }
@@ -178,7 +178,7 @@ build_edges(RevisionGraph::Impl &g)
 		g.down.off[static_cast<std::size_t>(i)] = static_cast<int>(g.down.to.size());
 		if (!r.branch_labels.empty())
 			g.suspect[static_cast<std::size_t>(i)] = 1;
-		for (const std::string &p : r.parents) {
+		for (std::string_view p : r.parents) {
 			int j = g.find(p);
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
@@ -188,7 +188,7 @@ build_edges(RevisionGraph::Impl &g)
 			g.down.to.push_back(j);
 			++g.n_parents[static_cast<std::size_t>(i)];
 		}
-		for (const std::string &d : r.depends_on) {
+		for (std::string_view d : r.depends_on) {
 			int j = g.find_key(d);  // Alembic _add_depends_on: an id or a branch label
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
@@ -246,15 +246,15 @@ find_revision_problems(RevisionGraph::Impl &g)
 		if (!g.suspect[static_cast<std::size_t>(i)])
 			continue;
 		const Revision &r = g.revs[static_cast<std::size_t>(i)];
-		for (const std::string &t : r.parents) {
+		for (std::string_view t : r.parents) {
 			if (t == r.id)
 				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " names itself as parent",
 				                      {r.id}, -1});
 			else if (g.find(t) < 0)
 				dangling(i, kDanglingParent,
-				         "revision " + quoted(r.id) + " names parent " + quoted(t) + " that is not registered", {r.id, t});
+				         "revision " + quoted(r.id) + " names parent " + quoted(t) + " that is not registered", {r.id, std::string(t)});
 		}
-		for (const std::string &t : r.depends_on) {
+		for (std::string_view t : r.depends_on) {
 			int j = g.find_key(t);
 			if (t == r.id)
 				g.problems.push_back({ErrorKind::graph_cycle, r.id, "revision " + quoted(r.id) + " depends on itself",
@@ -265,10 +265,11 @@ find_revision_problems(RevisionGraph::Impl &g)
 				                      -1});
 			else if (j < 0)
 				dangling(i, kDanglingDependency,
-				         "revision " + quoted(r.id) + " depends on " + quoted(t) + " that is not registered", {r.id, t});
+				         "revision " + quoted(r.id) + " depends on " + quoted(t) + " that is not registered", {r.id, std::string(t)});
 		}
-		for (std::size_t k = 0; k < r.branch_labels.size(); ++k) {
-			const std::string &label = r.branch_labels[k];
+		const std::vector<std::string> labels = r.branch_labels.vec();  // (a suspect revision: rare)
+		for (std::size_t k = 0; k < labels.size(); ++k) {
+			const std::string &label = labels[k];
 			int owner_id = g.find(label);
 			if (owner_id >= 0) {
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
@@ -283,8 +284,8 @@ find_revision_problems(RevisionGraph::Impl &g)
 				                      "branch label " + quoted(label) + " of revision " + quoted(r.id) +
 				                          " is already used by revision " + quoted(g.id(owner)),
 				                      {r.id, g.id(owner)}, -1});
-			else if (std::find(r.branch_labels.begin(), r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k), label) !=
-			         r.branch_labels.begin() + static_cast<std::ptrdiff_t>(k))
+			else if (std::find(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(k), label) !=
+			         labels.begin() + static_cast<std::ptrdiff_t>(k))
 				g.problems.push_back({ErrorKind::duplicate_label, r.id,
 				                      "branch label " + quoted(label) + " is listed twice by revision " + quoted(r.id),
 				                      {r.id}, -1});
@@ -439,15 +440,8 @@ RevisionGraph::RevisionGraph(std::vector<Revision> revisions) : impl_(new Impl)
 		find_cycles(g);
 		build_topo(g);
 
-		// ids are sorted already; sort the (few) labels and merge.
-		g.keys.reserve(g.revs.size() + g.by_label.size());
-		for (int i : g.by_id_order)
-			g.keys.emplace_back(std::string_view(g.id(i)), i);
-		std::vector<std::pair<std::string_view, int>> labels(g.by_label.begin(), g.by_label.end());
-		std::sort(labels.begin(), labels.end());
-		std::size_t mid = g.keys.size();
-		g.keys.insert(g.keys.end(), labels.begin(), labels.end());
-		std::inplace_merge(g.keys.begin(), g.keys.begin() + static_cast<std::ptrdiff_t>(mid), g.keys.end());
+		g.label_keys.assign(g.by_label.begin(), g.by_label.end());
+		std::sort(g.label_keys.begin(), g.label_keys.end());
 
 		for (int i : g.by_id_order) {
 			auto ui = static_cast<std::size_t>(i);
@@ -587,17 +581,20 @@ RevisionGraph::history_order() const
 	return out;
 }
 
+namespace {
+
+template <class Applied, class IdOf>
 std::vector<std::string>
-RevisionGraph::version_heads(const std::vector<std::string> &applied) const
+version_heads_of(const RevisionGraph::Impl &g, const std::vector<Applied> &applied, IdOf id_of)
 {
-	const Impl &g = *impl_;
 	std::vector<char> mark(g.revs.size(), 0);
 	std::vector<std::string> unknown;
 	std::vector<int> known;
-	for (const std::string &a : applied) {
-		int i = g.find(a);
+	for (const Applied &a : applied) {
+		const std::string &id = id_of(a);
+		int i = g.find(id);
 		if (i < 0)
-			unknown.push_back(a);
+			unknown.push_back(id);
 		else if (!mark[static_cast<std::size_t>(i)]) {
 			mark[static_cast<std::size_t>(i)] = 1;
 			known.push_back(i);
@@ -611,6 +608,20 @@ RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 	out.insert(out.end(), unknown.begin(), unknown.end());
 	std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(mid), out.end());
 	return out;
+}
+
+}  // namespace
+
+std::vector<std::string>
+RevisionGraph::version_heads(const std::vector<std::string> &applied) const
+{
+	return version_heads_of(*impl_, applied, [](const std::string &id) -> const std::string & { return id; });
+}
+
+std::vector<std::string>
+RevisionGraph::current_heads(const std::vector<AppliedRevision> &applied) const
+{
+	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> const std::string & { return a.id; });
 }
 
 }  // namespace pfm::core

@@ -50,6 +50,8 @@ public:
 	// The version rows for an applied set: applied revisions that no other applied revision
 	// names as parent or dependency. Sorted. Unknown ids are kept as heads.
 	std::vector<std::string> version_heads(const std::vector<std::string> &applied) const;
+	// version_heads() of the applied rows themselves (no copy of their ids).
+	std::vector<std::string> current_heads(const std::vector<AppliedRevision> &applied) const;
 
 	// Internals (indices, adjacency) are the core's business; planner.cpp reaches them via impl().
 	struct Impl;

@@ -126,8 +126,23 @@ struct RevisionGraph::Impl {
 	std::vector<int> by_id_order;  // indices sorted by id
 	std::vector<int> id_rank;      // position of a node in by_id_order
 
-	// Prefix lookup: ids and (owned) branch labels sorted by text.
-	std::vector<std::pair<std::string_view, int>> keys;
+	// Prefix lookup: the ids are sorted already (by_id_order); the (owned) branch labels,
+	// few, sorted by text here.
+	std::vector<std::pair<std::string_view, int>> label_keys;
+	// Calls f(key, revision) for every id and owned branch label that starts with `prefix`
+	// (a revision may come twice: by its id and by a label).
+	template <class F>
+	void for_each_prefixed(std::string_view prefix, F f) const
+	{
+		auto starts = [prefix](std::string_view key) { return key.substr(0, prefix.size()) == prefix; };
+		auto id_before = [this](int i, std::string_view text) { return std::string_view(id(i)) < text; };
+		for (auto it = std::lower_bound(by_id_order.begin(), by_id_order.end(), prefix, id_before);
+		     it != by_id_order.end() && starts(id(*it)); ++it)
+			f(std::string_view(id(*it)), *it);
+		for (auto it = std::lower_bound(label_keys.begin(), label_keys.end(), std::make_pair(prefix, -1));
+		     it != label_keys.end() && starts(it->first); ++it)
+			f(it->first, it->second);
+	}
 
 	std::vector<int> vheads;      // no child (parent edges): Alembic `heads`; sorted by id
 	std::vector<int> real_heads;  // no child and no dependant: Alembic `_real_heads`; sorted by id

@@ -70,7 +70,7 @@ describe(const Impl &g, int v)
 	info.id = r.id;
 	info.parents = r.parents;
 	info.depends_on = r.depends_on;
-	for (const std::string &d : r.depends_on) {
+	for (std::string_view d : r.depends_on) {
 		int j = g.find_key(d);
 		if (j >= 0)
 			info.depends_on_ids.push_back(g.id(j));

@@ -1,9 +1,28 @@
 // Identifier rules shared by revision ids, branch labels and target text.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+
 #include "core/revision.hpp"
 
 namespace pfm::core {
 
 namespace {
+
+// Lower-case hex digits -> 0..15, anything else (upper case too: such a text is kept as it
+// is) -> 16.
+struct HexDigits {
+	unsigned char value[256];
+	constexpr HexDigits() : value()
+	{
+		for (int c = 0; c < 256; c++)
+			value[c] = c >= '0' && c <= '9' ? static_cast<unsigned char>(c - '0')
+			           : c >= 'a' && c <= 'f' ? static_cast<unsigned char>(c - 'a' + 10)
+			                                  : 16;
+	}
+};
+constexpr HexDigits hex_digits;
 
 bool
 is_alnum(char c)
@@ -48,6 +67,236 @@ split_revision_list(std::string_view text)
 		start = comma + 1;
 	}
 	return out;
+}
+
+Checksum::Checksum(std::string_view text)
+{
+	if (text.empty())
+		return;
+	if (text.size() == 2 * sizeof md5_) {
+		unsigned bad = 0;
+		for (std::size_t k = 0; k < sizeof md5_; k++) {
+			unsigned hi = hex_digits.value[static_cast<unsigned char>(text[2 * k])];
+			unsigned lo = hex_digits.value[static_cast<unsigned char>(text[2 * k + 1])];
+			bad |= (hi | lo) & 16;
+			md5_[k] = static_cast<unsigned char>((hi << 4) | (lo & 15));
+		}
+		if (!bad && is_md5())
+			return;
+		std::fill(std::begin(md5_), std::end(md5_), 0);
+	}
+	text_ = new std::string(text);
+}
+
+bool
+Checksum::is_md5() const
+{
+	return !text_ && std::any_of(std::begin(md5_), std::end(md5_), [](unsigned char b) { return b != 0; });
+}
+
+Checksum::Checksum(const Checksum &other) : text_(other.text_ ? new std::string(*other.text_) : nullptr)
+{
+	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+}
+
+Checksum::Checksum(Checksum &&other) noexcept : text_(other.text_)
+{
+	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+	std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
+	other.text_ = nullptr;
+}
+
+Checksum &
+Checksum::operator=(const Checksum &other)
+{
+	if (this != &other)
+		*this = Checksum(other);
+	return *this;
+}
+
+Checksum &
+Checksum::operator=(Checksum &&other) noexcept
+{
+	if (this != &other) {
+		delete text_;
+		std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+		std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
+		text_ = other.text_;
+		other.text_ = nullptr;
+	}
+	return *this;
+}
+
+std::string
+Checksum::str() const
+{
+	if (text_)
+		return *text_;
+	if (!is_md5())
+		return std::string();
+	static const char digits[] = "0123456789abcdef";
+	std::string out(2 * sizeof md5_, '0');
+	for (std::size_t k = 0; k < sizeof md5_; k++) {
+		out[2 * k] = digits[md5_[k] >> 4];
+		out[2 * k + 1] = digits[md5_[k] & 15];
+	}
+	return out;
+}
+
+bool
+Checksum::operator==(const Checksum &other) const
+{
+	if (text_ || other.text_)
+		return text_ && other.text_ && *text_ == *other.text_;
+	return std::equal(std::begin(md5_), std::end(md5_), std::begin(other.md5_));
+}
+
+namespace {
+
+std::uint32_t
+u32_at(const char *p)
+{
+	std::uint32_t v;
+	std::memcpy(&v, p, sizeof v);
+	return v;
+}
+
+void
+put_u32(char *p, std::size_t v)
+{
+	auto w = static_cast<std::uint32_t>(v);
+	std::memcpy(p, &w, sizeof w);
+}
+
+}  // namespace
+
+IdList::IdList(const std::vector<std::string> &items)
+{
+	if (items.empty())
+		return;
+	std::size_t total = 4;
+	for (const std::string &item : items)
+		total += 4 + item.size();
+	data_ = new char[total];
+	put_u32(data_, items.size());
+	char *at = data_ + 4;
+	for (const std::string &item : items) {
+		put_u32(at, item.size());
+		std::memcpy(at + 4, item.data(), item.size());
+		at += 4 + item.size();
+	}
+}
+
+std::size_t
+IdList::bytes() const
+{
+	if (!data_)
+		return 0;
+	const char *at = data_ + 4;
+	for (std::uint32_t k = 0, n = u32_at(data_); k < n; k++)
+		at += 4 + u32_at(at);
+	return static_cast<std::size_t>(at - data_);
+}
+
+IdList::IdList(const IdList &other)
+{
+	if (!other.data_)
+		return;
+	std::size_t n = other.bytes();
+	data_ = new char[n];
+	std::memcpy(data_, other.data_, n);
+}
+
+IdList &
+IdList::operator=(const IdList &other)
+{
+	if (this != &other)
+		*this = IdList(other);
+	return *this;
+}
+
+IdList &
+IdList::operator=(IdList &&other) noexcept
+{
+	if (this != &other) {
+		delete[] data_;
+		data_ = other.data_;
+		other.data_ = nullptr;
+	}
+	return *this;
+}
+
+std::size_t
+IdList::size() const
+{
+	return data_ ? u32_at(data_) : 0;
+}
+
+std::string_view
+IdList::operator[](std::size_t k) const
+{
+	auto it = begin();
+	for (std::size_t i = 0; i < k; i++)
+		++it;
+	return *it;
+}
+
+void
+IdList::push_back(std::string_view item)
+{
+	std::size_t old = bytes();
+	std::size_t total = (old ? old : 4) + 4 + item.size();
+	char *grown = new char[total];
+	if (old)
+		std::memcpy(grown, data_, old);
+	put_u32(grown, size() + 1);
+	char *at = grown + (old ? old : 4);
+	put_u32(at, item.size());
+	std::memcpy(at + 4, item.data(), item.size());
+	delete[] data_;
+	data_ = grown;
+}
+
+std::vector<std::string>
+IdList::vec() const
+{
+	std::vector<std::string> out;
+	out.reserve(size());
+	for (std::string_view item : *this)
+		out.emplace_back(item);
+	return out;
+}
+
+bool
+IdList::operator==(const IdList &other) const
+{
+	std::size_t n = bytes();
+	return n == other.bytes() && (n == 0 || std::memcmp(data_, other.data_, n) == 0);
+}
+
+std::string_view
+IdList::const_iterator::operator*() const
+{
+	return std::string_view(at_ + 4, u32_at(at_));
+}
+
+IdList::const_iterator &
+IdList::const_iterator::operator++()
+{
+	at_ += 4 + u32_at(at_);
+	return *this;
+}
+
+IdList::const_iterator
+IdList::begin() const
+{
+	return const_iterator(data_ ? data_ + 4 : nullptr);
+}
+
+IdList::const_iterator
+IdList::end() const
+{
+	return const_iterator(data_ ? data_ + bytes() : nullptr);
 }
 
 }  // namespace pfm::core

@@ -151,10 +151,10 @@ Resolver::ident(std::string_view text, int branch_rev, std::string_view branch_t
 	int found = g_.find_key(text);
 	if (found < 0) {
 		std::vector<int> candidates;
-		auto it = std::lower_bound(g_.keys.begin(), g_.keys.end(), std::make_pair(text, -1));
-		for (; it != g_.keys.end() && it->first.substr(0, text.size()) == text; ++it)
-			if (it->first.size() > 3)
-				candidates.push_back(it->second);
+		g_.for_each_prefixed(text, [&candidates](std::string_view key, int i) {
+			if (key.size() > 3)
+				candidates.push_back(i);
+		});
 		std::sort(candidates.begin(), candidates.end());
 		candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 		if (branch_rev >= 0) {

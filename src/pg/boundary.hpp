@@ -13,6 +13,9 @@
 //     (checked at compile time), because a longjmp skips the lambda's frame.
 //  3. After a PgError is caught, no PostgreSQL work happens until guarded() rethrows it.
 //  4. Destructors never call PostgreSQL.
+//  5. C++ code that PostgreSQL calls back (a DestReceiver fed by the executor) runs inside
+//     in_callback(): nothing unwinds through PostgreSQL's frames; a PgError is raised again
+//     unchanged, a C++ exception is kept for the caller to rethrow once PostgreSQL returned.
 #pragma once
 
 // C++ standard headers before postgres.h: port.h renames printf & co, c.h defines Min/Max/_.
@@ -24,6 +27,8 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <optional>
@@ -135,6 +140,31 @@ pg_call(F &&f) -> decltype(f())
 		pg_call([out, &f] { *out = f(); });
 		return result;
 	}
+}
+
+// Runs f, C++ code called back from PostgreSQL (the executor feeding a DestReceiver), so that
+// nothing unwinds through PostgreSQL's frames. Returns true when f completed. A C++ exception
+// is stored in `failure` (false returned: the callback tells PostgreSQL to stop, and whoever
+// started PostgreSQL's loop rethrows it after that returned). A PostgreSQL error f caught
+// through pg_call() is raised again at once, unchanged, after the catch block has ended: the
+// PostgreSQL work that called back must not go on after an ERROR.
+template <typename F>
+bool
+in_callback(F &&f, std::exception_ptr &failure)
+{
+	ErrorData *pg_error = nullptr;
+	bool done = false;
+	try {
+		f();
+		done = true;
+	} catch (const PgError &e) {
+		pg_error = e.data;
+	} catch (...) {
+		failure = std::current_exception();
+	}
+	if (pg_error)
+		ReThrowError(pg_error);
+	return done;
 }
 
 using SqlFunctionBody = Datum (*)(FunctionCallInfo);

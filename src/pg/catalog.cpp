@@ -96,7 +96,7 @@ const RevisionColumn revision_columns[] = {
 	 }},
 	// Computed by the server; read only.
 	{"checksum", nullptr, true, CatalogVersion::v0_1_0,
-	 [](const Row &row, int c, StoredRevision &r) { r.revision.checksum = row.text_or(c, ""); }, nullptr, nullptr,
+	 [](const Row &row, int c, StoredRevision &r) { r.revision.checksum = core::Checksum(row.text_view(c)); }, nullptr, nullptr,
 	 nullptr},
 	{"downgrade IS NOT NULL", nullptr, true, CatalogVersion::v0_1_0,
 	 [](const Row &row, int c, StoredRevision &r) { r.revision.has_downgrade = row.boolean(c); }, nullptr, nullptr,
@@ -249,18 +249,37 @@ read_catalog_key(Spi &spi, bool read_only)
 	return k;
 }
 
+// The planner's estimate of a catalog table's rows (0 when it has none): what a whole-table
+// read reserves, so that 100 000 revisions are not copied through doubling vectors.
+std::size_t
+estimated_rows(Spi &spi, const char *table, bool read_only)
+{
+	spi.run("SELECT c.reltuples::pg_catalog.float8 FROM pg_catalog.pg_class c"
+	        " WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)",
+	        {text_param(std::string(table))}, read_only);
+	const double estimate = spi.rows() == 1 ? spi.row(0).float8(1).value_or(0) : 0;
+	return estimate > 0 && estimate < 1e8 ? static_cast<std::size_t>(estimate * 1.05) : 0;  // -1: never counted
+}
+
+// After a read into a vector reserved from an estimate: gives back what a stale estimate
+// reserved in excess.
+template <class T>
+void
+fit(std::vector<T> &rows)
+{
+	if (rows.capacity() > rows.size() + rows.size() / 8 + 16)
+		rows.shrink_to_fit();
+}
+
 std::vector<core::AppliedRevision>
 read_applied(Spi &spi, bool read_only)
 {
-	std::uint64_t n = spi.run("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only);
+	// (Whole tables are streamed: no result of 100 000 rows is held while they are copied.)
 	std::vector<core::AppliedRevision> applied;
-	applied.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++) {
-		Row row = spi.row(i);
-		applied.push_back({row.text_or(1, ""), row.text_or(2, "")});
-		if ((i & 0xfff) == 0xfff)
-			pg_call([] { CHECK_FOR_INTERRUPTS(); });
-	}
+	applied.reserve(estimated_rows(spi, "pfm_migrate.applied", read_only));
+	spi.for_each_row("SELECT revision, checksum FROM pfm_migrate.applied", {}, read_only,
+	                 [&](const Row &row) { applied.push_back({row.text_or(1, ""), core::Checksum(row.text_view(2))}); });
+	fit(applied);
 	return applied;
 }
 
@@ -268,14 +287,12 @@ CatalogState
 read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 {
 	const RevisionSql &sql = revision_sql(version);
-	std::uint64_t n = spi.run(sql.select_graph, {}, read_only);
 	std::vector<core::Revision> revisions;
-	revisions.reserve(n);
-	for (std::uint64_t i = 0; i < n; i++) {
-		revisions.push_back(std::move(revision_from_row(spi.row(i), sql.graph_columns).revision));
-		if ((i & 0xfff) == 0xfff)
-			pg_call([] { CHECK_FOR_INTERRUPTS(); });
-	}
+	revisions.reserve(estimated_rows(spi, "pfm_migrate.revisions", read_only));
+	spi.for_each_row(sql.select_graph, {}, read_only, [&](const Row &row) {
+		revisions.push_back(std::move(revision_from_row(row, sql.graph_columns).revision));
+	});
+	fit(revisions);
 	core::RevisionGraph graph(std::move(revisions));
 	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
 }

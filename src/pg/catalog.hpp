@@ -50,7 +50,7 @@ struct CatalogState {
 	std::string key = {};
 
 	std::vector<std::string> applied_ids() const;
-	std::vector<std::string> current_heads() const { return graph.version_heads(applied_ids()); }
+	std::vector<std::string> current_heads() const { return graph.current_heads(applied); }
 	bool is_applied(const std::string &id) const;
 };
 using StatePtr = std::shared_ptr<const CatalogState>;

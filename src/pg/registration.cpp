@@ -39,20 +39,21 @@ void
 validate(const StoredRevision &stored)
 {
 	const core::Revision &r = stored.revision;
+	const std::vector<std::string> parents = r.parents, labels = r.branch_labels, depends_on = r.depends_on;
 	require_identifier(r.id, "revision id");
-	for (const auto &p : r.parents)
+	for (const auto &p : parents)
 		require_identifier(p, "parent revision id");
-	for (const auto &l : r.branch_labels)
+	for (const auto &l : labels)
 		require_identifier(l, "branch label");
-	for (const auto &d : r.depends_on)
+	for (const auto &d : depends_on)
 		require_identifier(d, "depends_on revision id");
-	require_distinct(r.parents, r.id, "parent");
-	require_distinct(r.depends_on, r.id, "dependency");
-	for (std::size_t i = 0; i < r.branch_labels.size(); i++)
+	require_distinct(parents, r.id, "parent");
+	require_distinct(depends_on, r.id, "dependency");
+	for (std::size_t i = 0; i < labels.size(); i++)
 		for (std::size_t j = 0; j < i; j++)
-			if (r.branch_labels[i] == r.branch_labels[j])
+			if (labels[i] == labels[j])
 				throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
-				               "revision " + r.id + " names branch label " + r.branch_labels[i] + " twice");
+				               "revision " + r.id + " names branch label " + labels[i] + " twice");
 }
 
 std::string

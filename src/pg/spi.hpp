@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pfm::pg {
@@ -42,18 +44,27 @@ class Row {
 public:
 	Text text(int column) const;                          // text, varchar or name
 	std::string text_or(int column, const char *fallback) const;
+	// The text in place, without a copy (NULL reads as empty); valid while the row is.
+	std::string_view text_view(int column) const;
 	std::vector<std::string> text_array(int column) const;  // text[]; NULL reads as empty
 	bool boolean(int column) const;                       // NULL reads as false
 	std::optional<double> float8(int column) const;
 	std::optional<std::int64_t> int8(int column) const;   // int2, int4 or int8
 	std::optional<Timestamp> timestamptz(int column) const;
-	int columns() const { return static_cast<int>(types_.size()); }
+	int columns() const { return columns_; }
 
 private:
 	friend class Spi;
-	std::vector<std::uintptr_t> values_;  // Datum
-	std::vector<char> nulls_;
-	std::vector<unsigned> types_;         // Oid
+	friend struct RowAccess;
+	// A catalog row has few columns: they are deformed into inline arrays (no allocation per
+	// row when a whole table is read); the column types are the result's, kept by the Spi.
+	static constexpr int inline_columns = 16;
+	std::uintptr_t inline_values_[inline_columns] = {};  // Datum
+	bool inline_nulls_[inline_columns] = {};
+	std::vector<std::uintptr_t> more_values_;  // wider rows
+	std::vector<char> more_nulls_;
+	const unsigned *types_ = nullptr;  // Oid
+	int columns_ = 0;
 	std::uintptr_t datum(int column, bool *isnull, const unsigned *accepted, int n_accepted, const char *what) const;
 };
 
@@ -69,8 +80,27 @@ public:
 	// the key). Frees the previous result first. Returns the number of rows processed.
 	std::uint64_t run(const std::string &sql, const std::vector<Param> &params = {}, bool read_only = false);
 
+	// Runs an internal statement and hands every row to each_row as the executor produces
+	// it: no result is materialised, whatever its size (PostgreSQL 13: through a cursor, a
+	// batch of rows at a time). The Row is valid during the call only; each_row may throw
+	// (the statement then stops and the exception comes out of for_each_row). Returns the
+	// number of rows. The last result of run() is freed first. (The executor checks for
+	// interrupts between rows: a cancel stops a read of any size.)
+	std::uint64_t for_each_row(const std::string &sql, const std::vector<Param> &params, bool read_only,
+	                           const std::function<void(const Row &)> &each_row);
+
+	// Reads a (large) result in batches instead: opens a cursor over an internal statement,
+	// then each fetch() replaces the last result with up to `rows` more rows (0 = none left),
+	// so at most one batch is materialised at a time. close_cursor() on the success path;
+	// a cursor left open (an error) goes with the transaction, or with finish().
+	void open_cursor(const std::string &sql, const std::vector<Param> &params = {}, bool read_only = false);
+	std::uint64_t fetch(std::uint64_t rows);
+	void close_cursor();
+
 	// Row `row` (0-based) of the last result; out of range is an internal error.
 	Row row(std::uint64_t row) const;
+	// The same into an existing Row (a loop over many rows reuses one).
+	void read_row(std::uint64_t row, Row &into) const;
 	std::uint64_t rows() const { return rows_; }
 
 	// Before rolling back a subtransaction that ran statements: forgets the last result
@@ -85,9 +115,12 @@ public:
 private:
 	Mode mode_;
 	void *result_ = nullptr;  // SPITupleTable of the last run(), freed by the next one
+	void *cursor_ = nullptr;  // Portal of open_cursor()
+	std::vector<unsigned> types_;  // column types (Oid) of the last result
 	std::uint64_t rows_ = 0;
 	void free_result();
 	void forget_result();
+	void keep_result(void *table, std::uint64_t rows);  // an SPITupleTable
 };
 
 }  // namespace pfm::pg

@@ -46,9 +46,9 @@ TEST(Dot, EveryRevisionAndEdge)
 	for (const Revision &r : g.revisions()) {
 		SCOPED_TRACE(r.id);
 		EXPECT_TRUE(has(node_line(dot, r.id), "label=\"" + r.id)) << dot;
-		for (const std::string &p : r.parents)
+		for (const std::string &p : r.parents.vec())
 			EXPECT_TRUE(has(dot, "  \"" + p + "\" -> \"" + r.id + "\";\n"));
-		for (const std::string &d : r.depends_on)
+		for (const std::string &d : r.depends_on.vec())
 			EXPECT_TRUE(has(dot, "  \"" + d + "\" -> \"" + r.id + "\" [style=dashed"));
 	}
 	// merge and branch points have shapes and Alembic's markers, heads a heavy border

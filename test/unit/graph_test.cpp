@@ -77,6 +77,15 @@ TEST(Graph, VersionHeads)
 	EXPECT_EQ(g.version_heads({"yyyy7777", "aaaa1111", "aaaa1111"}), (std::vector<std::string>{"aaaa1111", "yyyy7777"}));
 	// unknown ids are kept as heads
 	EXPECT_EQ(g.version_heads({"aaaa1111", "zz"}), (std::vector<std::string>{"aaaa1111", "zz"}));
+	// the same straight from applied rows
+	for (const std::vector<std::string> &ids : std::vector<std::vector<std::string>>{
+	         {}, kDocAll, {"aaaa1111", "cccc3333", "xxxx6666", "yyyy7777"}, {"yyyy7777", "aaaa1111", "aaaa1111"},
+	         {"aaaa1111", "zz", "zz"}}) {
+		std::vector<AppliedRevision> rows;
+		for (const std::string &id : ids)
+			rows.push_back({id, "c-" + id});
+		EXPECT_EQ(g.current_heads(rows), g.version_heads(ids));
+	}
 }
 
 TEST(Graph, HistoryOrderNewestFirst)

@@ -85,16 +85,19 @@ on_plain_line(const Impl &g, int v)
 }
 
 // Does the line of single children above v (v included) consist of plain revisions only?
+// (A line longer than the graph is a cycle: not plain. The graph may be broken here: the
+// inspecting functions answer for graphs pfm_check() reports.)
 bool
 plain_line_above(const Impl &g, int v)
 {
-	for (;;) {
+	for (std::size_t steps = 0; steps <= g.revs.size(); steps++) {
 		if (!on_plain_line(g, v))
 			return false;
 		if (g.n_children[static_cast<std::size_t>(v)] == 0)
 			return true;
 		v = *g.children_begin(v);
 	}
+	return false;
 }
 
 }  // namespace
@@ -105,7 +108,8 @@ RevisionGraph::Impl::label_members(int x) const
 	std::vector<char> members = reach({x}, Edges::children);
 	if (!plain_line_above(*this, x))
 		return members;
-	for (int v = x; n_parents[static_cast<std::size_t>(v)] == 1;) {
+	for (int v = x, steps = 0; n_parents[static_cast<std::size_t>(v)] == 1 && steps < static_cast<int>(revs.size());
+	     steps++) {  // (bounded: a cycle of single parents would never end)
 		v = *parents_begin(v);
 		if (!on_plain_line(*this, v))
 			break;
@@ -132,8 +136,9 @@ RevisionGraph::Impl::branch_names(int v) const
 	// Labels declared above v on its line come down to v if the whole line is plain.
 	std::size_t inherited = names.size();
 	bool plain = true;
-	for (int w = v;;) {
-		if (!on_plain_line(*this, w)) {
+	int w = v;
+	for (std::size_t steps = 0;; steps++) {  // (a line longer than the graph is a cycle: not plain)
+		if (steps > revs.size() || !on_plain_line(*this, w)) {
 			plain = false;
 			break;
 		}

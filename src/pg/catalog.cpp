@@ -440,16 +440,18 @@ status_of(const CatalogState &state)
 	StatusVerdict v;
 	v.current_heads = state.current_heads();
 	v.heads = state.graph.heads();
-	std::unordered_set<std::string> applied_set;
-	applied_set.reserve(state.applied.size());
+	// (The graph's own index marks what is applied: no set of 100 000 id strings.)
+	const std::vector<core::Revision> &revisions = state.graph.revisions();
+	std::vector<char> applied(revisions.size(), 0);
 	for (const auto &a : state.applied) {
-		applied_set.insert(a.id);
 		const core::Revision *r = state.graph.find(a.id);
-		if (r && r->checksum != a.checksum)
+		if (!r)
+			continue;
+		applied[static_cast<std::size_t>(r - revisions.data())] = 1;
+		if (r->checksum != a.checksum)
 			v.drifted++;
 	}
-	for (const auto &r : state.graph.revisions())
-		v.pending += applied_set.count(r.id) == 0 ? 1 : 0;
+	v.pending = static_cast<int>(std::count(applied.begin(), applied.end(), 0));
 	v.graph_problems = core::check_all(state.graph, state.applied);
 	return v;
 }

@@ -282,3 +282,16 @@ TEST(Looking, ScaleIsLinear)
 	EXPECT_EQ(show_revisions(g, {}, "r1")[0].children, Strings{"r2"});
 	EXPECT_TRUE(branch_points(g).empty());
 }
+
+// A cycle of single parents and children (pfm_check() reports it; the inspecting functions
+// still answer): the label walks up and down a plain line end. The SQL fuzz found
+// pfm_show() looping here for minutes.
+TEST(Show, ACycleOfPlainRevisionsEnds)
+{
+	RevisionGraph g = graph({{"base1", "", "", ""}, {"c1", "c3", "", "lab"}, {"c2", "c1", "", ""}, {"c3", "c2", "", ""}});
+	for (const char *id : {"c1", "c2", "c3"}) {
+		std::vector<RevisionInfo> s = show_revisions(g, {}, id);
+		ASSERT_EQ(s.size(), 1u) << id;
+		EXPECT_EQ(s[0].id, id);
+	}
+}

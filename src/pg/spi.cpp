@@ -126,6 +126,23 @@ prepared_plan(const std::string &sql, const std::vector<Param> &params)
 	return p.plan;
 }
 
+// Whether the parameter's Datum points to palloc'd memory (float8 and int8 are by value on
+// 64-bit builds, by reference elsewhere).
+bool
+by_reference(const Param &p)
+{
+	switch (p.kind) {
+	case Param::Kind::text:
+	case Param::Kind::text_array:
+	case Param::Kind::float8_array: return true;
+	case Param::Kind::float8: return !FLOAT8PASSBYVAL;
+	case Param::Kind::int8: return !FLOAT8PASSBYVAL;  // (USE_FLOAT8_BYVAL covers both)
+	case Param::Kind::boolean:
+	case Param::Kind::int4: return false;
+	}
+	return false;
+}
+
 Datum
 array_datum(int count, Oid element_type, const std::vector<std::string> *texts, const std::vector<double> *numbers)
 {
@@ -220,8 +237,20 @@ Spi::run(const std::string &sql, const std::vector<Param> &params, bool read_onl
 		uint64 processed;
 		SPITupleTable *table;
 	};
+	// (The parameters' values are palloc'd in the SPI procedure context, which lives until
+	// SPI_finish -- across the commits of a procedure: they are freed right after the
+	// statement, or a call that runs one statement per step would keep every step's.)
+	std::vector<void *> palloced;
+	palloced.reserve(params.size());
+	for (std::size_t i = 0; i < params.size(); i++)
+		if (!params[i].isnull && by_reference(params[i]))
+			palloced.push_back(DatumGetPointer(values[i]));
+	void **to_free = palloced.data();
+	const std::size_t n_free = palloced.size();
 	Outcome out = pg_call([&] {
 		int rc = SPI_execute_plan(plan, value_ptr, null_ptr, read_only, 0);
+		for (std::size_t i = 0; i < n_free; i++)
+			pfree(to_free[i]);
 		return Outcome{rc, SPI_processed, SPI_tuptable};
 	});
 	if (out.rc < 0)
@@ -311,17 +340,23 @@ Row::text(int column) const
 	struct Ref {
 		const char *data;
 		std::size_t len;
+		void *copy;  // a detoasted copy of the datum (a compressed or out-of-line body), else null
 	};
 	const bool is_name = types_[static_cast<std::size_t>(column - 1)] == NAMEOID;
 	Ref ref = pg_call([&] {
 		if (is_name) {
 			const char *s = NameStr(*DatumGetName(d));
-			return Ref{s, strlen(s)};
+			return Ref{s, strlen(s), nullptr};
 		}
 		struct varlena *t = PG_DETOAST_DATUM_PACKED(d);
-		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
+		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)),
+		           reinterpret_cast<Pointer>(t) != DatumGetPointer(d) ? static_cast<void *>(t) : nullptr};
 	});
-	return std::string(ref.data, ref.len);
+	std::string out(ref.data, ref.len);
+	// (A catalog read detoasts every body it reads: the copies would stay until SPI_finish.)
+	if (void *copy = ref.copy)
+		pg_call([copy] { pfree(copy); });
+	return out;
 }
 
 std::string

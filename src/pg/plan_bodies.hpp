@@ -1,0 +1,49 @@
+// The bodies of a plan's steps, read and parsed a batch at a time: a plan over 100 000
+// revisions never holds every body (nor every parsed body) at once.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "core/planner.hpp"
+#include "pg/catalog.hpp"
+#include "pg/executor.hpp"
+#include "pg/spi.hpp"
+
+namespace pfm::pg {
+
+class PlanBodies {
+public:
+	// Steps whose bodies are read by one query and held at once.
+	static constexpr std::size_t batch_steps = 256;
+
+	// Prepares (parses and vets) step `index`'s body from its stored revision: called by
+	// vet(), and again when the step's batch is read to run (a plan of more than one batch).
+	using Prepare = std::function<std::vector<BodyStatement>(std::size_t index, const StoredRevision &)>;
+
+	PlanBodies(const core::Plan &plan, bool read_only, Prepare prepare);
+
+	// Reads and prepares every step's body, a batch at a time, before anything runs: a bad
+	// body anywhere in the plan fails the call up front, as when all were read at once. The
+	// first batch is kept for take().
+	void vet(Spi &spi);
+
+	// The prepared statements of step `index` (taken in step order); reads and prepares the
+	// next batch when `index` is past the loaded one. The migration lock keeps the bodies
+	// as vet() saw them.
+	std::vector<BodyStatement> take(Spi &spi, std::size_t index);
+	// Whether take(index) has its batch loaded (reads nothing).
+	bool loaded(std::size_t index) const { return index >= first_ && index < first_ + batch_.size(); }
+
+private:
+	const core::Plan &plan_;
+	bool read_only_;
+	Prepare prepare_;
+	std::size_t first_ = 0;                          // plan index of batch_[0]
+	std::vector<std::vector<BodyStatement>> batch_;  // the loaded batch (moved out by take)
+
+	void load(Spi &spi, std::size_t first);
+};
+
+}  // namespace pfm::pg

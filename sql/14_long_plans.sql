@@ -4,10 +4,12 @@
 -- atomicity and the up-front refusal of a bad body are those of a short plan.
 CREATE EXTENSION pfm_migrate;
 CREATE TABLE ran (seq serial PRIMARY KEY, n int NOT NULL);
--- r0001 .. r0600, a chain; each upgrade records its number, each downgrade removes it
+-- r0001 .. r0600, a chain; each upgrade records its number, each downgrade removes it. The
+-- 32 kB string in each upgrade makes the bodies more than the engine keeps from vetting
+-- them (8 MB): past step ~260 each batch is read and parsed again to run.
 SELECT count(pfm_register('r' || lpad(g::text, 4, '0'),
                           CASE WHEN g > 1 THEN 'r' || lpad((g - 1)::text, 4, '0') END,
-                          'INSERT INTO ran (n) VALUES (' || g || ');',
+                          'INSERT INTO ran (n) VALUES (' || g || '); SELECT ''' || repeat('x', 32000) || ''';',
                           'DELETE FROM ran WHERE n = ' || g || ';', 'step ' || g))
   FROM generate_series(1, 600) AS g;
 CREATE FUNCTION pg_temp.id(g bigint) RETURNS text LANGUAGE sql AS $$ SELECT 'r' || lpad(g::text, 4, '0') $$;
@@ -20,7 +22,7 @@ SELECT count(*) AS ran, (SELECT count(*) FROM pfm_migrate.applied) AS applied,
        (SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade') AS audited FROM ran;
 SELECT pfm_register('r0550', 'r0549', 'INSERT INTO ran (n) VALUES (550);', 'DELETE FROM ran WHERE n = 550;', 'step 550');
 
--- an error while the second batch runs: the context names the revision; nothing stays
+-- an error in a batch read again to run: the context names the revision; nothing stays
 SELECT pfm_register('r0400', 'r0399', 'INSERT INTO ran (n) VALUES (400 / 0);', 'DELETE FROM ran WHERE n = 400;', 'step 400');
 SET client_min_messages = warning;
 SELECT count(*) FROM pfm_upgrade('head');

@@ -8,45 +8,72 @@
 
 namespace pfm::pg {
 
+namespace {
+
+// About what a prepared statement holds on the heap (kept_bytes_max's measure).
+std::size_t
+footprint(const std::vector<BodyStatement> &statements)
+{
+	std::size_t bytes = sizeof(statements);
+	for (const BodyStatement &s : statements)
+		bytes += sizeof(s) + s.sql.capacity() + s.index_relation.capacity() + s.index_name.capacity() +
+		         s.locks.targets.size() * sizeof(LockTarget);
+	return bytes;
+}
+
+}  // namespace
+
 PlanBodies::PlanBodies(const core::Plan &plan, bool read_only, Prepare prepare)
 	: plan_(plan), read_only_(read_only), prepare_(std::move(prepare))
 {
 }
 
-void
-PlanBodies::load(Spi &spi, std::size_t first)
+std::vector<std::vector<BodyStatement>>
+PlanBodies::read_batch(Spi &spi, std::size_t first)
 {
 	const std::size_t end = std::min(plan_.steps.size(), first + batch_steps);
 	std::vector<std::string> ids;
 	ids.reserve(end - first);
 	for (std::size_t i = first; i < end; i++)
 		ids.push_back(plan_.steps[i].revision);
-	std::vector<std::vector<BodyStatement>>().swap(batch_);
-	first_ = first;
 	std::vector<StoredRevision> stored = read_revisions(spi, ids, read_only_);
-	batch_.reserve(stored.size());
+	std::vector<std::vector<BodyStatement>> out;
+	out.reserve(stored.size());
 	for (std::size_t k = 0; k < stored.size(); k++) {
-		batch_.push_back(prepare_(first + k, stored[k]));
+		out.push_back(prepare_(first + k, stored[k]));
 		std::string().swap(stored[k].upgrade);  // each body freed once parsed
 		stored[k].downgrade.reset();
 	}
 	pg_call([] { CHECK_FOR_INTERRUPTS(); });
+	return out;
 }
 
 void
 PlanBodies::vet(Spi &spi)
 {
-	for (std::size_t first = 0; first < plan_.steps.size(); first += batch_steps)
-		load(spi, first);
-	if (plan_.steps.size() > batch_steps)
-		load(spi, 0);  // (a plan of one batch keeps what it vetted)
+	std::size_t kept_bytes = 0;
+	bool keeping = true;
+	for (std::size_t first = 0; first < plan_.steps.size(); first += batch_steps) {
+		std::vector<std::vector<BodyStatement>> batch = read_batch(spi, first);
+		for (std::vector<BodyStatement> &statements : batch) {
+			kept_bytes += footprint(statements);
+			keeping = keeping && kept_bytes <= kept_bytes_max;
+			if (!keeping)
+				break;
+			kept_.push_back(std::move(statements));
+		}
+	}
 }
 
 std::vector<BodyStatement>
 PlanBodies::take(Spi &spi, std::size_t index)
 {
-	if (!loaded(index))
-		load(spi, index);
+	if (index < kept_.size())
+		return std::move(kept_[index]);
+	if (!loaded(index)) {
+		batch_ = read_batch(spi, index);
+		first_ = index;
+	}
 	return std::move(batch_[index - first_]);
 }
 

@@ -6,6 +6,7 @@
 #                           prints the table and leaves bench/RESULTS.md alone
 #   bench/run.sh --only SECTION[,SECTION] [--quick]
 #                           only those sections, printed; bench/RESULTS.md left alone. Sections:
+#                           scaling (4: the apply rows, 1k-100k tiny revisions, with peak RSS),
 #                           lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
 #                           (pfm_lint over 1 000 pending revisions), noop (5: deploy.sh at head next to
 #                           the floor and dbmate), probes (6: pgbench probes from new sessions, backend

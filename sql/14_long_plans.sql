@@ -31,6 +31,23 @@ SELECT count(*) AS ran, (SELECT count(*) FROM pfm_migrate.applied) AS applied,
 RESET client_min_messages;
 SELECT pfm_register('r0400', 'r0399', 'INSERT INTO ran (n) VALUES (400);', 'DELETE FROM ran WHERE n = 400;', 'step 400');
 
+-- a body rewritten behind the migration lock's back while the call runs (the first body
+-- calls a function that rewrites one read again later): 40001, nothing stays
+CREATE FUNCTION tamper() RETURNS void LANGUAGE sql
+  AS $$ UPDATE pfm_migrate.revisions SET upgrade = 'SELECT 590' WHERE revision = 'r0590' $$;
+SELECT pfm_register('r0001', NULL, 'SELECT tamper(); INSERT INTO ran (n) VALUES (1);', 'DELETE FROM ran WHERE n = 1;', 'step 1');
+SET client_min_messages = warning;
+DO $$ BEGIN
+  PERFORM count(*) FROM pfm_upgrade('head');
+EXCEPTION WHEN serialization_failure THEN
+  RAISE WARNING '40001: %', SQLERRM;
+END $$;
+SELECT count(*) AS ran, (SELECT count(*) FROM pfm_migrate.applied) AS applied,
+       (SELECT count(*) FROM pfm_migrate.audit WHERE operation = 'upgrade') AS audited,
+       (SELECT upgrade FROM pfm_migrate.revisions WHERE revision = 'r0590') LIKE 'INSERT%' AS body_kept FROM ran;
+RESET client_min_messages;
+SELECT pfm_register('r0001', NULL, 'INSERT INTO ran (n) VALUES (1);', 'DELETE FROM ran WHERE n = 1;', 'step 1');
+
 -- upgrade: one row per step in execution order, the bodies ran in that order, every step
 -- applied and audited once, in order
 SET client_min_messages = warning;

@@ -157,17 +157,9 @@ std::vector<BodyStatement>
 PerRevisionMove::prepare_step(std::size_t index, const StoredRevision &r)
 {
 	const core::Step &s = plan_.steps[index];
-	const bool vetting = index == steps_.size();
-	if (!vetting) {
-		// Read again to run: the session's migration lock keeps the bodies as vetted.
-		if (r.revision.checksum != steps_[index].checksum)
-			throw SqlError(ERRCODE_T_R_SERIALIZATION_FAILURE, "revision " + s.revision + " changed during the deploy",
-			               "Its checksum was " + steps_[index].checksum + " when the deploy began; it is now " +
-			                   r.revision.checksum + ".",
-			               "Retry the deploy.");
-	} else {
+	const bool vetting = index == steps_.size();  // else read again to run (PlanBodies checks the checksum)
+	if (vetting)
 		steps_.push_back(PreparedStep{s, r.revision.transactional, r.revision.checksum});
-	}
 	const std::string &body = s.direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
 	std::vector<BodyStatement> statements = prepare_body(s.revision, s.direction, body, r.revision.transactional);
 	if (r.revision.transactional || !vetting)

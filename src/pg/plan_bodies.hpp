@@ -33,7 +33,8 @@ public:
 
 	// The prepared statements of step `index` (taken in step order, each once); reads and
 	// prepares the next batch when the step is past what is loaded. The migration lock keeps
-	// the bodies as vet() saw them.
+	// the bodies as vet() saw them; a revision whose checksum is not the one vetted (a write
+	// to the catalog that bypassed the lock) is a serialization failure (40001).
 	std::vector<BodyStatement> take(Spi &spi, std::size_t index);
 	// Whether take(index) reads nothing.
 	bool loaded(std::size_t index) const { return index < kept_.size() || (index >= first_ && index < first_ + batch_.size()); }
@@ -43,10 +44,11 @@ private:
 	bool read_only_;
 	Prepare prepare_;
 	std::vector<std::vector<BodyStatement>> kept_;   // steps 0 .. kept_.size()-1, as vet() prepared them
+	std::vector<std::size_t> vetted_;                // the steps after: hashes of the checksums vetted
 	std::size_t first_ = 0;                          // plan index of batch_[0]
 	std::vector<std::vector<BodyStatement>> batch_;  // a batch read again to run
 
-	std::vector<std::vector<BodyStatement>> read_batch(Spi &spi, std::size_t first);
+	std::vector<std::vector<BodyStatement>> read_batch(Spi &spi, std::size_t first, std::vector<std::size_t> *checksums);
 };
 
 }  // namespace pfm::pg

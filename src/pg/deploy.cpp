@@ -77,12 +77,11 @@ unqualified(const std::string &regclass)
 	return dot == std::string::npos ? regclass : regclass.substr(dot + 1);
 }
 
-// A step as vetted before anything runs; its statements are read again, a batch of steps
-// at a time, when it runs (PlanBodies).
+// A step as vetted before anything runs; its statements come from PlanBodies when it runs.
 struct PreparedStep {
 	core::Step step;
 	bool transactional;
-	std::string checksum;
+	std::string checksum;  // a non-transactional step's (its progress rows carry it); else empty
 };
 
 class PerRevisionMove {
@@ -159,7 +158,8 @@ PerRevisionMove::prepare_step(std::size_t index, const StoredRevision &r)
 	const core::Step &s = plan_.steps[index];
 	const bool vetting = index == steps_.size();  // else read again to run (PlanBodies checks the checksum)
 	if (vetting)
-		steps_.push_back(PreparedStep{s, r.revision.transactional, r.revision.checksum});
+		steps_.push_back(PreparedStep{s, r.revision.transactional,
+		                              r.revision.transactional ? std::string() : r.revision.checksum});
 	const std::string &body = s.direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
 	std::vector<BodyStatement> statements = prepare_body(s.revision, s.direction, body, r.revision.transactional);
 	if (r.revision.transactional || !vetting)

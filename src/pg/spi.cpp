@@ -156,7 +156,14 @@ array_datum(int count, Oid element_type, const std::vector<std::string> *texts, 
 		bool typbyval;
 		char typalign;
 		get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
-		return PointerGetDatum(construct_array(elems, count, element_type, typlen, typbyval, typalign));
+		ArrayType *array = construct_array(elems, count, element_type, typlen, typbyval, typalign);
+		// (construct_array copied them: the elements would otherwise stay with the array's
+		// until SPI_finish, a few hundred bytes for every step of a deploy.)
+		if (texts)
+			for (int k = 0; k < count; k++)
+				pfree(DatumGetPointer(elems[k]));
+		pfree(elems);
+		return PointerGetDatum(array);
 	});
 }
 

@@ -696,19 +696,34 @@ def bench_scaling(server, work, register_sizes, apply_sizes, runs):
     apply = []
     for n in apply_sizes:
         say("scaling: applying %d tiny revisions" % n)
-        times, cpu = [], []
+        times, cpu, peak, private = [], [], [], []
         for _ in range(runs):
             server.fresh_db(db)
             server.query(db, LOAD_LINEAR, {"n": n})
             server.settle()
             secs, out = server.psql(db, "-1", "-A", "-t", "-c", "SELECT count(*) FROM pfm_upgrade('head')",
-                                    "-c", CPU_SQL)
+                                    "-c", STATUS_SQL, "-c", CPU_SQL)
             assert int(out.split()[0]) == n, out
             times.append(secs)
             cpu.append(backend_cpu(out))
-        apply.append({"n": n, "runs": runs, "s": median(times), "cpu_s": median(cpu), "raw": times})
+            mem = memory_kb(out)
+            peak.append(mem["VmHWM"])
+            private.append(mem["VmHWM"] - mem["RssShmem"])
+        apply.append({"n": n, "runs": runs, "s": median(times), "cpu_s": median(cpu), "raw": times,
+                      "peak_kb": max(peak), "private_kb": max(private)})
     server.drop_db(db)
     return {"register": register, "apply": apply}
+
+
+# The memory of the backend that ran the call: /proc/self/status as read by the backend itself
+# at the end of the session (VmHWM: its peak resident set; RssShmem: how much of what it holds now
+# is shared memory, mostly the shared buffers it touched, which only grows: VmHWM - RssShmem is
+# close to the peak of its private memory).
+STATUS_SQL = "SELECT pg_catalog.pg_read_file('/proc/self/status')"
+
+
+def memory_kb(out):
+    return {k: int(re.search(r"^%s:\s+(\d+)" % k, out, re.M).group(1)) for k in ("VmHWM", "RssShmem")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1128,28 +1143,38 @@ def report(facts, apply_results, nontx, head, planning, scaling, command, total_
 
     lines.extend(planning_lines(planning))
 
-    lines.append("## 4. Registering migration files, and the engine's cost per step, as N grows\n")
+    lines.append(scaling_report(apply_results, scaling))
+    lines.append("Reproduce: `%s` (from a clean clone, as root; it installs what is missing).\n" % command)
+    return "\n".join(lines)
+
+
+def scaling_report(apply_results, scaling):
+    lines = ["## 4. Registering migration files, and the engine's cost per step, as N grows\n"]
     lines.append("Registering: the migration files of section 1 (one `SELECT pfm_register(...)` each, as in "
                  "`examples/pfm/migrations`) loaded into a fresh database with one `psql -1 -f ... -f ...`. "
                  "Per-step cost: N revisions with a `SELECT 1` body, bulk-loaded, then one "
                  "`pfm_upgrade('head')` (psql wall time): almost all of it is the engine's own work per step "
                  "(running the body through SPI, the `applied` and `audit` rows). A flat *per item* column "
-                 "means linear growth.\n")
+                 "means linear growth. *Backend CPU* is the CPU time of the backend that applied (steadier than the wall time on a shared machine). *Peak RSS* is the VmHWM of the backend that applied (the highest of "
+                 "the runs), *private* the same less the shared memory it had touched (RssShmem at the end: "
+                 "mostly shared buffers): what the call itself held at its peak, graph included.\n")
     rows = []
-    for a in apply_results:
+    for a in apply_results or []:
         rows.append([a["n"], "register N new files (section 1)", fmt_s(a["register"]),
-                     fmt_ms(a["register"] * 1000 / a["n"]), a["runs"]])
+                     fmt_ms(a["register"] * 1000 / a["n"]), "", "", "", a["runs"]])
         rows.append([a["n"], "load the same N files again, all unchanged (no-ops; every deploy does this)",
-                     fmt_s(a["reregister"]), fmt_ms(a["reregister"] * 1000 / a["n"]), a["runs"]])
+                     fmt_s(a["reregister"]), fmt_ms(a["reregister"] * 1000 / a["n"]), "", "", "", a["runs"]])
     for r in scaling["register"]:
         rows.append([r["n"], "register N new files", "%s (%s)" % (fmt_s(r["s"]), spread(r["raw"])),
-                     fmt_ms(r["s"] * 1000 / r["n"]), r["runs"]])
+                     fmt_ms(r["s"] * 1000 / r["n"]), "", "", "", r["runs"]])
     for r in scaling["apply"]:
         rows.append([r["n"], "apply N tiny revisions: `pfm_upgrade('head')`",
-                     "%s (%s)" % (fmt_s(r["s"]), spread(r["raw"])), fmt_ms(r["s"] * 1000 / r["n"]), r["runs"]])
-    lines.append(table(["N", "what", "median wall", "per item", "runs"], rows))
+                     "%s (%s)" % (fmt_s(r["s"]), spread(r["raw"])), fmt_ms(r["s"] * 1000 / r["n"]),
+                     "%s (%s)" % (fmt_s(r["cpu_s"]), fmt_ms(r["cpu_s"] * 1000 / r["n"])),
+                     "%.0f MB" % (r["peak_kb"] / 1024.0), "%.0f MB" % (r["private_kb"] / 1024.0), r["runs"]])
+    lines.append(table(["N", "what", "median wall", "per item", "backend CPU (per item)", "peak RSS", "private",
+                        "runs"], rows))
     lines.append("")
-    lines.append("Reproduce: `%s` (from a clean clone, as root; it installs what is missing).\n" % command)
     return "\n".join(lines)
 
 
@@ -1157,6 +1182,12 @@ def section_lock_wait(server, args):
     lw = bench_lock_wait(server, args.work, 100 if args.quick else 1000, 2 if args.quick else 7)
     spec, text = lock_wait_lines(lw)
     return spec + "\n\n" + text + "\n" + json.dumps(lw["raw"])
+
+
+def section_scaling(server, args):
+    # The apply rows of section 4 (registering files is left to the full bench).
+    sizes = [1000, 10000] if args.quick else [1000, 5000, 10000, 20000, 100000]
+    return scaling_report(None, bench_scaling(server, args.work, [], sizes, 1 if args.quick else 3))
 
 
 def section_lint(server, args):
@@ -1179,7 +1210,7 @@ def section_noop_probes(server, args, noop=True, probes=True):
         bench_probes(server, 1000 if small else 10000, 2 if small else 10) if probes else None)
 
 
-SECTIONS = {"planning": section_planning, "lock_wait": section_lock_wait, "lint": section_lint,
+SECTIONS = {"planning": section_planning, "scaling": section_scaling, "lock_wait": section_lock_wait, "lint": section_lint,
             "noop": lambda server, args: section_noop_probes(server, args, probes=False),
             "probes": lambda server, args: section_noop_probes(server, args, noop=False)}
 
@@ -1230,7 +1261,7 @@ def main():
         nontx = bench_nontx(server, args.work, 200, 15)
         head = bench_at_head(server, args.work, 10000, 50, 20, 1000, 3, 3)
         planning = bench_planning(server, [1000, 10000, 100000], lambda n: 7 if n <= 10000 else 5)
-        scaling = bench_scaling(server, args.work, [1000, 2000, 4000], [1000, 5000, 10000, 20000], 3)
+        scaling = bench_scaling(server, args.work, [1000, 2000, 4000], [1000, 5000, 10000, 20000, 100000], 3)
         lock_wait = bench_lock_wait(server, args.work, 1000, 5)
         noop = bench_deploy_noop(server, args.work, 1000, 15, args.dbmate)
         probes = bench_probes(server, 10000, 10)

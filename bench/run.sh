@@ -7,7 +7,9 @@
 #   bench/run.sh --only SECTION[,SECTION] [--quick]
 #                           only those sections, printed; bench/RESULTS.md left alone. Sections:
 #                           planning (3: dry-run planning and pfm_status() at 1k/10k/100k revisions,
-#                           first call and repeat, the backend's memory after the first call), lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
+#                           first call and repeat, the backend's memory after the first call),
+#                           scaling (4: the apply rows, 1k-100k tiny revisions, with peak RSS),
+#                           lock_wait (1c: pfm_migrate.lock_wait off vs on, N = 1 000), lint
 #                           (pfm_lint over 1 000 pending revisions), noop (5: deploy.sh at head next to
 #                           the floor and dbmate), probes (6: pgbench probes from new sessions, backend
 #                           RSS). --lint is --only lint.

@@ -1,4 +1,5 @@
 // pfm_upgrade, pfm_downgrade (text and integer forms), pfm_stamp (and stamp --purge).
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "pg/catalog.hpp"
 #include "pg/executor.hpp"
 #include "pg/locking.hpp"
+#include "pg/plan_bodies.hpp"
 
 namespace pfm::pg {
 
@@ -36,38 +38,37 @@ seconds_since_epoch()
 }
 
 // Runs the plan's bodies in this transaction (each parsed and vetted before the first one
-// runs) and records them; calls on_step for each step that ran.
+// runs) and records them; calls on_step for each step that ran. What it holds does not grow
+// with the number of steps: the bodies are read and parsed a batch at a time, and each
+// batch's bookkeeping is written when the batch is done.
 template <class OnStep>
 void
 apply_plan(Spi &spi, const CatalogState &state, const core::Plan &plan, core::Direction direction, OnStep on_step)
 {
-	std::vector<std::vector<BodyStatement>> prepared;
-	prepared.reserve(plan.steps.size());
-	{
-		// The bodies (the migration lock keeps them as the plan saw them); freed once parsed.
-		std::vector<StoredRevision> stored = read_step_revisions(spi, plan, false);
-		for (std::size_t i = 0; i < plan.steps.size(); i++) {
-			const std::string &body = direction == core::Direction::upgrade ? stored[i].upgrade
-			                                                                : stored[i].downgrade.value_or("");
-			prepared.push_back(prepare_body(plan.steps[i].revision, plan.steps[i].direction, body));
-		}
-	}
+	PlanBodies bodies(plan, false, [&](std::size_t i, const StoredRevision &r) {
+		const std::string &body = direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
+		return prepare_body(plan.steps[i].revision, plan.steps[i].direction, body);
+	});
+	bodies.vet(spi);
 	std::vector<StepRecord> done;
-	done.reserve(plan.steps.size());
+	done.reserve(std::min(plan.steps.size(), PlanBodies::batch_steps));
 	LockRetry retry;  // pfm_migrate.lock_wait: the unit retried is the statement
 	for (std::size_t i = 0; i < plan.steps.size(); i++) {
 		const core::Step &step = plan.steps[i];
+		std::vector<BodyStatement> statements = bodies.take(spi, i);
 		notice(core::step_description(state.graph, step));
 		auto started = std::chrono::steady_clock::now();
-		const int attempts = execute_body(spi, step.revision, step.direction, prepared[i], &retry);
+		const int attempts = execute_body(spi, step.revision, step.direction, statements, &retry);
 		double elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-		std::vector<BodyStatement>().swap(prepared[i]);  // this step's statements are done with
 		done.push_back(StepRecord{step.revision, elapsed, seconds_since_epoch(), attempts});
 		on_step(step, elapsed);
+		// The bookkeeping, a batch of steps in one go: the bodies ran in this transaction,
+		// so it commits or rolls back with them.
+		if (done.size() == PlanBodies::batch_steps || i + 1 == plan.steps.size()) {
+			record_steps(spi, direction, done);
+			done.clear();
+		}
 	}
-	// Every step's bookkeeping in one go: the bodies ran in this transaction, so it
-	// commits or rolls back with them.
-	record_steps(spi, direction, done);
 	write_version_rows(spi, plan.heads_after);
 }
 
@@ -99,7 +100,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 	// pfm_upgrade('head') / ('heads') that a full plan already found to be a no-op for this
 	// very catalog (see pfm_migrate.noop_verdict) is that no-op again, without the graph.
 	const bool verdict_target = direction == core::Direction::upgrade && (target == "head" || target == "heads");
-	std::vector<ResultRow> rows;
+	RowSink rows(fcinfo);  // each step's row goes out as the step finishes
 	if (verdict_target) {
 		Spi spi;
 		if (!dry_run)
@@ -108,7 +109,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		spi.finish();
 		if (established) {
 			notice("nothing to do: the database is already at '" + target + "'");
-			return return_rows(fcinfo, rows);
+			return rows.result();
 		}
 	}
 	{
@@ -147,15 +148,15 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		};
 		if (dry_run) {
 			for (const core::Step &step : plan.steps)
-				rows.push_back(step_row(step, Cell::null()));
+				rows.put(step_row(step, Cell::null()));
 		} else if (!plan.steps.empty()) {
 			refuse_top_level_steps(*state, plan, direction);
 			apply_plan(spi, *state, plan, direction,
-			           [&](const core::Step &step, double elapsed) { rows.push_back(step_row(step, Cell::of(elapsed))); });
+			           [&](const core::Step &step, double elapsed) { rows.put(step_row(step, Cell::of(elapsed))); });
 		}
 		spi.finish();
 	}
-	return return_rows(fcinfo, rows);
+	return rows.result();
 }
 
 }  // namespace pfm::pg

@@ -160,12 +160,12 @@ cell_datum(const Cell &cell, bool *isnull)
 
 }  // namespace
 
-Datum
-return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::size_t newer_columns)
+RowSink::RowSink(FunctionCallInfo fcinfo, std::size_t newer_columns) : newer_columns_(newer_columns)
 {
 	struct Sink {
 		Tuplestorestate *store;
 		TupleDesc desc;
+		MemoryContext row_context;
 	};
 	Sink sink = pg_call([&] {
 		ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -185,26 +185,53 @@ return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::si
 		rsinfo->returnMode = SFRM_Materialize;
 		rsinfo->setResult = store;
 		rsinfo->setDesc = desc;
+		MemoryContext row_context = AllocSetContextCreate(per_query, "pfm_migrate result row", ALLOCSET_SMALL_SIZES);
 		MemoryContextSwitchTo(old);
-		return Sink{store, desc};
+		return Sink{store, desc, row_context};
 	});
-	const auto columns = static_cast<std::size_t>(sink.desc->natts);
-	std::vector<Datum> values(columns);
-	std::unique_ptr<bool[]> nulls(new bool[columns + 1]);
-	for (const ResultRow &row : rows) {
-		if (row.size() < columns || row.size() > columns + newer_columns)
-			internal_error("a result row has " + std::to_string(row.size()) + " cells for " + std::to_string(columns) +
-			               " columns");
-		for (std::size_t i = 0; i < columns; i++)
-			values[i] = cell_datum(row[i], &nulls[i]);
-		Datum *v = values.data();
-		bool *nl = nulls.get();
-		pg_call([&] {
-			tuplestore_putvalues(sink.store, sink.desc, v, nl);
-			CHECK_FOR_INTERRUPTS();
-		});
+	store_ = sink.store;
+	desc_ = sink.desc;
+	row_context_ = sink.row_context;
+	columns_ = static_cast<std::size_t>(sink.desc->natts);
+	values_.resize(columns_);
+	nulls_.reset(new bool[columns_ + 1]);
+}
+
+void
+RowSink::put(const ResultRow &row)
+{
+	if (row.size() < columns_ || row.size() > columns_ + newer_columns_)
+		internal_error("a result row has " + std::to_string(row.size()) + " cells for " + std::to_string(columns_) +
+		               " columns");
+	MemoryContext row_context = row_context_;
+	// The cells' Datums are palloc'd in the row's context (the tuplestore copies the row).
+	MemoryContext caller = MemoryContextSwitchTo(row_context);
+	try {
+		for (std::size_t i = 0; i < columns_; i++)
+			values_[i] = cell_datum(row[i], &nulls_[i]);
+	} catch (...) {
+		MemoryContextSwitchTo(caller);
+		throw;
 	}
-	return static_cast<Datum>(0);
+	MemoryContextSwitchTo(caller);
+	auto *store = static_cast<Tuplestorestate *>(store_);
+	auto desc = static_cast<TupleDesc>(desc_);
+	Datum *v = values_.data();
+	bool *nl = nulls_.get();
+	pg_call([&] {
+		tuplestore_putvalues(store, desc, v, nl);
+		MemoryContextReset(row_context);
+		CHECK_FOR_INTERRUPTS();
+	});
+}
+
+Datum
+return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::size_t newer_columns)
+{
+	RowSink sink(fcinfo, newer_columns);
+	for (const ResultRow &row : rows)
+		sink.put(row);
+	return sink.result();
 }
 
 }  // namespace pfm::pg

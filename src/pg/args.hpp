@@ -49,4 +49,26 @@ using ResultRow = std::vector<Cell>;
 // (a database still at 0.1.0 declares fewer columns).
 Datum return_rows(FunctionCallInfo fcinfo, const std::vector<ResultRow> &rows, std::size_t newer_columns = 0);
 
+// The same, a row at a time: a call that produces a row per step (pfm_upgrade over 100 000
+// revisions) hands each row over as the step finishes instead of keeping them all to the
+// end. The tuplestore (and its memory) belongs to the query; put() converts a row in a
+// memory context of its own, reset after each row. The function returns sink.result().
+class RowSink {
+public:
+	explicit RowSink(FunctionCallInfo fcinfo, std::size_t newer_columns = 0);
+	RowSink(const RowSink &) = delete;
+	RowSink &operator=(const RowSink &) = delete;
+	void put(const ResultRow &row);
+	Datum result() const { return static_cast<Datum>(0); }
+
+private:
+	void *store_;         // Tuplestorestate
+	void *desc_;          // TupleDesc
+	MemoryContext row_context_;
+	std::size_t columns_;
+	std::size_t newer_columns_;
+	std::vector<Datum> values_;
+	std::unique_ptr<bool[]> nulls_;
+};
+
 }  // namespace pfm::pg

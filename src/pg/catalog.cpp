@@ -1,7 +1,7 @@
 #include <algorithm>
+#include <cstddef>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "pg/catalog.hpp"
@@ -899,17 +899,33 @@ read_partial_revisions(Spi &spi, bool read_only)
 	return out;
 }
 
+// Revisions per statement of record_stamp: a stamp over 100 000 revisions writes them a
+// slice at a time, so the statement's memory (its CTE, its hash join) stays that of one slice.
+constexpr std::size_t stamp_slice = 1000;
+
+// Calls write(slice) for consecutive slices of `ids`, in order.
+template <class Write>
+void
+in_slices(const std::vector<std::string> &ids, Write write)
+{
+	for (std::size_t first = 0; first < ids.size(); first += stamp_slice) {
+		const auto begin = ids.begin() + static_cast<std::ptrdiff_t>(first);
+		write(std::vector<std::string>(begin, begin + static_cast<std::ptrdiff_t>(std::min(stamp_slice, ids.size() - first))));
+	}
+}
+
 void
 record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark)
 {
-	if (!unmark.empty())
+	in_slices(unmark, [&](const std::vector<std::string> &slice) {
 		spi.run("WITH u AS (SELECT id, ord FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, ord)),"
 		        " d AS (DELETE FROM pfm_migrate.applied a USING u WHERE a.revision OPERATOR(pg_catalog.=) u.id"
 		        "       RETURNING a.revision, a.checksum, u.ord)"
 		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, checksum)"
 		        " SELECT 'stamp', d.revision, 'downgrade', d.checksum FROM d ORDER BY d.ord",
-		        {text_array_param(unmark)});
-	if (!mark.empty())
+		        {text_array_param(slice)});
+	});
+	in_slices(mark, [&](const std::vector<std::string> &slice) {
 		spi.run("WITH u AS (SELECT id, ord FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, ord)),"
 		        " a AS (INSERT INTO pfm_migrate.applied (revision, checksum, stamped)"
 		        "       SELECT r.revision, r.checksum, true FROM u"
@@ -918,7 +934,8 @@ record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector
 		        " INSERT INTO pfm_migrate.audit (operation, revision, direction, checksum)"
 		        " SELECT 'stamp', a.revision, 'upgrade', a.checksum FROM a"
 		        " JOIN u ON u.id OPERATOR(pg_catalog.=) a.revision ORDER BY u.ord",
-		        {text_array_param(mark)});
+		        {text_array_param(slice)});
+	});
 }
 
 std::string

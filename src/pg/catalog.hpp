@@ -163,9 +163,10 @@ struct StepRecord {
 	int attempts = 1;
 };
 
-// Records the steps of one call in two statements whatever their number: upgrade inserts
-// the applied rows with the registered checksums, downgrade deletes them; one audit row
-// per step (outcome applied), in execution order.
+// Records steps in one statement whatever their number: upgrade inserts the applied rows
+// with the registered checksums, downgrade deletes them; one audit row per step (outcome
+// applied), in execution order. (A long call records a batch of steps at a time: the
+// statement's memory grows with the number of steps it is given.)
 void record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> &steps);
 
 // The durable record of a step that failed in a per-revision deploy (outcome failed),
@@ -212,7 +213,7 @@ struct PartialRevision {
 };
 std::vector<PartialRevision> read_partial_revisions(Spi &spi, bool read_only);
 
-// Records a stamp in two statements whatever its size: forgets `unmark`, marks `mark`
+// Records a stamp in one statement per slice of 1 000 revisions: forgets `unmark`, marks `mark`
 // as applied (stamped), one audit row per revision, in the order given.
 void record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark);
 

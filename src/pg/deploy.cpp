@@ -14,6 +14,7 @@
 #include "pg/executor.hpp"
 #include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
+#include "pg/plan_bodies.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
 #include "pg/worker.hpp"
@@ -76,11 +77,11 @@ unqualified(const std::string &regclass)
 	return dot == std::string::npos ? regclass : regclass.substr(dot + 1);
 }
 
+// A step as vetted before anything runs; its statements come from PlanBodies when it runs.
 struct PreparedStep {
 	core::Step step;
 	bool transactional;
-	std::string checksum;
-	std::vector<BodyStatement> statements;
+	std::string checksum;  // a non-transactional step's (its progress rows carry it); else empty
 };
 
 class PerRevisionMove {
@@ -102,6 +103,8 @@ private:
 	StatePtr state_;
 	std::vector<std::string> applied_;  // the applied set as the steps change it
 	std::unique_ptr<StatementWorker> worker_;
+	core::Plan plan_;
+	std::unique_ptr<PlanBodies> bodies_;  // of plan_'s steps
 	std::vector<PreparedStep> steps_;
 	const PreparedStep *current_ = nullptr;  // the step in progress (in steps_)
 	std::chrono::steady_clock::time_point step_started_;
@@ -128,38 +131,48 @@ private:
 		}
 		dirty_ = false;
 	}
-	std::vector<PreparedStep> prepare(const core::Plan &plan);
+	void prepare();
+	std::vector<BodyStatement> prepare_step(std::size_t index, const StoredRevision &r);
 	void record(const PreparedStep &s);
-	void run_transactional(const PreparedStep &s);
-	void run_top_level(const PreparedStep &s);
+	void run_transactional(const PreparedStep &s, const std::vector<BodyStatement> &statements);
+	void run_top_level(const PreparedStep &s, const std::vector<BodyStatement> &statements);
 	void run_in_worker(const PreparedStep &s, int number, int line, const std::string &sql);
 	void run_bounded_in_worker(const PreparedStep &s, const BodyStatement &stmt, int number);
 };
 
-std::vector<PreparedStep>
-PerRevisionMove::prepare(const core::Plan &plan)
+// Vets every step's body before anything runs (a bad body anywhere fails the deploy before
+// the first commit), and keeps what each step needs besides its statements.
+void
+PerRevisionMove::prepare()
 {
-	std::vector<StoredRevision> stored = read_step_revisions(spi_, plan, false);
-	std::vector<PreparedStep> out;
-	out.reserve(plan.steps.size());
-	for (std::size_t i = 0; i < plan.steps.size(); i++) {
-		const StoredRevision &r = stored[i];
-		const core::Step &s = plan.steps[i];
-		const std::string &body = s.direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
-		out.push_back(PreparedStep{s, r.revision.transactional, r.revision.checksum,
-		                           prepare_body(s.revision, s.direction, body, r.revision.transactional)});
-		if (r.revision.transactional)
-			continue;
-		for (const StatementProgress &p : read_progress(spi_, s.revision, s.direction))
-			if (p.checksum != r.revision.checksum)
-				throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-				               "revision " + s.revision + " was partly run from other bodies",
-				               "Statement " + std::to_string(p.statement) + " of its " + core::direction_name(s.direction) +
-				                   " ran when its checksum was " + p.checksum + "; it is now " + r.revision.checksum + ".",
-				               "Finish or undo what that run did by hand, then DELETE FROM pfm_migrate.progress WHERE "
-				               "revision = '" + s.revision + "'.");
-	}
-	return out;
+	steps_.clear();
+	steps_.reserve(plan_.steps.size());
+	bodies_ = std::make_unique<PlanBodies>(
+		plan_, false, [this](std::size_t index, const StoredRevision &r) { return prepare_step(index, r); });
+	bodies_->vet(spi_);
+}
+
+std::vector<BodyStatement>
+PerRevisionMove::prepare_step(std::size_t index, const StoredRevision &r)
+{
+	const core::Step &s = plan_.steps[index];
+	const bool vetting = index == steps_.size();  // else read again to run (PlanBodies checks the checksum)
+	if (vetting)
+		steps_.push_back(PreparedStep{s, r.revision.transactional,
+		                              r.revision.transactional ? std::string() : r.revision.checksum.str()});
+	const std::string &body = s.direction == core::Direction::upgrade ? r.upgrade : r.downgrade.value_or("");
+	std::vector<BodyStatement> statements = prepare_body(s.revision, s.direction, body, r.revision.transactional);
+	if (r.revision.transactional || !vetting)
+		return statements;
+	for (const StatementProgress &p : read_progress(spi_, s.revision, s.direction))
+		if (p.checksum != r.revision.checksum)
+			throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+			               "revision " + s.revision + " was partly run from other bodies",
+			               "Statement " + std::to_string(p.statement) + " of its " + core::direction_name(s.direction) +
+			                   " ran when its checksum was " + p.checksum + "; it is now " + r.revision.checksum + ".",
+			               "Finish or undo what that run did by hand, then DELETE FROM pfm_migrate.progress WHERE "
+			               "revision = '" + s.revision + "'.");
+	return statements;
 }
 
 // The step's bookkeeping, in the transaction that commits it.
@@ -180,13 +193,13 @@ PerRevisionMove::record(const PreparedStep &s)
 // which releases the locks its earlier statements took, so no table stays locked while the
 // engine sleeps; then it runs again from its first statement (SET statements included).
 void
-PerRevisionMove::run_transactional(const PreparedStep &s)
+PerRevisionMove::run_transactional(const PreparedStep &s, const std::vector<BodyStatement> &statements)
 {
 	for (;;) {
 		std::optional<LockTimedOut> timeout;
 		try {
 			step([&] {
-				execute_body(spi_, s.step.revision, s.step.direction, s.statements, &lock_retry_, false);
+				execute_body(spi_, s.step.revision, s.step.direction, statements, &lock_retry_, false);
 				// Deferred constraints fire here, inside the step, not at the commit below.
 				spi_.run("SET CONSTRAINTS ALL IMMEDIATE");
 				record(s);
@@ -263,12 +276,12 @@ PerRevisionMove::run_bounded_in_worker(const PreparedStep &s, const BodyStatemen
 // A non-transactional revision: each statement at top level, in the worker, its own
 // transaction; its progress committed around it.
 void
-PerRevisionMove::run_top_level(const PreparedStep &s)
+PerRevisionMove::run_top_level(const PreparedStep &s, const std::vector<BodyStatement> &statements)
 {
 	std::vector<StatementProgress> progress;
 	step([&] { progress = read_progress(spi_, s.step.revision, s.step.direction); });
-	for (std::size_t k = 0; k < s.statements.size(); k++) {
-		const BodyStatement &stmt = s.statements[k];
+	for (std::size_t k = 0; k < statements.size(); k++) {
+		const BodyStatement &stmt = statements[k];
 		const int number = static_cast<int>(k + 1);
 		auto before = std::find_if(progress.begin(), progress.end(),
 		                           [number](const StatementProgress &p) { return p.statement == number; });
@@ -340,12 +353,11 @@ PerRevisionMove::run()
 	// lock, for the worker) without holding a snapshot.
 	commit();
 	acquire_migration_lock(spi_, LockScope::session);
-	core::Plan plan;
 	step([&] {
 		state_ = read_catalog_state(spi_, false);
-		plan = direction_ == core::Direction::upgrade ? core::plan_upgrade(state_->graph, state_->applied, target_)
-		                                              : core::plan_downgrade(state_->graph, state_->applied, target_);
-		steps_ = prepare(plan);
+		plan_ = direction_ == core::Direction::upgrade ? core::plan_upgrade(state_->graph, state_->applied, target_)
+		                                               : core::plan_downgrade(state_->graph, state_->applied, target_);
+		prepare();
 	});
 	applied_ = state_->applied_ids();
 	if (steps_.empty())
@@ -354,15 +366,21 @@ PerRevisionMove::run()
 	if (std::any_of(steps_.begin(), steps_.end(), [](const PreparedStep &s) { return !s.transactional; }))
 		worker_ = std::make_unique<StatementWorker>();
 	commit();
-	for (const PreparedStep &s : steps_) {
+	for (std::size_t i = 0; i < steps_.size(); i++) {
+		const PreparedStep &s = steps_[i];
+		std::vector<BodyStatement> statements;
+		if (bodies_->loaded(i))
+			statements = bodies_->take(spi_, i);
+		else
+			step([&] { statements = bodies_->take(spi_, i); });  // the next batch, in this step's transaction
 		current_ = &s;
 		step_started_ = std::chrono::steady_clock::now();
 		attempts_ = 1;
 		notice(core::step_description(state_->graph, s.step));
 		if (s.transactional)
-			run_transactional(s);
+			run_transactional(s, statements);
 		else
-			run_top_level(s);
+			run_top_level(s, statements);
 		current_ = nullptr;
 	}
 	if (worker_)

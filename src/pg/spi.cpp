@@ -128,6 +128,23 @@ prepared_plan(const std::string &sql, const std::vector<Param> &params)
 	return p.plan;
 }
 
+// Whether the parameter's Datum points to palloc'd memory (float8 and int8 are by value on
+// 64-bit builds, by reference elsewhere).
+bool
+by_reference(const Param &p)
+{
+	switch (p.kind) {
+	case Param::Kind::text:
+	case Param::Kind::text_array:
+	case Param::Kind::float8_array: return true;
+	case Param::Kind::float8: return !FLOAT8PASSBYVAL;
+	case Param::Kind::int8: return !FLOAT8PASSBYVAL;  // (USE_FLOAT8_BYVAL covers both)
+	case Param::Kind::boolean:
+	case Param::Kind::int4: return false;
+	}
+	return false;
+}
+
 Datum
 array_datum(int count, Oid element_type, const std::vector<std::string> *texts, const std::vector<double> *numbers)
 {
@@ -141,7 +158,14 @@ array_datum(int count, Oid element_type, const std::vector<std::string> *texts, 
 		bool typbyval;
 		char typalign;
 		get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
-		return PointerGetDatum(construct_array(elems, count, element_type, typlen, typbyval, typalign));
+		ArrayType *array = construct_array(elems, count, element_type, typlen, typbyval, typalign);
+		// (construct_array copied them: the elements would otherwise stay with the array's
+		// until SPI_finish, a few hundred bytes for every step of a deploy.)
+		if (texts)
+			for (int k = 0; k < count; k++)
+				pfree(DatumGetPointer(elems[k]));
+		pfree(elems);
+		return PointerGetDatum(array);
 	});
 }
 
@@ -204,21 +228,28 @@ Spi::free_result()
 
 namespace {
 
-// The parameters of a prepared statement as SPI takes them.
+// The parameters of a prepared statement as SPI takes them, and the values palloc'd for
+// them (in the SPI procedure context, which lives until SPI_finish -- across the commits of
+// a procedure: they are freed right after the statement, or a call that runs one
+// statement per step would keep every step's).
 struct BoundParams {
 	std::vector<Datum> values;
 	std::vector<char> nulls;
+	std::vector<void *> palloced;
 };
 
 BoundParams
 bind_params(const std::vector<Param> &params)
 {
-	BoundParams b{std::vector<Datum>(params.size()), std::vector<char>(params.size(), ' ')};
+	BoundParams b{std::vector<Datum>(params.size()), std::vector<char>(params.size(), ' '), {}};
 	for (std::size_t i = 0; i < params.size(); i++) {
-		if (params[i].isnull)
+		if (params[i].isnull) {
 			b.nulls[i] = 'n';
-		else
+		} else {
 			b.values[i] = datum_of(params[i]);
+			if (by_reference(params[i]))
+				b.palloced.push_back(DatumGetPointer(b.values[i]));
+		}
 	}
 	return b;
 }
@@ -238,8 +269,12 @@ Spi::run(const std::string &sql, const std::vector<Param> &params, bool read_onl
 		uint64 processed;
 		SPITupleTable *table;
 	};
+	void **to_free = bound.palloced.data();
+	const std::size_t n_free = bound.palloced.size();
 	Outcome out = pg_call([&] {
 		int rc = SPI_execute_plan(plan, value_ptr, null_ptr, read_only, 0);
+		for (std::size_t i = 0; i < n_free; i++)
+			pfree(to_free[i]);
 		return Outcome{rc, SPI_processed, SPI_tuptable};
 	});
 	if (out.rc < 0)
@@ -508,10 +543,11 @@ Spi::rollback()
 namespace {
 
 // A text datum's bytes: read in place when stored plainly (what a catalog row holds), through
-// PostgreSQL's detoasting (a copy in the current memory context) only when compressed or
-// out of line.
+// PostgreSQL's detoasting (a copy in the current memory context, returned in *copy for the
+// caller to free, or left to the context when copy is null) only when compressed or out of
+// line.
 std::string_view
-text_ref(Datum d)
+text_ref(Datum d, void **copy = nullptr)
 {
 	const auto *raw = reinterpret_cast<const struct varlena *>(DatumGetPointer(d));
 	// (A short header is plain; an out-of-line pointer has a one-byte header too.)
@@ -520,18 +556,28 @@ text_ref(Datum d)
 	struct Ref {
 		const char *data;
 		std::size_t len;
+		void *copy;
 	};
 	Ref ref = pg_call([&] {
 		struct varlena *t = PG_DETOAST_DATUM_PACKED(d);
-		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t))};
+		return Ref{VARDATA_ANY(t), static_cast<std::size_t>(VARSIZE_ANY_EXHDR(t)),
+		           reinterpret_cast<Pointer>(t) != DatumGetPointer(d) ? static_cast<void *>(t) : nullptr};
 	});
+	if (copy)
+		*copy = ref.copy;
 	return std::string_view(ref.data, ref.len);
 }
 
+// The text copied out; a detoasted copy is freed at once (a catalog read detoasts every
+// long body it reads: the copies would stay until SPI_finish).
 std::string
 text_of(Datum d)
 {
-	return std::string(text_ref(d));
+	void *copy = nullptr;
+	std::string out(text_ref(d, &copy));
+	if (copy)
+		pg_call([copy] { pfree(copy); });
+	return out;
 }
 
 // A one-dimensional text[] without NULLs, read where it lies (a catalog row's arrays are
@@ -630,10 +676,6 @@ Row::text(int column) const
 	Datum d = datum(column, &isnull, accepted, 3, "text");
 	if (isnull)
 		return std::nullopt;
-	struct Ref {
-		const char *data;
-		std::size_t len;
-	};
 	const bool is_name = types_[static_cast<std::size_t>(column - 1)] == NAMEOID;
 	if (is_name) {
 		const char *s = NameStr(*DatumGetName(d));

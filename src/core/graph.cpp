@@ -629,4 +629,76 @@ RevisionGraph::current_heads(const std::vector<AppliedRevision> &applied) const
 	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> const std::string & { return a.id; });
 }
 
+VersionHeads::VersionHeads(const RevisionGraph &graph, const std::vector<std::string> &applied)
+	: graph_(&graph), marked_(graph.size(), 0), referrers_(graph.size(), 0)
+{
+	const RevisionGraph::Impl &g = graph.impl();
+	std::vector<int> known;
+	for (const std::string &id : applied) {
+		int i = g.find(id);
+		if (i < 0)
+			heads_.insert(id);
+		else if (!marked_[static_cast<std::size_t>(i)]) {
+			marked_[static_cast<std::size_t>(i)] = 1;
+			known.push_back(i);
+		}
+	}
+	for (int w : known)
+		for (const int *d = g.down.begin(w); d != g.down.end(w); ++d)
+			if (marked_[static_cast<std::size_t>(*d)])
+				referrers_[static_cast<std::size_t>(*d)]++;
+	for (int v : known)
+		if (referrers_[static_cast<std::size_t>(v)] == 0)
+			heads_.insert(g.id(v));
+}
+
+void
+VersionHeads::add(const std::string &id)
+{
+	const RevisionGraph::Impl &g = graph_->impl();
+	int i = g.find(id);
+	if (i < 0) {
+		heads_.insert(id);
+		return;
+	}
+	const auto v = static_cast<std::size_t>(i);
+	if (marked_[v])
+		return;
+	marked_[v] = 1;
+	int named = 0;
+	for (const int *w = g.up.begin(i); w != g.up.end(i); ++w)
+		named += marked_[static_cast<std::size_t>(*w)] ? 1 : 0;
+	referrers_[v] = named;
+	for (const int *d = g.down.begin(i); d != g.down.end(i); ++d)
+		if (marked_[static_cast<std::size_t>(*d)] && referrers_[static_cast<std::size_t>(*d)]++ == 0)
+			heads_.erase(g.id(*d));
+	if (named == 0)
+		heads_.insert(id);
+}
+
+void
+VersionHeads::remove(const std::string &id)
+{
+	const RevisionGraph::Impl &g = graph_->impl();
+	int i = g.find(id);
+	if (i < 0) {
+		heads_.erase(id);
+		return;
+	}
+	const auto v = static_cast<std::size_t>(i);
+	if (!marked_[v])
+		return;
+	marked_[v] = 0;
+	heads_.erase(id);
+	for (const int *d = g.down.begin(i); d != g.down.end(i); ++d)
+		if (marked_[static_cast<std::size_t>(*d)] && --referrers_[static_cast<std::size_t>(*d)] == 0)
+			heads_.insert(g.id(*d));
+}
+
+std::vector<std::string>
+VersionHeads::heads() const
+{
+	return std::vector<std::string>(heads_.begin(), heads_.end());
+}
+
 }  // namespace pfm::core

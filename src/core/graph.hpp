@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,26 @@ public:
 
 private:
 	Impl *impl_;
+};
+
+// The heads of an applied set as it changes one revision at a time (CALL pfm_deploy and
+// pfm_revert record them after every step): at every point the same as
+// graph.version_heads(the set), in time proportional to the revision's own edges instead of
+// the whole set (a deploy of N revisions: O(N), not O(N^2)). A marked revision is a head
+// unless another marked one names it in its parents or depends_on; ids the graph does not
+// know stay heads. The graph must outlive it.
+class VersionHeads {
+public:
+	VersionHeads(const RevisionGraph &graph, const std::vector<std::string> &applied);
+	void add(const std::string &id);     // nothing when already in the set
+	void remove(const std::string &id);  // nothing when not in it
+	std::vector<std::string> heads() const;  // sorted, as version_heads() gives them
+
+private:
+	const RevisionGraph *graph_;
+	std::vector<char> marked_;
+	std::vector<int> referrers_;    // of a marked revision: the marked ones naming it
+	std::set<std::string> heads_;   // marked and named by none, and the unknown ids
 };
 
 }  // namespace pfm::core

@@ -101,7 +101,7 @@ private:
 	core::Direction direction_;
 	std::string target_;
 	StatePtr state_;
-	std::vector<std::string> applied_;  // the applied set as the steps change it
+	std::optional<core::VersionHeads> heads_;  // of the applied set as the steps change it
 	std::unique_ptr<StatementWorker> worker_;
 	core::Plan plan_;
 	std::unique_ptr<PlanBodies> bodies_;  // of plan_'s steps
@@ -181,10 +181,10 @@ PerRevisionMove::record(const PreparedStep &s)
 {
 	record_steps(spi_, direction_, {StepRecord{s.step.revision, ms_since(step_started_), seconds_since_epoch(), attempts_}});
 	if (direction_ == core::Direction::upgrade)
-		applied_.push_back(s.step.revision);
+		heads_->add(s.step.revision);
 	else
-		applied_.erase(std::remove(applied_.begin(), applied_.end(), s.step.revision), applied_.end());
-	write_version_rows(spi_, state_->graph.version_heads(applied_));
+		heads_->remove(s.step.revision);
+	write_version_rows(spi_, heads_->heads());
 	if (!s.transactional)
 		delete_progress(spi_, s.step.revision, direction_);
 }
@@ -359,7 +359,7 @@ PerRevisionMove::run()
 		                                               : core::plan_downgrade(state_->graph, state_->applied, target_);
 		prepare();
 	});
-	applied_ = state_->applied_ids();
+	heads_.emplace(state_->graph, state_->applied_ids());
 	if (steps_.empty())
 		notice("nothing to do: the database is already at '" + target_ + "'");
 	// The worker starts before anything runs: no free slot is an error now, not halfway.

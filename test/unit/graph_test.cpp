@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <ostream>
+#include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -196,4 +198,50 @@ TEST(Graph, LargeCycleIsFound)
 	ASSERT_EQ(g.structural_problems().size(), 1u);
 	EXPECT_EQ(g.structural_problems().front().revision, "r0");
 	EXPECT_EQ(g.history_order().size(), 100000u);
+}
+
+// VersionHeads (what CALL pfm_deploy / pfm_revert record after each step) is, after every
+// single change, exactly version_heads() of the applied set: random graphs with merges and
+// depends_on, random additions and removals, unknown ids.
+TEST(Graph, VersionHeadsStepByStepIsVersionHeads)
+{
+	std::mt19937 rng(20261202);
+	for (int round = 0; round < 40; round++) {
+		const int n = 30;
+		std::vector<Revision> revs;
+		for (int i = 0; i < n; i++) {
+			Revision r;
+			r.id = "r" + std::to_string(100 + i);
+			if (i > 0) {
+				std::set<int> parents{static_cast<int>(rng() % i)};
+				if (i > 2 && rng() % 4 == 0)
+					parents.insert(static_cast<int>(rng() % i));
+				for (int p : parents)
+					r.parents.push_back("r" + std::to_string(100 + p));
+				if (i > 3 && rng() % 3 == 0)
+					r.depends_on.push_back("r" + std::to_string(100 + static_cast<int>(rng() % i)));
+			}
+			revs.push_back(std::move(r));
+		}
+		RevisionGraph g(std::move(revs));
+		std::set<std::string> applied;
+		for (int i = 0; i < n; i++)
+			if (rng() % 3 == 0)
+				applied.insert("r" + std::to_string(100 + i));
+		applied.insert("zz-unknown");
+		VersionHeads heads(g, std::vector<std::string>(applied.begin(), applied.end()));
+		for (int step = 0; step < 200; step++) {
+			std::string id = rng() % 25 == 0 ? "gone" + std::to_string(rng() % 3)
+			                                  : "r" + std::to_string(100 + static_cast<int>(rng() % n));
+			if (rng() % 2) {
+				heads.add(id);
+				applied.insert(id);
+			} else {
+				heads.remove(id);
+				applied.erase(id);
+			}
+			ASSERT_EQ(heads.heads(), g.version_heads(std::vector<std::string>(applied.begin(), applied.end())))
+				<< "round " << round << " step " << step << " id " << id;
+		}
+	}
 }

@@ -702,7 +702,7 @@ def bench_scaling(server, work, register_sizes, apply_sizes, runs):
             server.query(db, LOAD_LINEAR, {"n": n})
             server.settle()
             secs, out = server.psql(db, "-1", "-A", "-t", "-c", "SELECT count(*) FROM pfm_upgrade('head')",
-                                    "-c", STATUS_SQL, "-c", CPU_SQL)
+                                    "-c", PROC_STATUS_SQL, "-c", CPU_SQL)
             assert int(out.split()[0]) == n, out
             times.append(secs)
             cpu.append(backend_cpu(out))
@@ -719,7 +719,7 @@ def bench_scaling(server, work, register_sizes, apply_sizes, runs):
 # at the end of the session (VmHWM: its peak resident set; RssShmem: how much of what it holds now
 # is shared memory, mostly the shared buffers it touched, which only grows: VmHWM - RssShmem is
 # close to the peak of its private memory).
-STATUS_SQL = "SELECT pg_catalog.pg_read_file('/proc/self/status')"
+PROC_STATUS_SQL = "SELECT pg_catalog.pg_read_file('/proc/self/status')"
 
 
 def memory_kb(out):

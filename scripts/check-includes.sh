@@ -23,7 +23,11 @@ for f in src/*.cpp src/pg/*.cpp src/api/*.cpp; do
 				    parent !~ /\/c\+\+\// && parent !~ /^\/usr\/include\//)
 					late = path
 			}
-			END { if (late) print late }')
+			END { if (late) print late }') || {
+		echo "error: $f does not compile alone (g++ -fsyntax-only -Isrc): run it to see why" >&2
+		status=1 bad=$((bad + 1))
+		continue
+	}
 	if [ -n "$late" ]; then
 		echo "error: $f includes $late after postgres.h" >&2
 		status=1 bad=$((bad + 1))

@@ -11,6 +11,12 @@
 using namespace pfm;
 using namespace pfm::pg;
 
+// The Makefile defines it from the control file's default_version; without it (a tool
+// compiling this file alone) file_set_loaded never matches: the full path always runs.
+#ifndef PFM_EXTENSION_VERSION
+#define PFM_EXTENSION_VERSION "unknown"
+#endif
+
 namespace {
 
 std::vector<ResultRow>

@@ -117,9 +117,9 @@ ancestor_closed(const RevisionGraph &g, const std::vector<AppliedRevision> &appl
 		const Revision *r = g.find(todo.back());
 		todo.pop_back();
 		for (const auto *list : {&r->parents, &r->depends_on})
-			for (const std::string &p : *list)
-				if (g.find(p) && seen.insert(p).second)
-					todo.push_back(p);
+			for (std::string_view p : *list)
+				if (g.find(p) && seen.insert(std::string(p)).second)
+					todo.emplace_back(p);
 	}
 	std::vector<AppliedRevision> out;
 	for (const std::string &id : seen)
@@ -235,9 +235,9 @@ needs_of(const RevisionGraph &g, const Revision &r)
 {
 	Strings out;
 	for (const auto *list : {&r.parents, &r.depends_on})
-		for (const std::string &p : *list)
+		for (std::string_view p : *list)
 			if (g.find(p))
-				out.push_back(p);
+				out.emplace_back(p);
 	return out;
 }
 

@@ -86,10 +86,10 @@ LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 		targets.push_back(r.id.substr(0, 4));
 		targets.push_back(r.id + "-1");
 		targets.push_back(r.id + "+1");
-		for (const std::string &label : r.branch_labels) {
-			targets.push_back(label + "@head");
-			targets.push_back(label + "@-1");
-			targets.push_back(label + "@+1");
+		for (std::string_view label : r.branch_labels) {
+			targets.push_back(std::string(label) + "@head");
+			targets.push_back(std::string(label) + "@-1");
+			targets.push_back(std::string(label) + "@+1");
 		}
 	}
 	targets.insert(targets.end(), in.targets.begin(), in.targets.end());

@@ -78,7 +78,7 @@ void
 refuse_top_level_steps(const CatalogState &state, const core::Plan &plan, core::Direction direction)
 {
 	for (const core::Step &step : plan.steps) {
-		const core::Revision *r = state.graph.find(step.revision);
+		const core::Revision *r = core::step_revision(state.graph, step);
 		if (r && !r->transactional)
 			throw SqlError(ERRCODE_FEATURE_NOT_SUPPORTED,
 			               "revision " + step.revision + " is non-transactional: " +
@@ -141,18 +141,19 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 				establish_status(spi, *state, status_of(*state));
 			}
 		}
-		auto step_row = [&](const core::Step &step, Cell elapsed) {
-			const core::Revision *r = state->graph.find(step.revision);
-			return ResultRow{Cell::of(step.revision), Cell::of(std::string(core::direction_name(step.direction))),
-			                 r && !r->message.empty() ? Cell::of(r->message) : Cell::null(), std::move(elapsed)};
+		// (The row's texts are the plan's and the graph's own, handed over without a copy.)
+		auto put_step = [&](const core::Step &step, Cell elapsed) {
+			const core::Revision *r = core::step_revision(state->graph, step);
+			rows.put({Cell::of_view(step.revision), Cell::of_view(core::direction_name(step.direction)),
+			          r && !r->message.empty() ? Cell::of_view(r->message) : Cell::null(), std::move(elapsed)});
 		};
 		if (dry_run) {
 			for (const core::Step &step : plan.steps)
-				rows.put(step_row(step, Cell::null()));
+				put_step(step, Cell::null());
 		} else if (!plan.steps.empty()) {
 			refuse_top_level_steps(*state, plan, direction);
 			apply_plan(spi, *state, plan, direction,
-			           [&](const core::Step &step, double elapsed) { rows.put(step_row(step, Cell::of(elapsed))); });
+			           [&](const core::Step &step, double elapsed) { put_step(step, Cell::of(elapsed)); });
 		}
 		spi.finish();
 	}

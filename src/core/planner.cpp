@@ -440,7 +440,7 @@ plan_upgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &app
 	Plan plan;
 	plan.steps.reserve(needs.size());
 	for (int v : needs)
-		plan.steps.push_back({g.id(v), Direction::upgrade});
+		plan.steps.push_back({g.id(v), Direction::upgrade, v});
 	std::vector<char> after = c.s.applied;
 	std::vector<int> list = c.s.list;
 	for (int v : needs) {
@@ -485,7 +485,7 @@ plan_downgrade(const RevisionGraph &graph, const std::vector<AppliedRevision> &a
 	Plan plan;
 	plan.steps.reserve(dropped.size());
 	for (int v : dropped)
-		plan.steps.push_back({g.id(v), Direction::downgrade});
+		plan.steps.push_back({g.id(v), Direction::downgrade, v});
 	std::vector<char> after = s.applied;
 	std::vector<int> list;
 	list.reserve(s.list.size());
@@ -600,10 +600,19 @@ check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &appl
 	(void) index_applied_set(graph.impl(), applied);
 }
 
+const Revision *
+step_revision(const RevisionGraph &graph, const Step &step)
+{
+	const std::vector<Revision> &revs = graph.revisions();
+	if (step.node >= 0 && static_cast<std::size_t>(step.node) < revs.size() && revs[static_cast<std::size_t>(step.node)].id == step.revision)
+		return &revs[static_cast<std::size_t>(step.node)];
+	return graph.find(step.revision);
+}
+
 std::string
 step_description(const RevisionGraph &graph, const Step &step)
 {
-	const Revision *r = graph.find(step.revision);
+	const Revision *r = step_revision(graph, step);
 	std::string parents = r ? join(r->parents) : "";
 	std::string text = step.direction == Direction::upgrade ? "Running upgrade " + parents + " -> " + step.revision
 	                                                        : "Running downgrade " + step.revision + " -> " + parents;

@@ -13,6 +13,7 @@ namespace pfm::core {
 struct Step {
 	std::string revision;
 	Direction direction;
+	int node = -1;  // the revision's index in graph.revisions() (a row per step needs no lookup)
 };
 
 struct Plan {
@@ -57,6 +58,9 @@ StampPlan plan_stamp_purge(const RevisionGraph &graph, const std::vector<Applied
 // (unknown_applied) and drift (checksum as applied != registered checksum).
 void check_state(const RevisionGraph &graph, const std::vector<AppliedRevision> &applied);
 
+// The revision a step of a plan made over `graph` runs (its node, checked against the id;
+// looked up by id otherwise); nullptr when the graph does not hold it.
+const Revision *step_revision(const RevisionGraph &graph, const Step &step);
 // The Alembic-style step line: "Running upgrade 0002 -> 0003, Add user preferences table".
 std::string step_description(const RevisionGraph &graph, const Step &step);
 

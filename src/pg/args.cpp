@@ -141,6 +141,11 @@ cell_datum(const Cell &cell, bool *isnull)
 		return pg_call([&] { return TimestampTzGetDatum(v); });
 	}
 	case Cell::Kind::text: return text_datum(cell.text);
+	case Cell::Kind::text_view: {
+		const char *data = cell.view.data();
+		int len = static_cast<int>(cell.view.size());
+		return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(data, len)); });
+	}
 	case Cell::Kind::name: {
 		const char *s = cell.text.c_str();
 		return pg_call([&] { return DirectFunctionCall1(namein, CStringGetDatum(s)); });
@@ -198,10 +203,10 @@ RowSink::RowSink(FunctionCallInfo fcinfo, std::size_t newer_columns) : newer_col
 }
 
 void
-RowSink::put(const ResultRow &row)
+RowSink::put(const Cell *row, std::size_t cells)
 {
-	if (row.size() < columns_ || row.size() > columns_ + newer_columns_)
-		internal_error("a result row has " + std::to_string(row.size()) + " cells for " + std::to_string(columns_) +
+	if (cells < columns_ || cells > columns_ + newer_columns_)
+		internal_error("a result row has " + std::to_string(cells) + " cells for " + std::to_string(columns_) +
 		               " columns");
 	MemoryContext row_context = row_context_;
 	// The cells' Datums are palloc'd in the row's context (the tuplestore copies the row).

@@ -1,10 +1,13 @@
 // Reading SQL arguments into C++ values, and returning text / rows to PostgreSQL.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pg/boundary.hpp"
@@ -24,14 +27,16 @@ Datum text_datum(const std::string &value);
 
 // One cell of a result row (typed by the function's declared result columns).
 struct Cell {
-	enum class Kind { null, text, boolean, float8, int4, int8, text_array, timestamptz, name } kind = Kind::null;
+	enum class Kind { null, text, text_view, boolean, float8, int4, int8, text_array, timestamptz, name } kind = Kind::null;
 	std::string text;
+	std::string_view view;  // text_view: text that outlives the row's put() (no copy made)
 	std::vector<std::string> list;
 	bool flag = false;
 	double number = 0;
 	std::int64_t integer = 0;
 	static Cell null() { return Cell{}; }
 	static Cell of(std::string s) { Cell c; c.kind = Kind::text; c.text = std::move(s); return c; }
+	static Cell of_view(std::string_view s) { Cell c; c.kind = Kind::text_view; c.view = s; return c; }
 	static Cell of_optional(const std::optional<std::string> &s) { return s ? of(*s) : null(); }
 	static Cell of(bool b) { Cell c; c.kind = Kind::boolean; c.flag = b; return c; }
 	static Cell of(double d) { Cell c; c.kind = Kind::float8; c.number = d; return c; }
@@ -58,7 +63,10 @@ public:
 	explicit RowSink(FunctionCallInfo fcinfo, std::size_t newer_columns = 0);
 	RowSink(const RowSink &) = delete;
 	RowSink &operator=(const RowSink &) = delete;
-	void put(const ResultRow &row);
+	void put(const ResultRow &row) { put(row.data(), row.size()); }
+	// (The cells of a braced list are built in place: a row per step copies none of them.)
+	void put(std::initializer_list<Cell> row) { put(row.begin(), row.size()); }
+	void put(const Cell *row, std::size_t cells);
 	Datum result() const { return static_cast<Datum>(0); }
 
 private:

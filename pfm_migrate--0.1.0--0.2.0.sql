@@ -254,3 +254,21 @@ COMMENT ON TABLE pfm_migrate.status_verdict IS 'the part of pfm_status() that de
 REVOKE ALL ON pfm_migrate.status_verdict FROM PUBLIC;
 -- pfm_status() may record that part (above), so it is no longer STABLE.
 ALTER FUNCTION @extschema@.pfm_status() VOLATILE;
+
+-- ---- the catalog image (issue 15) --------------------------------------------------------------
+-- A new session's first plan reads every row of revisions and applied to build the graph: at
+-- 100 000 revisions most of its time. A reading call (a dry run, pfm_status(), pfm_check(),
+-- pfm_history(), ...) that read them records here what it read — the graph columns of every
+-- revision and every applied row, as one bytea (core/catalog_image.hpp) — with the catalog's
+-- key; a later session whose catalog has the same key builds the graph from it: the same rows,
+-- so the same plans and checks. Written as status_verdict is (by a role that may UPDATE it,
+-- from a read-write READ COMMITTED transaction, never waiting for its row lock); stored
+-- uncompressed (reading it back is a copy, not a decompression). Not dumped.
+CREATE TABLE pfm_migrate.catalog_image (
+	catalog_key text,
+	image       bytea
+);
+ALTER TABLE pfm_migrate.catalog_image ALTER COLUMN image SET STORAGE EXTERNAL;
+INSERT INTO pfm_migrate.catalog_image VALUES (NULL, NULL);
+COMMENT ON TABLE pfm_migrate.catalog_image IS 'what the graph is built from (every revision''s graph columns, every applied row), for the catalog version (catalog_generation row version and extension version) it was read from';
+REVOKE ALL ON pfm_migrate.catalog_image FROM PUBLIC;

@@ -166,8 +166,10 @@ status_now(Spi &spi, bool record)
 		return std::move(*established);
 	StatePtr state = read_catalog_state(spi, true);
 	EstablishedStatus computed{status_of(*state), read_live_rows(spi, true)};
-	if (record)
+	if (record) {
 		establish_status(spi, *state, computed.verdict);
+		record_image(spi, *state);
+	}
 	return computed;
 }
 

@@ -119,8 +119,11 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 		std::optional<core::Plan> decided;
 		const CatalogState *decided_from = nullptr;
 		auto state = [&] {
-			if (dry_run)
-				return read_catalog_state(spi, true);
+			if (dry_run) {
+				StatePtr read = read_catalog_state(spi, true);
+				record_image(spi, *read);
+				return read;
+			}
 			remember_call((std::string(function_name) + "('" + target + "')").c_str());
 			return lock_and_read_state(spi, function_name, [&](const CatalogState &latest) {
 				decided = plan_for(direction, latest, target);
@@ -139,6 +142,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 				// The deploy role's no-op at head also records what pfm_status() reports of
 				// this catalog, for the probes of roles that may not record it themselves.
 				establish_status(spi, *state, status_of(*state));
+				record_image(spi, *state);
 			}
 		}
 		// (The row's texts are the plan's and the graph's own, handed over without a copy.)

@@ -127,6 +127,21 @@ Checksum::operator=(Checksum &&other) noexcept
 	return *this;
 }
 
+std::string_view
+Checksum::md5_bytes() const
+{
+	return is_md5() ? std::string_view(reinterpret_cast<const char *>(md5_), sizeof md5_) : std::string_view();
+}
+
+Checksum
+Checksum::of_md5_bytes(std::string_view bytes)
+{
+	Checksum c;
+	if (bytes.size() == sizeof c.md5_)
+		std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char *>(c.md5_));
+	return c;
+}
+
 std::string
 Checksum::str() const
 {

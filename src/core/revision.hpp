@@ -30,6 +30,10 @@ public:
 
 	std::string str() const;
 	operator std::string() const { return str(); }
+	// The 16 bytes of an md5 checksum (empty for any other: a text or no checksum), and
+	// back: a compact form for the catalog image (catalog_image.hpp).
+	std::string_view md5_bytes() const;
+	static Checksum of_md5_bytes(std::string_view bytes);  // 16 bytes, not all zero
 	bool empty() const { return !text_ && !is_md5(); }
 	bool operator==(const Checksum &other) const;
 	bool operator!=(const Checksum &other) const { return !(*this == other); }

@@ -1,12 +1,15 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "pg/catalog.hpp"
 
+#include "core/catalog_image.hpp"
 #include "core/migration_file.hpp"
 #include "core/sql_text.hpp"
 #include "core/text.hpp"
@@ -227,6 +230,7 @@ struct CatalogKey {
 	CatalogVersion version;
 	bool verdict_readable, verdict_writable;  // pfm_migrate.noop_verdict
 	bool status_readable, status_writable;    // pfm_migrate.status_verdict
+	bool image_readable, image_writable;      // pfm_migrate.catalog_image
 };
 
 CatalogKey
@@ -239,14 +243,17 @@ read_catalog_key(Spi &spi, bool read_only)
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'SELECT'), false),"
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'UPDATE'), false),"
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.status_verdict'), 'SELECT'), false),"
-		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.status_verdict'), 'UPDATE'), false)"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.status_verdict'), 'UPDATE'), false),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.catalog_image'), 'SELECT'), false),"
+		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.catalog_image'), 'UPDATE'), false)"
 		" FROM pfm_migrate.catalog_generation g",
 		{}, read_only);
 	if (n != 1)
 		internal_error("pfm_migrate.catalog_generation holds " + std::to_string(n) + " rows instead of one");
 	Row row = spi.row(0);
 	Text version_text = row.text(3);
-	CatalogKey k{{}, version_from_text(version_text), row.boolean(4), row.boolean(5), row.boolean(6), row.boolean(7)};
+	CatalogKey k{{},           version_from_text(version_text), row.boolean(4), row.boolean(5), row.boolean(6),
+	             row.boolean(7), row.boolean(8),                  row.boolean(9)};
 	if (!row.boolean(2))
 		k.key = row.text_or(1, "") + ":" + version_text.value_or("");
 	return k;
@@ -304,9 +311,65 @@ read_applied(Spi &spi, bool read_only)
 	return applied;
 }
 
-CatalogState
-read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
+// Whether this call may record something about the catalog it read (a verdict, the
+// image): a read-write READ COMMITTED transaction outside recovery, not nested in another
+// pfm call (a migration body's trigger, say), the catalog at 0.2.0 or later.
+bool
+may_record(CatalogVersion version)
 {
+	if (version < CatalogVersion::v0_2_0 || nesting_depth() > 1)
+		return false;
+	return pg_call([] { return !XactReadOnly && !RecoveryInProgress() && !IsolationUsesXactSnapshot(); });
+}
+
+// ---- the catalog image (core/catalog_image.hpp) -----------------------------------------
+
+// The state from pfm_migrate.catalog_image when it holds the image of the catalog with this
+// key; nullopt otherwise (none yet, another key, bytes this build cannot read: the caller
+// then reads the tables). `unreadable`: an image for this key that could not be read (the
+// caller's read then replaces it).
+std::optional<CatalogState>
+state_from_image(Spi &spi, const CatalogKey &key, bool read_only, bool &unreadable)
+{
+	unreadable = false;
+	if (key.key.empty() || !key.image_readable)
+		return std::nullopt;
+	if (spi.run("SELECT image FROM pfm_migrate.catalog_image WHERE catalog_key OPERATOR(pg_catalog.=) $1",
+	            {text_param(key.key)}, read_only) != 1)
+		return std::nullopt;
+	unreadable = true;
+	std::vector<core::Revision> revisions;
+	std::vector<core::AppliedRevision> applied;
+	bool decoded = false;
+	spi.row(0).with_bytes(1, [&](std::string_view image) {
+		std::size_t n_revisions = 0, n_applied = 0;
+		if (!core::catalog_image_counts(image, n_revisions, n_applied))
+			return;
+		revisions.reserve(n_revisions);
+		prefer_huge_pages(revisions);
+		applied.reserve(n_applied);
+		prefer_huge_pages(applied);
+		decoded = core::decode_catalog_image(image, revisions, applied);
+	});
+	if (!decoded)
+		return std::nullopt;
+	unreadable = false;
+	CatalogState state{core::RevisionGraph(std::move(revisions)), std::move(applied), key.version};
+	state.from_image = true;
+	return state;
+}
+
+// An image larger than this is not recorded (a bytea may hold 1 GB; this one would hold
+// millions of revisions).
+constexpr std::size_t max_image_bytes = std::size_t(256) << 20;
+
+CatalogState
+read_state_uncached(Spi &spi, const CatalogKey &key, bool read_only)
+{
+	bool unreadable = false;
+	if (std::optional<CatalogState> imaged = state_from_image(spi, key, read_only, unreadable))
+		return std::move(*imaged);
+	const CatalogVersion version = key.version;
 	const RevisionSql &sql = revision_sql(version);
 	std::vector<core::Revision> revisions;
 	revisions.reserve(estimated_rows(spi, "pfm_migrate.revisions", read_only));
@@ -320,7 +383,9 @@ read_state_uncached(Spi &spi, CatalogVersion version, bool read_only)
 	});
 	fit(revisions);
 	core::RevisionGraph graph(std::move(revisions));
-	return CatalogState{std::move(graph), read_applied(spi, read_only), version};
+	CatalogState state{std::move(graph), read_applied(spi, read_only), version};
+	state.image_unreadable = unreadable;
+	return state;
 }
 
 // ---- the file overlay of pfm_preview() -----------------------------------------------------
@@ -531,10 +596,7 @@ established_status(Spi &spi)
 void
 establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
 {
-	if (overlay || state.key.empty() || state.version < CatalogVersion::v0_2_0 || nesting_depth() > 1)
-		return;
-	const bool may_write = pg_call([] { return !XactReadOnly && !RecoveryInProgress() && !IsolationUsesXactSnapshot(); });
-	if (!may_write)
+	if (overlay || state.key.empty() || !may_record(state.version))
 		return;
 	// The state may come from this backend's cache, or from a snapshot older than this
 	// statement: record it only when the latest committed catalog still has its key (a
@@ -557,6 +619,31 @@ establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdi
 	         int4_param(verdict.pending), int4_param(verdict.drifted), text_array_param(flat)});
 }
 
+void
+record_image(Spi &spi, const CatalogState &state)
+{
+	if (overlay || state.key.empty() || state.from_image || state.image_recorded || !may_record(state.version))
+		return;
+	// (As for the verdicts: the content read after the key may be newer than it; the latest
+	// committed catalog still having that key means it is not.)
+	CatalogKey now = read_catalog_key(spi, false);
+	if (now.key != state.key || !now.image_readable || !now.image_writable)
+		return;
+	state.image_recorded = true;  // by this call, or by the session that holds the row
+	if (!state.image_unreadable &&
+	    spi.run("SELECT FROM pfm_migrate.catalog_image WHERE catalog_key OPERATOR(pg_catalog.=) $1",
+	            {text_param(state.key)}) == 1)
+		return;
+	std::string image = core::encode_catalog_image(state.graph.revisions(), state.applied);
+	if (image.size() > max_image_bytes)
+		return;
+	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.catalog_image"
+	        "   WHERE catalog_key IS DISTINCT FROM $1 OR $3 FOR UPDATE SKIP LOCKED)"
+	        " UPDATE pfm_migrate.catalog_image i SET catalog_key = $1, image = $2"
+	        "   FROM free WHERE i.ctid OPERATOR(pg_catalog.=) free.ctid",
+	        {text_param(state.key), bytea_param(std::move(image)), bool_param(state.image_unreadable)});
+}
+
 StatePtr
 read_catalog_state(Spi &spi, bool read_only)
 {
@@ -570,7 +657,7 @@ read_catalog_state(Spi &spi, bool read_only)
 	const bool cacheable = !key.empty();
 	if (cacheable && state_cache.state && state_cache.key == key)
 		return state_cache.state;
-	CatalogState read = read_state_uncached(spi, current.version, read_only);
+	CatalogState read = read_state_uncached(spi, current, read_only);
 	read.key = key;
 	auto state = std::make_shared<const CatalogState>(std::move(read));
 	if (cacheable)

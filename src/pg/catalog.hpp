@@ -48,6 +48,12 @@ struct CatalogState {
 	// empty when the state is not cacheable (this transaction changed the catalog, or files
 	// are previewed).
 	std::string key = {};
+	// Built from pfm_migrate.catalog_image (else from the tables); the tables were read
+	// because the image of this key could not be read; the image of this state is recorded
+	// (record_image found it there, or wrote it).
+	bool from_image = false;
+	bool image_unreadable = false;
+	mutable bool image_recorded = false;
 
 	std::vector<std::string> applied_ids() const;
 	std::vector<std::string> current_heads() const { return graph.current_heads(applied); }
@@ -58,6 +64,14 @@ using StatePtr = std::shared_ptr<const CatalogState>;
 // The graph (no bodies) and the applied set. A backend keeps the last state it read and
 // reuses it while pfm_migrate.catalog_generation shows the same row version.
 StatePtr read_catalog_state(Spi &spi, bool read_only);
+
+// Records the image of a state read from the tables (pfm_migrate.catalog_image), for the
+// next sessions' first read of this catalog: when the call may (a read-write READ
+// COMMITTED transaction, not nested, a role that may UPDATE the table) and the state's key
+// is still the latest committed catalog's. Never waits for the row. For reading calls that
+// are VOLATILE (dry runs, pfm_status, a no-op pfm_upgrade): a call about to change the
+// catalog would record a key its own change retires.
+void record_image(Spi &spi, const CatalogState &state);
 
 // pfm_migrate.noop_verdict: whether pfm_upgrade(target) ('head' or 'heads') was found to be a
 // no-op for the catalog as it is now (its current key); and the record of that finding for

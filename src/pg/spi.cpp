@@ -80,6 +80,14 @@ int8_param(std::int64_t value)
 	return p;
 }
 
+Param
+bytea_param(std::string bytes)
+{
+	Param p{Param::Kind::bytea};
+	p.text = std::move(bytes);
+	return p;
+}
+
 namespace {
 
 Oid
@@ -93,6 +101,7 @@ type_of(const Param &p)
 	case Param::Kind::float8_array: return FLOAT8ARRAYOID;
 	case Param::Kind::int4: return INT4OID;
 	case Param::Kind::int8: return INT8OID;
+	case Param::Kind::bytea: return BYTEAOID;
 	}
 	return InvalidOid;
 }
@@ -135,6 +144,7 @@ by_reference(const Param &p)
 {
 	switch (p.kind) {
 	case Param::Kind::text:
+	case Param::Kind::bytea:
 	case Param::Kind::text_array:
 	case Param::Kind::float8_array: return true;
 	case Param::Kind::float8: return !FLOAT8PASSBYVAL;
@@ -173,7 +183,8 @@ Datum
 datum_of(const Param &p)
 {
 	switch (p.kind) {
-	case Param::Kind::text: {
+	case Param::Kind::text:
+	case Param::Kind::bytea: {  // (the same varlena layout)
 		const std::string &s = p.text;
 		return pg_call([&] { return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size()))); });
 	}
@@ -698,6 +709,31 @@ Row::text_view(int column) const
 	bool isnull;
 	Datum d = datum(column, &isnull, accepted, 2, "text");
 	return isnull ? std::string_view() : text_ref(d);
+}
+
+void
+Row::with_bytes(int column, const std::function<void(std::string_view)> &use) const
+{
+	static const unsigned accepted[] = {BYTEAOID};
+	bool isnull;
+	Datum d = datum(column, &isnull, accepted, 1, "bytea");
+	if (isnull) {
+		use(std::string_view());
+		return;
+	}
+	void *copy = nullptr;
+	std::string_view bytes = text_ref(d, &copy);
+	auto release = [copy] {
+		if (copy)
+			pg_call([copy] { pfree(copy); });
+	};
+	try {
+		use(bytes);
+	} catch (...) {
+		release();
+		throw;
+	}
+	release();
 }
 
 std::vector<std::string>

@@ -16,7 +16,7 @@ using Text = std::optional<std::string>;  // std::nullopt = SQL NULL
 
 // A parameter of an internal statement.
 struct Param {
-	enum class Kind { text, text_array, boolean, float8, float8_array, int4, int8 } kind;
+	enum class Kind { text, text_array, boolean, float8, float8_array, int4, int8, bytea } kind;
 	bool isnull = false;
 	std::string text;
 	std::vector<std::string> list;
@@ -33,6 +33,7 @@ Param float8_param(std::optional<double> value);
 Param float8_array_param(const std::vector<double> &value);
 Param int4_param(int value);
 Param int8_param(std::int64_t value);
+Param bytea_param(std::string bytes);
 
 // Microseconds since 2000-01-01 00:00 UTC: PostgreSQL's TimestampTz, kept exact.
 using Timestamp = std::int64_t;
@@ -47,6 +48,8 @@ public:
 	// The text in place, without a copy (NULL reads as empty); valid while the row is.
 	std::string_view text_view(int column) const;
 	std::vector<std::string> text_array(int column) const;  // text[]; NULL reads as empty
+	// A bytea's bytes handed to `use` (NULL: empty); a detoasted copy is freed right after.
+	void with_bytes(int column, const std::function<void(std::string_view)> &use) const;
 	bool boolean(int column) const;                       // NULL reads as false
 	std::optional<double> float8(int column) const;
 	std::optional<std::int64_t> int8(int column) const;   // int2, int4 or int8

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/catalog_image.hpp"
 #include "fuzz_common.hpp"
 
 using namespace pfm;
@@ -72,12 +73,53 @@ check_structure(const core::RevisionGraph &g, const std::vector<core::AppliedRev
 	}
 }
 
+// The catalog image (core/catalog_image.hpp): any bytes are refused or decode to an image that
+// encodes back to exactly them; what a graph is built from comes back from its image unchanged.
+void
+check_image(std::string_view bytes)
+{
+	std::vector<core::Revision> revisions;
+	std::vector<core::AppliedRevision> applied;
+	if (core::decode_catalog_image(bytes, revisions, applied)) {
+		if (core::encode_catalog_image(revisions, applied) != bytes)
+			fuzz::fail("a decoded catalog image does not encode back to its bytes", "(image)");
+	} else if (!revisions.empty() || !applied.empty()) {
+		fuzz::fail("a refused catalog image left rows behind", "(image)");
+	}
+}
+
+void
+check_image_round_trip(const fuzz::Input &in)
+{
+	const std::string image = core::encode_catalog_image(in.revisions, in.applied);
+	std::vector<core::Revision> revisions;
+	std::vector<core::AppliedRevision> applied;
+	if (!core::decode_catalog_image(image, revisions, applied))
+		fuzz::fail("the image of a revision list is refused", "(image)");
+	if (revisions.size() != in.revisions.size() || applied.size() != in.applied.size())
+		fuzz::fail("the image of a revision list has other counts", "(image)");
+	for (std::size_t i = 0; i < revisions.size(); ++i) {
+		const core::Revision &a = revisions[i], &b = in.revisions[i];
+		if (a.id != b.id || a.parents != b.parents || a.depends_on != b.depends_on || a.branch_labels != b.branch_labels ||
+		    a.message != b.message || a.checksum.str() != b.checksum.str() || a.has_downgrade != b.has_downgrade ||
+		    a.transactional != b.transactional)
+			fuzz::fail("revision " + b.id + " comes back from the image changed", "(image)");
+	}
+	for (std::size_t i = 0; i < applied.size(); ++i)
+		if (applied[i].id != in.applied[i].id || applied[i].checksum.str() != in.applied[i].checksum.str())
+			fuzz::fail("applied " + in.applied[i].id + " comes back from the image changed", "(image)");
+	check_image(image);
+}
+
 }  // namespace
 
 extern "C" int
 LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-	fuzz::Input in = fuzz::parse_revision_list(std::string_view(reinterpret_cast<const char *>(data), size));
+	const std::string_view bytes(reinterpret_cast<const char *>(data), size);
+	check_image(bytes);
+	fuzz::Input in = fuzz::parse_revision_list(bytes);
+	check_image_round_trip(in);
 	fuzz::Strings targets = {"head", "heads", "base", "+1", "-1", "+2", "-2", "heads,head"};
 	for (const core::Revision &r : in.revisions) {
 		if (targets.size() > 24)

@@ -184,7 +184,9 @@ build_edges(RevisionGraph::Impl &g)
 		if (!r.branch_labels.empty())
 			g.suspect[static_cast<std::size_t>(i)] = 1;
 		for (std::string_view p : r.parents) {
-			int j = g.find(p);
+			// (Revisions are mostly stored in the order they were written: a parent is often
+			// the revision just before, found without a hash probe. Ids are unique.)
+			int j = i > 0 && g.id(i - 1) == p ? i - 1 : g.find(p);
 			if (j < 0 || j == i)
 				g.suspect[static_cast<std::size_t>(i)] = 1;
 			if (j < 0 || j == i || seen[static_cast<std::size_t>(j)] == i)

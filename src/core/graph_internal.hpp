@@ -30,9 +30,10 @@ struct Adjacency {
 	}
 };
 
-// Open-addressing hash index from id text to revision index: one flat probe array, the
-// stored 32-bit hash checked before any string compare. (std::unordered_map's node per
-// entry made graph construction hash-bound at 100 000 revisions.)
+// Open-addressing hash index from id text to revision index: one flat probe array of
+// (index, 32-bit hash) pairs, the hash checked before any string compare; a probe touches
+// one cache line. (std::unordered_map's node per entry made graph construction hash-bound
+// at 100 000 revisions; two parallel arrays cost two cache misses per probe.)
 class FlatIndex {
 public:
 	void reserve(std::size_t n)
@@ -40,8 +41,7 @@ public:
 		std::size_t cap = 16;
 		while (cap < 2 * n)
 			cap <<= 1;
-		slots_.assign(cap, -1);
-		hashes_.assign(cap, 0);
+		slots_.assign(cap, Slot{});
 		mask_ = cap - 1;
 	}
 	// Inserts `key` -> `value` unless present; returns the index already stored, or -1.
@@ -50,13 +50,13 @@ public:
 	{
 		std::uint32_t h = hash(key);
 		for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-			if (slots_[i] < 0) {
-				slots_[i] = value;
-				hashes_[i] = h;
+			Slot &s = slots_[i];
+			if (s.value < 0) {
+				s = Slot{value, h};
 				return -1;
 			}
-			if (hashes_[i] == h && key_of(slots_[i]) == key)
-				return slots_[i];
+			if (s.hash == h && key_of(s.value) == key)
+				return s.value;
 		}
 	}
 	template <class KeyOf>
@@ -66,10 +66,11 @@ public:
 			return -1;
 		std::uint32_t h = hash(key);
 		for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-			if (slots_[i] < 0)
+			const Slot &s = slots_[i];
+			if (s.value < 0)
 				return -1;
-			if (hashes_[i] == h && key_of(slots_[i]) == key)
-				return slots_[i];
+			if (s.hash == h && key_of(s.value) == key)
+				return s.value;
 		}
 	}
 
@@ -87,8 +88,11 @@ private:
 		return static_cast<std::uint32_t>(h);
 	}
 
-	std::vector<int> slots_;
-	std::vector<std::uint32_t> hashes_;
+	struct Slot {
+		int value = -1;
+		std::uint32_t hash = 0;
+	};
+	std::vector<Slot> slots_;
 	std::size_t mask_ = 0;
 };
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,6 +164,31 @@ cell_datum(const Cell &cell, bool *isnull)
 	return 0;
 }
 
+// The Datum of a cell of any kind but text_array, for code already inside pg_call(): it
+// calls PostgreSQL directly and allocates nothing of C++'s (a row of such cells is made in
+// one pg_call instead of one per cell).
+Datum
+plain_cell_datum(const Cell &cell, bool *isnull)
+{
+	*isnull = false;
+	switch (cell.kind) {
+	case Cell::Kind::boolean: return BoolGetDatum(cell.flag);
+	case Cell::Kind::float8: return Float8GetDatum(cell.number);
+	case Cell::Kind::int4: return Int32GetDatum(static_cast<int32>(cell.integer));
+	case Cell::Kind::int8: return Int64GetDatum(cell.integer);
+	case Cell::Kind::timestamptz: return TimestampTzGetDatum(cell.integer);
+	case Cell::Kind::text:
+		return PointerGetDatum(cstring_to_text_with_len(cell.text.data(), static_cast<int>(cell.text.size())));
+	case Cell::Kind::text_view:
+		return PointerGetDatum(cstring_to_text_with_len(cell.view.data(), static_cast<int>(cell.view.size())));
+	case Cell::Kind::name: return DirectFunctionCall1(namein, CStringGetDatum(cell.text.c_str()));
+	case Cell::Kind::null:
+	case Cell::Kind::text_array: break;
+	}
+	*isnull = true;
+	return 0;
+}
+
 }  // namespace
 
 RowSink::RowSink(FunctionCallInfo fcinfo, std::size_t newer_columns) : newer_columns_(newer_columns)
@@ -209,7 +235,24 @@ RowSink::put(const Cell *row, std::size_t cells)
 		internal_error("a result row has " + std::to_string(cells) + " cells for " + std::to_string(columns_) +
 		               " columns");
 	MemoryContext row_context = row_context_;
+	auto *store = static_cast<Tuplestorestate *>(store_);
+	auto desc = static_cast<TupleDesc>(desc_);
+	Datum *v = values_.data();
+	bool *nl = nulls_.get();
+	const std::size_t n = columns_;
 	// The cells' Datums are palloc'd in the row's context (the tuplestore copies the row).
+	if (std::none_of(row, row + n, [](const Cell &c) { return c.kind == Cell::Kind::text_array; })) {
+		pg_call([&] {
+			MemoryContext caller = MemoryContextSwitchTo(row_context);
+			for (std::size_t i = 0; i < n; i++)
+				v[i] = plain_cell_datum(row[i], &nl[i]);
+			MemoryContextSwitchTo(caller);
+			tuplestore_putvalues(store, desc, v, nl);
+			MemoryContextReset(row_context);
+			CHECK_FOR_INTERRUPTS();
+		});
+		return;
+	}
 	MemoryContext caller = MemoryContextSwitchTo(row_context);
 	try {
 		for (std::size_t i = 0; i < columns_; i++)
@@ -219,10 +262,6 @@ RowSink::put(const Cell *row, std::size_t cells)
 		throw;
 	}
 	MemoryContextSwitchTo(caller);
-	auto *store = static_cast<Tuplestorestate *>(store_);
-	auto desc = static_cast<TupleDesc>(desc_);
-	Datum *v = values_.data();
-	bool *nl = nulls_.get();
 	pg_call([&] {
 		tuplestore_putvalues(store, desc, v, nl);
 		MemoryContextReset(row_context);

@@ -257,8 +257,8 @@ ALTER FUNCTION @extschema@.pfm_status() VOLATILE;
 
 -- ---- the catalog image (issue 15) --------------------------------------------------------------
 -- A new session's first plan reads every row of revisions and applied to build the graph: at
--- 100 000 revisions most of its time. A reading call (a dry run, pfm_status(), pfm_check(),
--- pfm_history(), ...) that read them records here what it read — the graph columns of every
+-- 100 000 revisions most of its time. A dry run, or a no-op pfm_upgrade, that read them
+-- records here what it read — the graph columns of every
 -- revision and every applied row, as one bytea (core/catalog_image.hpp) — with the catalog's
 -- key; a later session whose catalog has the same key builds the graph from it: the same rows,
 -- so the same plans and checks. Written as status_verdict is (by a role that may UPDATE it,

@@ -503,7 +503,9 @@ PFM_STEPS_FROM="u JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactiona
 pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	local atomic=pfm_upgrade procedure=pfm_deploy
 	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
-	# (a no-op, the common case, plans once more but reads no history)
+	# (a no-op, the common case, plans once more but reads no history; after a move,
+	# pfm_status() in a transaction of its own records its answer for the new catalog, so
+	# that the first health probe after a deploy reads it instead of computing it)
 	MOVE_SQL="SELECT count(*) > 0 AS pfm_any FROM $atomic(:'target'::text, dry_run => true) \gset
 \if :pfm_any
 ${PFM_STEPS_WITH//@fn@/$atomic}
@@ -524,6 +526,9 @@ CALL $procedure(:'target'::text);
 SELECT 'mode', 'atomic', '', :pfm_steps;
 SELECT 'step', revision FROM $atomic(:'target'::text);
 COMMIT;
+\endif
+\if :pfm_any
+SELECT count(*) AS pfm_status_rows FROM pfm_status() \gset
 \endif
 SELECT 'done', '', coalesce(pfm_current(), 'base');"
 }

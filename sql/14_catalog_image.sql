@@ -108,8 +108,10 @@ SET ROLE ci_reader;
 SELECT count(*) FROM pfm_upgrade('heads', true);
 RESET ROLE;
 SELECT ci.imaged();
--- (pfm_status() records it, as the deploy role's first dry run does)
+-- (pfm_status() does not record it: its own record answers the next probes)
 SELECT count(*) FROM pfm_status();
+SELECT ci.imaged();
+SELECT count(*) FROM pfm_upgrade('heads', true);
 SELECT ci.imaged();
 TRUNCATE ci.saved;
 \c
@@ -132,7 +134,8 @@ SELECT ci.imaged();
 SELECT count(*) FROM pfm_upgrade('heads');
 SELECT ci.imaged();
 
--- Drift and an applied revision that is not registered: no plan, the same answers.
+-- Drift and an applied revision that is not registered: every plan refuses the catalog, so
+-- no dry run records its image (the refusal rolls the record back): the tables answer.
 UPDATE pfm_migrate.applied SET checksum = 'not the registered checksum' WHERE revision = 'm2';
 INSERT INTO pfm_migrate.applied (revision, checksum, applied_by, duration_ms, stamped)
 VALUES ('gone', 'deadbeefdeadbeefdeadbeefdeadbeef', current_user, 0, true);
@@ -140,6 +143,7 @@ VALUES ('gone', 'deadbeefdeadbeefdeadbeefdeadbeef', current_user, 0, true);
 \set VERBOSITY terse
 TRUNCATE ci.saved;
 INSERT INTO ci.saved SELECT * FROM ci.answers(false);
+SELECT count(*) FROM pfm_upgrade('heads', true);
 SELECT ci.imaged();
 SELECT answer FROM ci.saved WHERE what IN ('status', 'check') ORDER BY 1;
 \c

@@ -69,8 +69,8 @@ StatePtr read_catalog_state(Spi &spi, bool read_only);
 // next sessions' first read of this catalog: when the call may (a read-write READ
 // COMMITTED transaction, not nested, a role that may UPDATE the table) and the state's key
 // is still the latest committed catalog's. Never waits for the row. For reading calls that
-// are VOLATILE (dry runs, pfm_status, a no-op pfm_upgrade): a call about to change the
-// catalog would record a key its own change retires.
+// are VOLATILE (dry runs, a no-op pfm_upgrade): a call about to change the catalog would
+// record a key its own change retires.
 void record_image(Spi &spi, const CatalogState &state);
 
 // pfm_migrate.noop_verdict: whether pfm_upgrade(target) ('head' or 'heads') was found to be a

@@ -75,6 +75,9 @@ q deploy_a "INSERT INTO users (email, password_hash) VALUES ('ann@example.com', 
 run env PGAPPNAME=nightly-pipeline "$DEPLOY"
 rc_is 0 "deploy: applies the new file"
 is "$(q deploy_a "SELECT pfm_current()")" 0006 "deploy: now at 0006"
+is "$(q deploy_a "SELECT v.catalog_key = g.xmin::text || ':' || g.generation || ':' || e.extversion
+   FROM pfm_migrate.status_verdict v, pfm_migrate.catalog_generation g, pg_extension e WHERE e.extname = 'pfm_migrate'")" t \
+	"deploy: a move leaves pfm_status()'s record for the new catalog (the next health probe reads it)"
 is "$(backups)" 2 "deploy: a second backup"
 is "$(q deploy_a "SELECT application_name FROM pfm_migrate.audit WHERE operation = 'upgrade' AND revision = '0006'")" nightly-pipeline \
 	"deploy: a custom PGAPPNAME names the deploy in the audit log"

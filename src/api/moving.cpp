@@ -141,7 +141,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 				establish_noop(spi, target, *state);
 				// The deploy role's no-op at head also records what pfm_status() reports of
 				// this catalog, for the probes of roles that may not record it themselves.
-				establish_status(spi, *state, status_of(*state));
+				establish_status(spi, *state);
 				record_image(spi, *state);
 			}
 		}

@@ -593,17 +593,24 @@ established_status(Spi &spi)
 	                         live_rows_from(row, 6)};
 }
 
-void
-establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
+namespace {
+
+// Whether this call may record the status verdict of `state` (see establish_status).
+bool
+status_recordable(Spi &spi, const CatalogState &state)
 {
 	if (overlay || state.key.empty() || !may_record(state.version))
-		return;
+		return false;
 	// The state may come from this backend's cache, or from a snapshot older than this
 	// statement: record it only when the latest committed catalog still has its key (a
 	// change committed since would show as a new key here).
 	CatalogKey current = read_catalog_key(spi, false);
-	if (current.key != state.key || !current.status_readable || !current.status_writable)
-		return;
+	return current.key == state.key && current.status_readable && current.status_writable;
+}
+
+void
+write_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
+{
 	std::vector<std::string> flat;
 	flat.reserve(3 * verdict.graph_problems.size());
 	for (const core::Problem &p : verdict.graph_problems) {
@@ -617,6 +624,26 @@ establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdi
 	        "   drifted = $5, graph_problems = $6 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(state.key), text_array_param(verdict.current_heads), text_array_param(verdict.heads),
 	         int4_param(verdict.pending), int4_param(verdict.drifted), text_array_param(flat)});
+}
+
+}  // namespace
+
+void
+establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
+{
+	if (status_recordable(spi, state))
+		write_status(spi, state, verdict);
+}
+
+void
+establish_status(Spi &spi, const CatalogState &state)
+{
+	// (The verdict is computed only when it will be written: about 20 ms at 100 000.)
+	if (!status_recordable(spi, state) ||
+	    spi.run("SELECT FROM pfm_migrate.status_verdict WHERE catalog_key OPERATOR(pg_catalog.=) $1",
+	            {text_param(state.key)}) == 1)
+		return;
+	write_status(spi, state, status_of(state));
 }
 
 void

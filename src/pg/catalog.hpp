@@ -112,6 +112,9 @@ std::optional<EstablishedStatus> established_status(Spi &spi);
 // transaction that did not change the catalog itself, not on a standby, not from inside a
 // migration body; never waiting for the row's lock (a concurrent writer records the same).
 void establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict);
+// The same, computing status_of(state) only when it will be written (not when this call may
+// not record it, nor when the record already holds this catalog's).
+void establish_status(Spi &spi, const CatalogState &state);
 
 // pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
 // registered revisions sees `revisions` instead of the catalog's (the file set as if it

@@ -30,10 +30,10 @@ PlanBodies::PlanBodies(const core::Plan &plan, bool read_only, Prepare prepare)
 }
 
 // Reads and prepares the bodies of steps first .. first + batch_steps - 1. While vetting,
-// `checksums` receives a hash of each one's checksum; afterwards, a step past what vet()
-// kept must still have the checksum vetted.
+// `checksums` receives each one's checksum; afterwards, a step past what vet() kept must
+// still have the checksum vetted.
 std::vector<std::vector<BodyStatement>>
-PlanBodies::read_batch(Spi &spi, std::size_t first, std::vector<std::size_t> *checksums)
+PlanBodies::read_batch(Spi &spi, std::size_t first, std::vector<core::Checksum> *checksums)
 {
 	const std::size_t end = std::min(plan_.steps.size(), first + batch_steps);
 	std::vector<std::string> ids;
@@ -45,7 +45,7 @@ PlanBodies::read_batch(Spi &spi, std::size_t first, std::vector<std::size_t> *ch
 	out.reserve(stored.size());
 	for (std::size_t k = 0; k < stored.size(); k++) {
 		const std::size_t index = first + k;
-		const std::size_t checksum = std::hash<std::string>()(stored[k].revision.checksum);
+		const core::Checksum &checksum = stored[k].revision.checksum;
 		if (checksums)
 			checksums->push_back(checksum);
 		else if (checksum != vetted_[index - kept_.size()])
@@ -67,7 +67,7 @@ PlanBodies::vet(Spi &spi)
 	std::size_t kept_bytes = 0;
 	bool keeping = true;
 	for (std::size_t first = 0; first < plan_.steps.size(); first += batch_steps) {
-		std::vector<std::size_t> checksums;
+		std::vector<core::Checksum> checksums;
 		std::vector<std::vector<BodyStatement>> batch = read_batch(spi, first, &checksums);
 		for (std::size_t k = 0; k < batch.size(); k++) {
 			if (keeping) {
@@ -77,7 +77,7 @@ PlanBodies::vet(Spi &spi)
 			if (keeping)
 				kept_.push_back(std::move(batch[k]));
 			else
-				vetted_.push_back(checksums[k]);  // to be read again: what it must still be
+				vetted_.push_back(std::move(checksums[k]));  // to be read again: what it must still be
 		}
 	}
 }

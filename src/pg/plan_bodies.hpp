@@ -44,11 +44,11 @@ private:
 	bool read_only_;
 	Prepare prepare_;
 	std::vector<std::vector<BodyStatement>> kept_;   // steps 0 .. kept_.size()-1, as vet() prepared them
-	std::vector<std::size_t> vetted_;                // the steps after: hashes of the checksums vetted
+	std::vector<core::Checksum> vetted_;             // the steps after: the checksums vetted (exact)
 	std::size_t first_ = 0;                          // plan index of batch_[0]
 	std::vector<std::vector<BodyStatement>> batch_;  // a batch read again to run
 
-	std::vector<std::vector<BodyStatement>> read_batch(Spi &spi, std::size_t first, std::vector<std::size_t> *checksums);
+	std::vector<std::vector<BodyStatement>> read_batch(Spi &spi, std::size_t first, std::vector<core::Checksum> *checksums);
 };
 
 }  // namespace pfm::pg

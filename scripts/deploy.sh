@@ -392,6 +392,8 @@ pfm_session() {
 	shift 2
 	FILES_DIGEST= FILES_LISTING= FILES_CACHED= SESSION_DIGEST=
 	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
+		# (the fast script's psql connects while the files are checked: two processes at once)
+		[ "${SESSION_SKIP_FILES:-0}" != 1 ] || [ "${PFM_FILE_DIGEST:-on}" = off ] || pfm_psql_start -At -F "$US" "$@"
 		pfm_files_digest
 	fi
 	if [ -n "$FILES_DIGEST" ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; then
@@ -401,6 +403,7 @@ pfm_session() {
 			return 0
 		fi
 	fi
+	pfm_psql_discard
 	[ "$MIGRATION_FILES_LISTED" = 1 ] || pfm_list_migrations
 	pfm_session_run pfm_session_script "$mode" "$sql" "$@"
 	pfm_cache_digest
@@ -415,8 +418,13 @@ pfm_session_run() {
 	PFM_SCRIPT=
 	"$script" "$mode" "$sql"
 	local fd pid
-	exec {fd}< <(pfm_run_script -At -F "$US" "$@")
-	pid=$!
+	if [ -n "$PFM_PSQL_PID" ]; then
+		fd=$PFM_PSQL_OUT pid=$PFM_PSQL_PID PFM_PSQL_PID=
+		pfm_psql_send
+	else
+		exec {fd}< <(pfm_run_script -At -F "$US" "$@")
+		pid=$!
+	fi
 	while IFS= read -r -u "$fd" line; do
 		case $line in
 		"pfm_slow$US"*) SESSION_SLOW=1 ;;
@@ -446,6 +454,44 @@ pfm_session_run() {
 	*) SESSION_RC=$EX_FAILED ;;
 	esac
 	return 0
+}
+# pfm_psql_start [psql args]: starts the next session's psql now, its script to come through
+# a pipe (pfm_psql_send): it connects, and the server starts a backend, while this shell
+# checks the files and builds the script. pfm_session_run then reads it as any other.
+PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
+pfm_psql_start() {
+	coproc PFM_PSQL_CO { exec psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@" -f - 2>&1; }
+	# (copies of the coprocess's pipes that stay open after bash reaps it; its own are closed
+	# at once, so that closing PFM_PSQL_IN is the end of psql's input)
+	local r=${PFM_PSQL_CO[0]} w=${PFM_PSQL_CO[1]}
+	PFM_PSQL_PID=$PFM_PSQL_CO_PID
+	exec {PFM_PSQL_OUT}<&"$r" {PFM_PSQL_IN}>&"$w"
+	eval "exec $r<&- $w>&-"
+}
+# pfm_psql_send: PFM_SCRIPT to the started psql, then the end of its input. A long script
+# is written by a background process, so that psql's output (read by this shell meanwhile)
+# can never fill its pipe while this shell waits for psql to read; a psql that exited
+# (no connection) takes nothing and says why on its output.
+pfm_psql_send() {
+	trap '' PIPE
+	if [ ${#PFM_SCRIPT} -lt 16384 ]; then
+		printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN" 2>/dev/null || true
+	else
+		{ printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN"; } 2>/dev/null &
+	fi
+	trap - PIPE
+	exec {PFM_PSQL_IN}>&-
+	PFM_PSQL_IN=
+}
+# pfm_psql_discard: a started psql that is not needed after all (the files are sent in
+# full) ends with an empty script.
+pfm_psql_discard() {
+	[ -n "$PFM_PSQL_PID" ] || return 0
+	exec {PFM_PSQL_IN}>&-
+	cat <&"$PFM_PSQL_OUT" >/dev/null
+	exec {PFM_PSQL_OUT}<&-
+	wait "$PFM_PSQL_PID" 2>/dev/null || true
+	PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
 }
 # pfm_run_script [psql args]: psql running PFM_SCRIPT, its messages on stdout. Becomes psql
 # (exec): its exit status is psql's. PFM_SCRIPT goes in as a here-string (a temporary file

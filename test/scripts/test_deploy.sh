@@ -344,6 +344,12 @@ rc_is 2 "deploy lint: an unknown target is exit 2"
 
 run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" migrate
 rc_is 1 "deploy: cannot connect is exit 1"
+out_has "error: cannot connect" "deploy: cannot connect says so (the psql started while the files are checked)"
+for c in plan health; do
+	run env DATABASE_URL="postgresql://postgres@/nope?host=$WORK/nosocket" "$DEPLOY" $c
+	rc_is 1 "deploy $c: cannot connect is exit 1"
+	out_has "No such file or directory" "deploy $c: cannot connect shows psql's reason"
+done
 run "$DEPLOY" frobnicate
 rc_is 1 "deploy: an unknown command is exit 1"
 run env MIGRATIONS_DIR="$D/none" "$DEPLOY" migrate

@@ -81,6 +81,83 @@ export PGAPPNAME=${PGAPPNAME:-pfm_deploy}
 export PGCLIENTENCODING=UTF8
 
 pg() { psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@"; }
+
+# pfm_psql_start [psql args]: starts the next session's psql now, its script to come through
+# a pipe (pfm_psql_send): it connects, and the server starts a backend, while this shell
+# checks the files and builds the script. pfm_session_run then reads it as any other.
+PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
+pfm_psql_start() {
+	coproc PFM_PSQL_CO { exec psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@" -f - 2>&1; }
+	# (copies of the coprocess's pipes that stay open after bash reaps it; its own are closed
+	# at once, so that closing PFM_PSQL_IN is the end of psql's input)
+	local r=${PFM_PSQL_CO[0]} w=${PFM_PSQL_CO[1]}
+	PFM_PSQL_PID=$PFM_PSQL_CO_PID
+	exec {PFM_PSQL_OUT}<&"$r" {PFM_PSQL_IN}>&"$w"
+	eval "exec $r<&- $w>&-"
+}
+# pfm_psql_send: PFM_SCRIPT to the started psql, then the end of its input. A long script
+# is written by a background process, so that psql's output (read by this shell meanwhile)
+# can never fill its pipe while this shell waits for psql to read; a psql that exited
+# (no connection) takes nothing and says why on its output.
+pfm_psql_send() {
+	trap '' PIPE
+	if [ ${#PFM_SCRIPT} -lt 16384 ]; then
+		printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN" 2>/dev/null || true
+	else
+		{ printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN"; } 2>/dev/null &
+	fi
+	trap - PIPE
+	exec {PFM_PSQL_IN}>&-
+	PFM_PSQL_IN=
+}
+# pfm_psql_discard: a started psql that is not needed after all (the files are sent in
+# full) ends with an empty script.
+pfm_psql_discard() {
+	[ -n "$PFM_PSQL_PID" ] || return 0
+	exec {PFM_PSQL_IN}>&-
+	cat <&"$PFM_PSQL_OUT" >/dev/null
+	exec {PFM_PSQL_OUT}<&-
+	wait "$PFM_PSQL_PID" 2>/dev/null || true
+	PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
+}
+
+# A command that may find the database already holding exactly its files (migrate, plan,
+# health, deploy: see pfm_files_digest) starts its first session's psql before this shell
+# reads the rest of this file: it connects, and the server starts a backend, while the
+# functions below are parsed and the files checked. Its variables come as \set lines at the
+# head of its script (pfm_psql_vars); a session that cannot use it ends it unused. Not when
+# sourced (scripts/dev.sh), nor with --lock-* options (they set PGOPTIONS, which psql reads
+# when it starts).
+PFM_PSQL_EARLY=0
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${PFM_FILE_DIGEST:-on}" != off ] && command -v psql >/dev/null; then
+	case ${1:-deploy}:" $* " in
+	*" --lock"*) ;;
+	migrate:* | plan:* | deploy:* | health:"  ")
+		pfm_psql_start -At -F "$US" && PFM_PSQL_EARLY=1
+		# what every session's first statements cost in a new backend (the library loaded, the
+		# file set's table opened) is paid while the files are checked; it changes nothing
+		trap '' PIPE
+		printf '%s\n' "SELECT coalesce(pg_catalog.has_function_privilege(pg_catalog.to_regprocedure('pfm_migrate.file_set_loaded(text)'), 'EXECUTE'), false) AS pfm_warm \\gset" \
+			'\if :pfm_warm' "SELECT pfm_migrate.file_set_loaded('') AS pfm_warm \\gset" '\endif' >&"$PFM_PSQL_IN" 2>/dev/null || true
+		trap - PIPE
+		;;
+	esac
+fi
+# pfm_psql_vars VAR [-v NAME=VALUE]...: the psql variables as \set lines into VAR (the value
+# quoted as psql reads a backslash command's argument); fails on any other psql argument.
+pfm_psql_vars() {
+	local pfm_out_=$1 pfm_lines_='' pfm_name_ pfm_value_
+	shift
+	while [ $# -gt 0 ]; do
+		[ "$1" = -v ] && [ $# -ge 2 ] && [[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || return 1
+		pfm_name_=${2%%=*} pfm_value_=${2#*=}
+		pfm_value_=${pfm_value_//\\/\\\\} pfm_value_=${pfm_value_//\'/\'\'}
+		pfm_value_=${pfm_value_//$'\n'/\\n} pfm_value_=${pfm_value_//$'\r'/\\r}
+		pfm_lines_+="\\set $pfm_name_ '$pfm_value_'"$'\n'
+		shift 2
+	done
+	printf -v "$pfm_out_" '%s' "$pfm_lines_"
+}
 # pfm_query SQL [psql args]: the value(s) a query returns; exit 1 when psql cannot connect,
 # exit 2 when the query fails.
 pfm_query() {
@@ -390,12 +467,19 @@ declare -A FILE_OF=() # revision -> its file, from the last session that loaded 
 pfm_session() {
 	local mode=$1 sql=$2
 	shift 2
-	FILES_DIGEST= FILES_LISTING= FILES_CACHED= SESSION_DIGEST=
+	FILES_DIGEST= FILES_LISTING= FILES_CACHED= SESSION_DIGEST= PFM_SCRIPT_VARS=
 	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
-		# (the fast script's psql connects while the files are checked: two processes at once)
-		[ "${SESSION_SKIP_FILES:-0}" != 1 ] || [ "${PFM_FILE_DIGEST:-on}" = off ] || pfm_psql_start -At -F "$US" "$@"
+		# (the fast script's psql connects while the files are checked: two processes at once;
+		# the first session may take the one started before this file was read)
+		if [ "${SESSION_SKIP_FILES:-0}" = 1 ] && [ "${PFM_FILE_DIGEST:-on}" != off ]; then
+			if [ "$PFM_PSQL_EARLY" != 1 ] || ! pfm_psql_vars PFM_SCRIPT_VARS "$@"; then
+				pfm_psql_discard
+				pfm_psql_start -At -F "$US" "$@"
+			fi
+		fi
 		pfm_files_digest
 	fi
+	PFM_PSQL_EARLY=0
 	if [ -n "$FILES_DIGEST" ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; then
 		pfm_session_run pfm_fast_session_script "$mode" "$sql" "$@"
 		if [ "$SESSION_SLOW" != 1 ]; then
@@ -419,7 +503,7 @@ pfm_session_run() {
 	"$script" "$mode" "$sql"
 	local fd pid
 	if [ -n "$PFM_PSQL_PID" ]; then
-		fd=$PFM_PSQL_OUT pid=$PFM_PSQL_PID PFM_PSQL_PID=
+		fd=$PFM_PSQL_OUT pid=$PFM_PSQL_PID PFM_PSQL_PID= PFM_SCRIPT=$PFM_SCRIPT_VARS$PFM_SCRIPT PFM_SCRIPT_VARS=
 		pfm_psql_send
 	else
 		exec {fd}< <(pfm_run_script -At -F "$US" "$@")
@@ -454,44 +538,6 @@ pfm_session_run() {
 	*) SESSION_RC=$EX_FAILED ;;
 	esac
 	return 0
-}
-# pfm_psql_start [psql args]: starts the next session's psql now, its script to come through
-# a pipe (pfm_psql_send): it connects, and the server starts a backend, while this shell
-# checks the files and builds the script. pfm_session_run then reads it as any other.
-PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
-pfm_psql_start() {
-	coproc PFM_PSQL_CO { exec psql -X -q -v ON_ERROR_STOP=1 "${PFM_CONN[@]}" "$@" -f - 2>&1; }
-	# (copies of the coprocess's pipes that stay open after bash reaps it; its own are closed
-	# at once, so that closing PFM_PSQL_IN is the end of psql's input)
-	local r=${PFM_PSQL_CO[0]} w=${PFM_PSQL_CO[1]}
-	PFM_PSQL_PID=$PFM_PSQL_CO_PID
-	exec {PFM_PSQL_OUT}<&"$r" {PFM_PSQL_IN}>&"$w"
-	eval "exec $r<&- $w>&-"
-}
-# pfm_psql_send: PFM_SCRIPT to the started psql, then the end of its input. A long script
-# is written by a background process, so that psql's output (read by this shell meanwhile)
-# can never fill its pipe while this shell waits for psql to read; a psql that exited
-# (no connection) takes nothing and says why on its output.
-pfm_psql_send() {
-	trap '' PIPE
-	if [ ${#PFM_SCRIPT} -lt 16384 ]; then
-		printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN" 2>/dev/null || true
-	else
-		{ printf '%s' "$PFM_SCRIPT" >&"$PFM_PSQL_IN"; } 2>/dev/null &
-	fi
-	trap - PIPE
-	exec {PFM_PSQL_IN}>&-
-	PFM_PSQL_IN=
-}
-# pfm_psql_discard: a started psql that is not needed after all (the files are sent in
-# full) ends with an empty script.
-pfm_psql_discard() {
-	[ -n "$PFM_PSQL_PID" ] || return 0
-	exec {PFM_PSQL_IN}>&-
-	cat <&"$PFM_PSQL_OUT" >/dev/null
-	exec {PFM_PSQL_OUT}<&-
-	wait "$PFM_PSQL_PID" 2>/dev/null || true
-	PFM_PSQL_PID= PFM_PSQL_IN= PFM_PSQL_OUT=
 }
 # pfm_run_script [psql args]: psql running PFM_SCRIPT, its messages on stdout. Becomes psql
 # (exec): its exit status is psql's. PFM_SCRIPT goes in as a here-string (a temporary file

@@ -393,6 +393,20 @@ both "migrate at head" migrate
 both "plan at head" plan
 both "health at head" health
 is "$(loads)" "$before" "digest: migrate, plan and health at head send no file"
+# The psql started before deploy.sh has read its own functions takes the command's variables
+# as \set lines: whatever a target holds reaches the server exactly, as with -v.
+odd="it's a \\ \`back\` :quote :'q'"
+both "a target with quotes, a backslash, backquotes and colons (migrate)" migrate "$odd"
+rc_is 2 "digest: ... is refused (exit 2)"
+out_has "invalid revision target '$odd'" "digest: ... naming the target exactly as given"
+both "a target with quotes, a backslash, backquotes and colons (plan)" plan "$odd"
+out_has "invalid revision target '$odd'" "digest: plan names it exactly too"
+both "a target with a newline and a psql command after it" migrate $'head\n\\! touch '"$G/ran"
+rc_is 2 "digest: ... is one (invalid) target: exit 2"
+is "$([ -e "$G/ran" ] && echo ran || echo not run)" "not run" "digest: ... and the line after the newline never reaches psql as a command"
+both "migrate at head with --lock-wait (its psql starts late: PGOPTIONS)" migrate --lock-wait 2s
+rc_is 0 "digest: migrate --lock-wait at head: exit 0"
+is "$(loads)" "$before" "digest: none of these sent a file"
 
 # An edited applied file: refused exactly as a full load refuses it; then restored.
 cp "$G/migrations/0002_"*.sql "$G/saved.sql"

@@ -124,16 +124,15 @@ pfm_psql_discard() {
 # A command that may find the database already holding exactly its files (migrate, plan,
 # health, deploy: see pfm_files_digest) starts its first session's psql before this shell
 # reads the rest of this file: it connects, and the server starts a backend, while the
-# functions below are parsed and the files checked. Its variables come as \set lines at the
-# head of its script (pfm_psql_vars); a session that cannot use it ends it unused. Not when
-# sourced (scripts/dev.sh), nor with --lock-* options (they set PGOPTIONS, which psql reads
-# when it starts).
-PFM_PSQL_EARLY=0
+# functions below are parsed and the files checked. The first session takes it (its
+# variables come as \set lines at the head of its script, pfm_psql_vars); a session that
+# cannot use it ends it unused. Not when sourced (scripts/dev.sh), nor with --lock-* options
+# (they set PGOPTIONS, which psql reads when it starts).
 if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${PFM_FILE_DIGEST:-on}" != off ] && command -v psql >/dev/null; then
 	case ${1:-deploy}:" $* " in
 	*" --lock"*) ;;
 	migrate:* | plan:* | deploy:* | health:"  ")
-		pfm_psql_start -At -F "$US" && PFM_PSQL_EARLY=1
+		pfm_psql_start -At -F "$US"
 		# what every session's first statements cost in a new backend (the library loaded, the
 		# file set's table opened) is paid while the files are checked; it changes nothing
 		trap '' PIPE
@@ -470,16 +469,18 @@ pfm_session() {
 	FILES_DIGEST= FILES_LISTING= FILES_CACHED= SESSION_DIGEST= PFM_SCRIPT_VARS=
 	if [ "$mode" = write ] || { [ "$mode" = read ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; }; then
 		# (the fast script's psql connects while the files are checked: two processes at once;
-		# the first session may take the one started before this file was read)
+		# its variables go in at the head of the script, so it may be the one started before
+		# this file was read)
 		if [ "${SESSION_SKIP_FILES:-0}" = 1 ] && [ "${PFM_FILE_DIGEST:-on}" != off ]; then
-			if [ "$PFM_PSQL_EARLY" != 1 ] || ! pfm_psql_vars PFM_SCRIPT_VARS "$@"; then
+			if pfm_psql_vars PFM_SCRIPT_VARS "$@"; then
+				[ -n "$PFM_PSQL_PID" ] || pfm_psql_start -At -F "$US"
+			else
 				pfm_psql_discard
 				pfm_psql_start -At -F "$US" "$@"
 			fi
 		fi
 		pfm_files_digest
 	fi
-	PFM_PSQL_EARLY=0
 	if [ -n "$FILES_DIGEST" ] && [ "${SESSION_SKIP_FILES:-0}" = 1 ]; then
 		pfm_session_run pfm_fast_session_script "$mode" "$sql" "$@"
 		if [ "$SESSION_SLOW" != 1 ]; then

@@ -158,7 +158,7 @@ plan_new_revision(const RevisionGraph &graph, const NewRevisionRequest &request)
 		if (rev < 0)  // head or heads of an empty graph
 			throw Error(ErrorKind::unknown_revision, "can't locate revision identified by " + quoted(text), {}, {},
 			            {text});
-		plan.depends_on.push_back(!t.has_label && g.by_label.count(std::string_view(text)) ? text : g.id(rev));
+		plan.depends_on.push_back(!t.has_label && g.by_label.count(std::string_view(text)) ? text : g.id(rev).str());
 	}
 
 	// Branch labels share one namespace with revision ids (Alembic _map_branch_labels).
@@ -172,9 +172,9 @@ plan_new_revision(const RevisionGraph &graph, const NewRevisionRequest &request)
 		if (owner >= 0 || again || label == request.rev_id)
 			throw Error(ErrorKind::duplicate_label,
 			            "branch name " + quoted(label) + " in revision " + request.rev_id + " already used by revision " +
-			                (owner >= 0 ? g.id(owner) : request.rev_id),
+			                (owner >= 0 ? g.id(owner).str() : request.rev_id),
 			            {}, "Branch labels and revision ids share one namespace; choose another label.",
-			            {owner >= 0 ? g.id(owner) : request.rev_id});
+			            {owner >= 0 ? g.id(owner).str() : request.rev_id});
 	}
 	plan.branch_labels = request.branch_labels;
 	return plan;

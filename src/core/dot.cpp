@@ -202,7 +202,7 @@ graph_dot(const RevisionGraph &graph, const std::vector<AppliedRevision> &applie
 		std::vector<std::pair<std::string, std::string>> deps;  // target id (or missing text), text
 		for (std::string_view d : r.depends_on) {
 			int j = g.find_key(d);
-			std::string target = j >= 0 ? g.id(j) : std::string(d);
+			std::string target = j >= 0 ? g.id(j).str() : std::string(d);
 			if (j >= 0 && std::binary_search(parents.begin(), parents.end(), target))
 				continue;  // already drawn as a parent edge
 			deps.emplace_back(target, d);

@@ -598,10 +598,10 @@ version_heads_of(const RevisionGraph::Impl &g, const std::vector<Applied> &appli
 	std::vector<std::string> unknown;
 	std::vector<int> known;
 	for (const Applied &a : applied) {
-		const std::string &id = id_of(a);
+		std::string_view id = id_of(a);
 		int i = g.find(id);
 		if (i < 0)
-			unknown.push_back(id);
+			unknown.emplace_back(id);
 		else if (!mark[static_cast<std::size_t>(i)]) {
 			mark[static_cast<std::size_t>(i)] = 1;
 			known.push_back(i);
@@ -622,13 +622,13 @@ version_heads_of(const RevisionGraph::Impl &g, const std::vector<Applied> &appli
 std::vector<std::string>
 RevisionGraph::version_heads(const std::vector<std::string> &applied) const
 {
-	return version_heads_of(*impl_, applied, [](const std::string &id) -> const std::string & { return id; });
+	return version_heads_of(*impl_, applied, [](const std::string &id) -> std::string_view { return id; });
 }
 
 std::vector<std::string>
 RevisionGraph::current_heads(const std::vector<AppliedRevision> &applied) const
 {
-	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> const std::string & { return a.id; });
+	return version_heads_of(*impl_, applied, [](const AppliedRevision &a) -> std::string_view { return a.id; });
 }
 
 VersionHeads::VersionHeads(const RevisionGraph &graph, const std::vector<std::string> &applied)

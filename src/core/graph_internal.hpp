@@ -158,7 +158,7 @@ struct RevisionGraph::Impl {
 	bool any_dangling = false;
 
 	int size() const { return static_cast<int>(revs.size()); }
-	const std::string &id(int i) const { return revs[static_cast<std::size_t>(i)].id; }
+	const SmallText &id(int i) const { return revs[static_cast<std::size_t>(i)].id; }
 	int find(std::string_view id) const
 	{
 		return by_id.find(id, [this](int i) -> std::string_view { return revs[static_cast<std::size_t>(i)].id; });

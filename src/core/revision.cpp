@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <ostream>
+#include <stdexcept>
 
 #include "core/revision.hpp"
 
@@ -69,41 +71,95 @@ split_revision_list(std::string_view text)
 	return out;
 }
 
-Checksum::Checksum(std::string_view text)
+void
+SmallText::assign(std::string_view text)
 {
-	if (text.empty())
+	set_empty();
+	if (text.size() <= kInline) {
+		std::memcpy(raw_, text.data(), text.size());
+		raw_[kInline] = static_cast<char>(kInline - text.size());
 		return;
-	if (text.size() == 2 * sizeof md5_) {
-		unsigned bad = 0;
-		for (std::size_t k = 0; k < sizeof md5_; k++) {
-			unsigned hi = hex_digits.value[static_cast<unsigned char>(text[2 * k])];
-			unsigned lo = hex_digits.value[static_cast<unsigned char>(text[2 * k + 1])];
-			bad |= (hi | lo) & 16;
-			md5_[k] = static_cast<unsigned char>((hi << 4) | (lo & 15));
-		}
-		if (!bad && is_md5())
-			return;
-		std::fill(std::begin(md5_), std::end(md5_), 0);
 	}
-	text_ = new std::string(text);
+	if (text.size() > UINT32_MAX)
+		throw std::length_error("text too long");
+	char *p = new char[text.size() + 1];
+	std::memcpy(p, text.data(), text.size());
+	p[text.size()] = '\0';
+	auto n = static_cast<std::uint32_t>(text.size());
+	std::memcpy(raw_, &p, sizeof p);
+	std::memcpy(raw_ + sizeof p, &n, sizeof n);
+	raw_[kInline] = kHeap;
 }
+
+std::ostream &
+operator<<(std::ostream &os, const SmallText &text)
+{
+	return os << text.view();
+}
+
+namespace {
+
+bool
+zero_first_half(const unsigned char *bytes)
+{
+	return std::all_of(bytes, bytes + 8, [](unsigned char b) { return b == 0; });
+}
+
+}  // namespace
 
 bool
 Checksum::is_md5() const
 {
-	return !text_ && std::any_of(std::begin(md5_), std::end(md5_), [](unsigned char b) { return b != 0; });
+	return !zero_first_half(bytes_);
 }
 
-Checksum::Checksum(const Checksum &other) : text_(other.text_ ? new std::string(*other.text_) : nullptr)
+std::string *
+Checksum::text() const
 {
-	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
+	if (is_md5())
+		return nullptr;
+	std::string *p;
+	std::memcpy(&p, bytes_ + 8, sizeof p);
+	return p;
 }
 
-Checksum::Checksum(Checksum &&other) noexcept : text_(other.text_)
+void
+Checksum::set_text(std::string *text)
 {
-	std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
-	std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
-	other.text_ = nullptr;
+	std::fill(std::begin(bytes_), std::end(bytes_), 0);
+	std::memcpy(bytes_ + 8, &text, sizeof text);
+}
+
+Checksum::Checksum(std::string_view text)
+{
+	if (text.empty())
+		return;
+	if (text.size() == 2 * sizeof bytes_) {
+		unsigned bad = 0;
+		for (std::size_t k = 0; k < sizeof bytes_; k++) {
+			unsigned hi = hex_digits.value[static_cast<unsigned char>(text[2 * k])];
+			unsigned lo = hex_digits.value[static_cast<unsigned char>(text[2 * k + 1])];
+			bad |= (hi | lo) & 16;
+			bytes_[k] = static_cast<unsigned char>((hi << 4) | (lo & 15));
+		}
+		if (!bad && is_md5())
+			return;
+	}
+	set_text(new std::string(text));
+}
+
+Checksum::Checksum(const Checksum &other)
+{
+	if (other.is_md5())
+		std::copy(std::begin(other.bytes_), std::end(other.bytes_), bytes_);
+	else if (std::string *t = other.text())
+		set_text(new std::string(*t));
+}
+
+Checksum::Checksum(Checksum &&other) noexcept
+{
+	std::copy(std::begin(other.bytes_), std::end(other.bytes_), bytes_);
+	std::fill(std::begin(other.bytes_), std::end(other.bytes_), 0);
 }
 
 Checksum &
@@ -118,11 +174,9 @@ Checksum &
 Checksum::operator=(Checksum &&other) noexcept
 {
 	if (this != &other) {
-		delete text_;
-		std::copy(std::begin(other.md5_), std::end(other.md5_), md5_);
-		std::fill(std::begin(other.md5_), std::end(other.md5_), 0);
-		text_ = other.text_;
-		other.text_ = nullptr;
+		delete text();
+		std::copy(std::begin(other.bytes_), std::end(other.bytes_), bytes_);
+		std::fill(std::begin(other.bytes_), std::end(other.bytes_), 0);
 	}
 	return *this;
 }
@@ -130,30 +184,30 @@ Checksum::operator=(Checksum &&other) noexcept
 std::string_view
 Checksum::md5_bytes() const
 {
-	return is_md5() ? std::string_view(reinterpret_cast<const char *>(md5_), sizeof md5_) : std::string_view();
+	return is_md5() ? std::string_view(reinterpret_cast<const char *>(bytes_), sizeof bytes_) : std::string_view();
 }
 
 Checksum
 Checksum::of_md5_bytes(std::string_view bytes)
 {
 	Checksum c;
-	if (bytes.size() == sizeof c.md5_)
-		std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char *>(c.md5_));
+	if (bytes.size() == sizeof c.bytes_ && !zero_first_half(reinterpret_cast<const unsigned char *>(bytes.data())))
+		std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char *>(c.bytes_));
 	return c;
 }
 
 std::string
 Checksum::str() const
 {
-	if (text_)
-		return *text_;
+	if (std::string *t = text())
+		return *t;
 	if (!is_md5())
 		return std::string();
 	static const char digits[] = "0123456789abcdef";
-	std::string out(2 * sizeof md5_, '0');
-	for (std::size_t k = 0; k < sizeof md5_; k++) {
-		out[2 * k] = digits[md5_[k] >> 4];
-		out[2 * k + 1] = digits[md5_[k] & 15];
+	std::string out(2 * sizeof bytes_, '0');
+	for (std::size_t k = 0; k < sizeof bytes_; k++) {
+		out[2 * k] = digits[bytes_[k] >> 4];
+		out[2 * k + 1] = digits[bytes_[k] & 15];
 	}
 	return out;
 }
@@ -161,9 +215,10 @@ Checksum::str() const
 bool
 Checksum::operator==(const Checksum &other) const
 {
-	if (text_ || other.text_)
-		return text_ && other.text_ && *text_ == *other.text_;
-	return std::equal(std::begin(md5_), std::end(md5_), std::begin(other.md5_));
+	std::string *a = text(), *b = other.text();
+	if (a || b)
+		return a && b && *a == *b;
+	return std::equal(std::begin(bytes_), std::end(bytes_), std::begin(other.bytes_));
 }
 
 namespace {

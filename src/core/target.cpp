@@ -91,7 +91,7 @@ parse_target(const RevisionGraph::Impl &g, std::string_view text)
 std::string
 Resolver::describe(int pos) const
 {
-	return pos >= 0 ? g_.id(pos) : std::string("base");
+	return pos >= 0 ? g_.id(pos).str() : std::string("base");
 }
 
 void

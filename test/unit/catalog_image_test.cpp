@@ -33,6 +33,8 @@ sample_revisions()
 	out[2].checksum = std::string(32, '0');   // the all-zero md5: kept as text
 	out[3].id = "0004";
 	out[3].parents = {"0002", "0003", ""};     // a merge, and an empty item
+	out[3].checksum = "0000000000000000fedcba9876543210";  // a zero first half: kept as text
+	out[3].message = std::string(300, 'm');   // a message longer than SmallText holds inline
 	out[4].id = std::string(64, 'x');          // no checksum, no message
 	return out;
 }

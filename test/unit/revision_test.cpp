@@ -42,7 +42,26 @@ TEST(Checksum, Md5RoundTripsThroughSixteenBytes)
 	EXPECT_TRUE(c == Checksum(md5));
 	EXPECT_TRUE(c != Checksum("0123456789abcdef0fedcba987654320"));
 	EXPECT_EQ("was " + c + ".", "was " + md5 + ".");
-	EXPECT_EQ(sizeof(Checksum), 24u);
+	EXPECT_EQ(c.md5_bytes().size(), 16u);
+	EXPECT_EQ(Checksum::of_md5_bytes(c.md5_bytes()), c);
+	EXPECT_EQ(sizeof(Checksum), 16u);
+}
+
+// The one md5 in 2^64 whose first 8 bytes are zero is held as its text: it reads back the
+// same and has no 16-byte form, so the catalog image writes it as a text.
+TEST(Checksum, Md5WithAZeroFirstHalfIsKeptAsText)
+{
+	const std::string md5 = "0000000000000000fedcba9876543210";
+	Checksum c(md5);
+	EXPECT_EQ(c.str(), md5);
+	EXPECT_FALSE(c.empty());
+	EXPECT_TRUE(c.md5_bytes().empty());
+	EXPECT_TRUE(c == Checksum(md5));
+	EXPECT_TRUE(c != Checksum("0000000000000001fedcba9876543210"));
+	EXPECT_FALSE(Checksum("0000000000000001fedcba9876543210").md5_bytes().empty());
+	std::string bytes(8, '\0');
+	bytes += "\xfe\xdc\xba\x98\x76\x54\x32\x10";
+	EXPECT_TRUE(Checksum::of_md5_bytes(bytes).empty());
 }
 
 TEST(Checksum, OtherTextIsKeptAsItIs)
@@ -74,6 +93,44 @@ TEST(Checksum, EmptyIsTheDefault)
 	EXPECT_FALSE(c.empty());
 	c = Checksum("c-x");
 	EXPECT_EQ(c.str(), "c-x");
+}
+
+// SmallText: a revision's id and message in 16 bytes, inline up to 15 bytes.
+TEST(SmallText, HoldsAnyTextInSixteenBytes)
+{
+	EXPECT_EQ(sizeof(SmallText), 16u);
+	const std::string longer(200, 'm');
+	for (std::string text : {std::string(), std::string("a"), std::string("r000001"), std::string("ae1027a6acf1"),
+	                         std::string(14, 'x'), std::string(15, 'y'), std::string(16, 'z'), std::string(64, 'w'),
+	                         longer, std::string("with\0nul", 8)}) {
+		SmallText t(text);
+		EXPECT_EQ(t.size(), text.size());
+		EXPECT_EQ(t.empty(), text.empty());
+		EXPECT_EQ(std::string(t), text);
+		EXPECT_EQ(t.view(), text);
+		EXPECT_EQ(t.c_str()[text.size()], '\0') << text;
+		EXPECT_TRUE(t == text);
+		EXPECT_TRUE(text == t);
+		EXPECT_FALSE(t != text);
+		EXPECT_EQ("<" + t + ">", "<" + text + ">");
+		SmallText copy = t;
+		EXPECT_EQ(copy, t);
+		SmallText moved = std::move(copy);
+		EXPECT_EQ(moved, t);
+		EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from text is empty
+		SmallText assigned("something else, long enough to be on the heap");
+		assigned = t;
+		EXPECT_EQ(assigned, t);
+		assigned = std::move(moved);
+		EXPECT_EQ(assigned, t);
+		const SmallText &same = assigned;
+		assigned = same;  // self-assignment keeps the text
+		EXPECT_EQ(assigned.view(), text);
+	}
+	EXPECT_TRUE(SmallText("a") < SmallText("b"));
+	EXPECT_TRUE(SmallText(std::string(20, 'a')) < SmallText(std::string(20, 'a') + "b"));
+	EXPECT_TRUE(SmallText("abc") != SmallText("abd"));
+	EXPECT_TRUE(SmallText() == "");
 }
 
 // IdList: a revision's parents, dependencies and labels in one allocation.

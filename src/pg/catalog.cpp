@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "pg/boundary.hpp"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 extern "C" {
@@ -671,6 +672,24 @@ record_image(Spi &spi, const CatalogState &state)
 	        {text_param(state.key), bytea_param(std::move(image)), bool_param(state.image_unreadable)});
 }
 
+namespace {
+
+// After a large catalog was read: returns to the kernel what reading it used and freed (the
+// graph's construction, the image's decoding), which glibc's heap would otherwise keep for
+// the rest of the session: about 3 MB of every monitoring connection at 100 000 revisions.
+void
+give_back_scratch(const CatalogState &state)
+{
+#ifdef __GLIBC__
+	if (state.graph.size() >= 10000)
+		(void)malloc_trim(0);
+#else
+	(void)state;
+#endif
+}
+
+}  // namespace
+
 StatePtr
 read_catalog_state(Spi &spi, bool read_only)
 {
@@ -689,6 +708,7 @@ read_catalog_state(Spi &spi, bool read_only)
 	auto state = std::make_shared<const CatalogState>(std::move(read));
 	if (cacheable)
 		state_cache = StateCache{key, state};
+	give_back_scratch(*state);
 	return state;
 }
 

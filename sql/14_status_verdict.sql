@@ -117,9 +117,14 @@ CALL pfm_deploy('c1');
 SELECT st.recorded();
 SELECT severity, revision FROM pfm_check() ORDER BY 1, 2;
 SELECT * FROM st.twice();
--- fixed data: the rebuild drops the INVALID index, resumes and records the revision
+-- fixed data: the rebuild drops the INVALID index, resumes and records the revision; once
+-- its move committed, the procedure records for the next sessions the verdict, the catalog
+-- image and (to heads) the no-op, before any pfm_status() call
 DELETE FROM dup WHERE ctid = (SELECT min(ctid) FROM dup);
-CALL pfm_deploy('c1');
+CALL pfm_deploy('heads');
+SELECT st.recorded() AS status_recorded,
+       (SELECT catalog_key = st.catalog_key() FROM pfm_migrate.catalog_image) AS image_recorded,
+       (SELECT catalog_key = st.catalog_key() FROM pfm_migrate.noop_verdict WHERE target = 'heads') AS noop_recorded;
 SELECT * FROM st.twice();
 
 -- inside a transaction that changed the catalog: computed in full, never recorded

@@ -137,13 +137,10 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 			notice("nothing to do: the database is already at '" + target + "'");
 			// (Recorded from READ COMMITTED only: under a transaction snapshot, locking the
 			// record's row after another session updated it would fail the no-op with 40001.)
-			if (verdict_target && !dry_run && !uses_transaction_snapshot()) {
-				establish_noop(spi, target, *state);
-				// The deploy role's no-op at head also records what pfm_status() reports of
-				// this catalog, for the probes of roles that may not record it themselves.
-				establish_status(spi, *state);
-				record_image(spi, *state);
-			}
+			// (The deploy role's no-op at head also records what pfm_status() reports of this
+			// catalog, for the probes of roles that may not record it themselves.)
+			if (verdict_target && !dry_run && !uses_transaction_snapshot())
+				record_for_next_sessions(spi, *state, target);
 		}
 		// (The row's texts are the plan's and the graph's own, handed over without a copy.)
 		auto put_step = [&](const core::Step &step, Cell elapsed) {

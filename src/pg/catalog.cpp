@@ -672,6 +672,15 @@ record_image(Spi &spi, const CatalogState &state)
 	        {text_param(state.key), bytea_param(std::move(image)), bool_param(state.image_unreadable)});
 }
 
+void
+record_for_next_sessions(Spi &spi, const CatalogState &state, const std::string &noop_target)
+{
+	if (!noop_target.empty())
+		establish_noop(spi, noop_target, state);
+	establish_status(spi, state);
+	record_image(spi, state);
+}
+
 namespace {
 
 // After a large catalog was read: returns to the kernel what reading it used and freed (the

@@ -116,6 +116,13 @@ void establish_status(Spi &spi, const CatalogState &state, const StatusVerdict &
 // not record it, nor when the record already holds this catalog's).
 void establish_status(Spi &spi, const CatalogState &state);
 
+// Everything the next sessions' first calls read instead of the whole catalog, recorded for
+// `state` where the call may (each record checks that `state` is the latest committed
+// catalog): the pfm_status() verdict, the catalog image and, when `noop_target` is given
+// ('head' or 'heads', a plan from `state` having found it so), that pfm_upgrade(noop_target)
+// is a no-op. For a no-op pfm_upgrade at head, and for a procedure's move once it committed.
+void record_for_next_sessions(Spi &spi, const CatalogState &state, const std::string &noop_target = {});
+
 // pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
 // registered revisions sees `revisions` instead of the catalog's (the file set as if it
 // had been loaded), and pfm_check() reports `missing` (applied revisions with no file).

@@ -138,6 +138,7 @@ private:
 	void run_top_level(const PreparedStep &s, const std::vector<BodyStatement> &statements);
 	void run_in_worker(const PreparedStep &s, int number, int line, const std::string &sql);
 	void run_bounded_in_worker(const PreparedStep &s, const BodyStatement &stmt, int number);
+	void record_for_next();
 };
 
 // Vets every step's body before anything runs (a bad body anywhere fails the deploy before
@@ -385,8 +386,29 @@ PerRevisionMove::run()
 	}
 	if (worker_)
 		worker_->stop();
+	// The catalog this move leaves, recorded for the sessions after it (the next probe's
+	// pfm_status(), the next deploy's first call) while this one still holds the lock.
+	step([&] { record_for_next(); });
+	commit();
 	release_session_migration_lock();
 	spi_.finish();
+}
+
+void
+PerRevisionMove::record_for_next()
+{
+	StatePtr now = read_catalog_state(spi_, false);
+	std::string noop;
+	if (direction_ == core::Direction::upgrade && (target_ == "head" || target_ == "heads") &&
+	    !uses_transaction_snapshot()) {
+		try {
+			if (core::plan_upgrade(now->graph, now->applied, target_).steps.empty())
+				noop = target_;
+		} catch (const core::Error &) {
+			// (a catalog no plan can be made from has no no-op to record)
+		}
+	}
+	record_for_next_sessions(spi_, *now, noop);
 }
 
 void

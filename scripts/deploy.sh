@@ -596,9 +596,14 @@ PFM_STEPS_FROM="u JOIN (SELECT revision, coalesce((to_jsonb(x) ->> 'transactiona
 pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	local atomic=pfm_upgrade procedure=pfm_deploy
 	[ "$1" = downgrade ] && atomic=pfm_downgrade procedure=pfm_revert
-	# (a no-op, the common case, plans once more but reads no history; after a move,
-	# pfm_status() in a transaction of its own records its answer for the new catalog, so
-	# that the first health probe after a deploy reads it instead of computing it)
+	# (a no-op, the common case, plans once more but reads no history. After a move, a
+	# transaction of its own records for the new catalog what the next commands read first:
+	# pfm_status() its answer, for the first health probe; after a move to head or heads, the
+	# no-op pfm_upgrade that then follows also records that it is a no-op and the catalog
+	# image, for the next deploy's first call. With the migration lock still held, nothing
+	# can have become pending meanwhile.)
+	local after="SELECT count(*) AS pfm_status_rows FROM pfm_status() \gset"
+	[ "$1" = upgrade ] && case $MOVE_TARGET in head | heads) after="SELECT count(*) AS pfm_noop_rows FROM pfm_upgrade(:'target'::text) \gset" ;; esac
 	MOVE_SQL="SELECT count(*) > 0 AS pfm_any FROM $atomic(:'target'::text, dry_run => true) \gset
 \if :pfm_any
 ${PFM_STEPS_WITH//@fn@/$atomic}
@@ -621,7 +626,7 @@ SELECT 'step', revision FROM $atomic(:'target'::text);
 COMMIT;
 \endif
 \if :pfm_any
-SELECT count(*) AS pfm_status_rows FROM pfm_status() \gset
+$after
 \endif
 SELECT 'done', '', coalesce(pfm_current(), 'base');"
 }

@@ -78,6 +78,10 @@ is "$(q deploy_a "SELECT pfm_current()")" 0006 "deploy: now at 0006"
 is "$(q deploy_a "SELECT v.catalog_key = g.xmin::text || ':' || g.generation || ':' || e.extversion
    FROM pfm_migrate.status_verdict v, pfm_migrate.catalog_generation g, pg_extension e WHERE e.extname = 'pfm_migrate'")" t \
 	"deploy: a move leaves pfm_status()'s record for the new catalog (the next health probe reads it)"
+is "$(q deploy_a "SELECT count(*) FROM pfm_migrate.noop_verdict v, pfm_migrate.catalog_image i, pfm_migrate.catalog_generation g, pg_extension e
+  WHERE e.extname = 'pfm_migrate' AND v.target = 'head' AND v.catalog_key = g.xmin::text || ':' || g.generation || ':' || e.extversion
+    AND i.catalog_key = v.catalog_key AND i.image IS NOT NULL")" 1 \
+	"deploy: a move to head also leaves the no-op's record and the catalog image (the next deploy's first call reads no catalog)"
 deploy_out=$OUT # (its restore command is run below)
 run "$DEPLOY" migrate
 rc_is 0 "deploy migrate at head after a move: exit 0"

@@ -521,7 +521,7 @@ establish_noop(Spi &spi, const std::string &target, const CatalogState &state)
 	if (current.key != state.key || !current.verdict_writable)
 		return;
 	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.noop_verdict WHERE target OPERATOR(pg_catalog.=) $1"
-	        "   AND catalog_key IS DISTINCT FROM $2 FOR UPDATE SKIP LOCKED)"
+	        "   AND (catalog_key IS NULL OR catalog_key OPERATOR(pg_catalog.<>) $2) FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.noop_verdict v SET catalog_key = $2 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(target), text_param(state.key)});
 }
@@ -620,7 +620,7 @@ write_status(Spi &spi, const CatalogState &state, const StatusVerdict &verdict)
 		flat.push_back(p.problem);
 	}
 	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.status_verdict"
-	        "   WHERE catalog_key IS DISTINCT FROM $1 FOR UPDATE SKIP LOCKED)"
+	        "   WHERE (catalog_key IS NULL OR catalog_key OPERATOR(pg_catalog.<>) $1) FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.status_verdict v SET catalog_key = $1, current_heads = $2, heads = $3, pending = $4,"
 	        "   drifted = $5, graph_problems = $6 FROM free WHERE v.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(state.key), text_array_param(verdict.current_heads), text_array_param(verdict.heads),
@@ -666,7 +666,7 @@ record_image(Spi &spi, const CatalogState &state)
 	if (image.size() > max_image_bytes)
 		return;
 	spi.run("WITH free AS (SELECT ctid FROM pfm_migrate.catalog_image"
-	        "   WHERE catalog_key IS DISTINCT FROM $1 OR $3 FOR UPDATE SKIP LOCKED)"
+	        "   WHERE catalog_key IS NULL OR catalog_key OPERATOR(pg_catalog.<>) $1 OR $3 FOR UPDATE SKIP LOCKED)"
 	        " UPDATE pfm_migrate.catalog_image i SET catalog_key = $1, image = $2"
 	        "   FROM free WHERE i.ctid OPERATOR(pg_catalog.=) free.ctid",
 	        {text_param(state.key), bytea_param(std::move(image)), bool_param(state.image_unreadable)});

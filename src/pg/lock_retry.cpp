@@ -296,11 +296,13 @@ blockers_of(Spi &spi, const BoundLock &lock)
 		modes.push_back(pg_call([mode] { return GetLockmodeName(DEFAULT_LOCKMETHOD, mode); }));
 	}
 	spi.run("SELECT DISTINCT ON (l.pid) l.pid, pg_catalog.left(pg_catalog.regexp_replace(a.query, '\\s+', ' ', 'g'), 60)"
-	        " FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-	        " WHERE l.locktype = 'relation' AND l.relation = $1::pg_catalog.oid"
-	        " AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d"
-	        "                   WHERE d.datname = pg_catalog.current_database())"
-	        " AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid() AND l.mode = ANY ($2)"
+	        " FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid"
+	        " WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation OPERATOR(pg_catalog.=) $1::pg_catalog.oid"
+	        " AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d"
+	        "                   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+	        // (IS DISTINCT FROM and = ANY look their operator up by name, on the search_path)
+	        " AND (l.pid IS NULL OR l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid())"
+	        " AND l.mode OPERATOR(pg_catalog.=) ANY ($2)"
 	        " ORDER BY l.pid",
 	        {int8_param(lock.relation_oid), text_array_param(modes)}, true);
 	for (std::uint64_t i = 0; i < spi.rows(); i++) {

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <iosfwd>
 #include <iterator>
@@ -20,7 +19,8 @@ namespace pfm::core {
 // 32. At 100 000 revisions that is most of what separates the cached graph from its 30 MB
 // budget. It reads as its text wherever one is expected: a std::string_view, a std::string,
 // compared and concatenated with text. Like a short std::string, its characters live inside
-// the object: a view of it lasts only while the object stays where it is.
+// the object: a view of it lasts only while the object stays where it is. (The builtins, not
+// <cstring>: server files include this header after postgres.h.)
 class SmallText {
 public:
 	SmallText() noexcept { set_empty(); }
@@ -30,7 +30,7 @@ public:
 	SmallText(const SmallText &other) : SmallText(other.view()) {}
 	SmallText(SmallText &&other) noexcept
 	{
-		std::memcpy(raw_, other.raw_, sizeof raw_);
+		__builtin_memcpy(raw_, other.raw_, sizeof raw_);
 		other.set_empty();
 	}
 	SmallText &operator=(const SmallText &other)
@@ -43,7 +43,7 @@ public:
 	{
 		if (this != &other) {
 			release();
-			std::memcpy(raw_, other.raw_, sizeof raw_);
+			__builtin_memcpy(raw_, other.raw_, sizeof raw_);
 			other.set_empty();
 		}
 		return *this;
@@ -54,7 +54,7 @@ public:
 	{
 		if (on_heap()) {
 			std::uint32_t n;
-			std::memcpy(&n, raw_ + sizeof(char *), sizeof n);
+			__builtin_memcpy(&n, raw_ + sizeof(char *), sizeof n);
 			return n;
 		}
 		return kInline - static_cast<unsigned char>(raw_[kInline]);
@@ -104,12 +104,12 @@ private:
 	const char *heap() const
 	{
 		const char *p;
-		std::memcpy(&p, raw_, sizeof p);
+		__builtin_memcpy(&p, raw_, sizeof p);
 		return p;
 	}
 	void set_empty() noexcept
 	{
-		std::memset(raw_, 0, sizeof raw_);
+		__builtin_memset(raw_, 0, sizeof raw_);
 		raw_[kInline] = static_cast<char>(kInline);
 	}
 	void release() noexcept

@@ -125,7 +125,7 @@ LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 		if (targets.size() > 24)
 			break;
 		targets.push_back(r.id);
-		targets.push_back(r.id.substr(0, 4));
+		targets.emplace_back(r.id.substr(0, 4));
 		targets.push_back(r.id + "-1");
 		targets.push_back(r.id + "+1");
 		for (std::string_view label : r.branch_labels) {

@@ -603,7 +603,9 @@ pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	# image, for the next deploy's first call. With the migration lock still held, nothing
 	# can have become pending meanwhile.)
 	local after="SELECT count(*) AS pfm_status_rows FROM pfm_status() \gset"
-	[ "$1" = upgrade ] && case $MOVE_TARGET in head | heads) after="SELECT count(*) AS pfm_noop_rows FROM pfm_upgrade(:'target'::text) \gset" ;; esac
+	if [ "$1" = upgrade ] && { [ "$MOVE_TARGET" = head ] || [ "$MOVE_TARGET" = heads ]; }; then
+		after="SELECT count(*) AS pfm_noop_rows FROM pfm_upgrade(:'target'::text) \gset"
+	fi
 	MOVE_SQL="SELECT count(*) > 0 AS pfm_any FROM $atomic(:'target'::text, dry_run => true) \gset
 \if :pfm_any
 ${PFM_STEPS_WITH//@fn@/$atomic}

@@ -99,7 +99,7 @@ move_to_target(FunctionCallInfo fcinfo, core::Direction direction, const std::st
 	const char *function_name = direction == core::Direction::upgrade ? "pfm_upgrade" : "pfm_downgrade";
 	// pfm_upgrade('head') / ('heads') that a full plan already found to be a no-op for this
 	// very catalog (see pfm_migrate.noop_verdict) is that no-op again, without the graph.
-	const bool verdict_target = direction == core::Direction::upgrade && (target == "head" || target == "heads");
+	const bool verdict_target = has_noop_verdict(direction, target);
 	RowSink rows(fcinfo);  // each step's row goes out as the step finishes
 	if (verdict_target) {
 		Spi spi;

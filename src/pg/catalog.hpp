@@ -78,6 +78,12 @@ void record_image(Spi &spi, const CatalogState &state);
 // the state a full plan found it in (written when the role may, never waiting for a row
 // lock: a concurrent writer records the same finding).
 bool noop_established(Spi &spi, const std::string &target, bool read_only);
+// The moves such a record is kept for: an upgrade to 'head' or 'heads'.
+inline bool
+has_noop_verdict(core::Direction direction, const std::string &target)
+{
+	return direction == core::Direction::upgrade && (target == "head" || target == "heads");
+}
 void establish_noop(Spi &spi, const std::string &target, const CatalogState &state);
 
 // pfm_migrate.status_verdict (0.2.0): the part of pfm_status() that depends only on the

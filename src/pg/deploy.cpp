@@ -399,8 +399,7 @@ PerRevisionMove::record_for_next()
 {
 	StatePtr now = read_catalog_state(spi_, false);
 	std::string noop;
-	if (direction_ == core::Direction::upgrade && (target_ == "head" || target_ == "heads") &&
-	    !uses_transaction_snapshot()) {
+	if (has_noop_verdict(direction_, target_) && !uses_transaction_snapshot()) {
 		try {
 			if (core::plan_upgrade(now->graph, now->applied, target_).steps.empty())
 				noop = target_;

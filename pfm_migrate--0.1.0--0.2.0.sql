@@ -215,6 +215,15 @@ REVOKE ALL ON FUNCTION pfm_migrate.hold_file_set() FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.remember_file_set(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pfm_migrate.file_set_loaded(text) FROM PUBLIC;
 
+-- What scripts/deploy.sh's compiled client asks first: the current revision(s) ('base' for
+-- none) when those files are what is registered and pfm_upgrade(target) is recorded as a
+-- no-op for this very catalog (pfm_migrate.noop_verdict below); NULL otherwise (and, with
+-- for_move, where pfm_upgrade would be refused: a standby, a read-only transaction). Reads
+-- only, takes no lock.
+CREATE FUNCTION pfm_migrate.noop_current(digest text, target text, for_move boolean) RETURNS text
+AS 'MODULE_PATHNAME', 'pfm_noop_current' LANGUAGE C STABLE STRICT;
+REVOKE ALL ON FUNCTION pfm_migrate.noop_current(text, text, boolean) FROM PUBLIC;
+
 -- ---- a no-op established for exactly this catalog (issue 15) ---------------------------------
 -- A new session's first pfm_upgrade('head') reads the whole catalog to find out that there is
 -- nothing to do. Once a full plan has found pfm_upgrade(target) to be a no-op — every check

@@ -88,5 +88,31 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pfm_migrate FROM pfm_verdict_reader;
 REVOKE ALL ON SCHEMA pfm_migrate FROM pfm_verdict_reader;
 DROP ROLE pfm_verdict_reader;
 
+-- pfm_migrate.noop_current (what deploy.sh's compiled client asks): pfm_current() when the
+-- files are the registered ones (the stored digest) and the no-op is recorded for exactly
+-- this catalog; NULL otherwise, and for a move where pfm_upgrade would refuse to run
+UPDATE pfm_migrate.file_set SET digest = 'files-a';
+SELECT * FROM pfm_upgrade('heads');
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) AS current,
+       pfm_migrate.noop_current('files-a', 'heads', false) IS NOT DISTINCT FROM pfm_current() AS as_pfm_current,
+       pfm_migrate.noop_current('files-b', 'heads', true) IS NULL AS other_files,
+       pfm_migrate.noop_current('files-a', 'v1', true) IS NULL AS not_head_or_heads;
+BEGIN READ ONLY;
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NULL AS not_for_a_move,
+       pfm_migrate.noop_current('files-a', 'heads', false) IS NOT NULL AS for_a_plan;
+ROLLBACK;
+-- a change in this transaction, or committed: no record for the new catalog
+BEGIN;
+SELECT pfm_register('v9', NULL, 'SELECT 1', 'SELECT 1', 'nine');
+SELECT pfm_migrate.noop_current('files-a', 'heads', false) IS NULL AS changed_here;
+ROLLBACK;
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NOT NULL AS after_rollback;
+SELECT count(*) FROM pfm_stamp('v1');
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NULL AS after_a_stamp;
+SELECT count(*) FROM pfm_stamp('heads');
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NULL AS stamped_back_not_yet_recorded;
+SELECT count(*) FROM pfm_upgrade('heads');
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) AS recorded_again;
+
 SELECT revision FROM pfm_downgrade('base');
 DROP EXTENSION pfm_migrate;

@@ -1,4 +1,5 @@
 // pfm_load, pfm_preview, pfm_migration_file: migration files handed to the server as data.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,21 @@ PFM_SQL_FUNCTION(pfm_migration_file)
 	return text_datum(core::format_migration_file(f, leading_comment(content)));
 }
 
+namespace {
+
+// Whether the migration files that hash to `digest` are exactly what is registered, with the
+// extension at this library's own version (see file_set_loaded). One catalog read.
+bool
+file_set_holds(Spi &spi, const std::string &digest)
+{
+	return spi.run("SELECT FROM pg_catalog.pg_extension e"
+	               " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
+	               "   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)",
+	               {text_param(digest), text_param(std::string(PFM_EXTENSION_VERSION))}, true) == 1;
+}
+
+}  // namespace
+
 // pfm_migrate.file_set_loaded(digest text): whether the migration files that hash to
 // `digest` are exactly what is registered (loading them again would change nothing), with the
 // extension at this library's own version: otherwise an update is due, which only the full
@@ -131,11 +147,41 @@ PFM_SQL_FUNCTION(pfm_file_set_loaded)
 	bool loaded;
 	{
 		Spi spi;
-		loaded = spi.run("SELECT FROM pg_catalog.pg_extension e"
-		                 " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
-		                 "   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)",
-		                 {text_param(digest), text_param(std::string(PFM_EXTENSION_VERSION))}, true) == 1;
+		loaded = file_set_holds(spi, digest);
 		spi.finish();
 	}
 	PG_RETURN_BOOL(loaded);
+}
+
+// pfm_migrate.noop_current(digest text, target text, for_move boolean): the current
+// revision(s) as pfm_current() gives them ('base' for none) when the files that hash to
+// `digest` are exactly what is registered (file_set_loaded) and pfm_upgrade(target) is
+// recorded as a no-op for this very catalog (pfm_migrate.noop_verdict: target head or
+// heads); NULL otherwise, and with for_move where pfm_upgrade(target) would be refused (a
+// standby, a read-only transaction). What deploy.sh's compiled client asks first: NULL sends
+// it the whole way (the script's). Reads, changes nothing, takes no lock: as pfm_upgrade's
+// own no-op does.
+PFM_SQL_FUNCTION(pfm_noop_current)
+{
+	std::string digest = required_text(fcinfo, 0, "digest");
+	std::string target = required_text(fcinfo, 1, "target");
+	const bool for_move = required_bool(fcinfo, 2, "for_move");
+	if (!has_noop_verdict(core::Direction::upgrade, target))
+		PG_RETURN_NULL();
+	if (for_move) {
+		try {
+			require_writable("pfm_upgrade");
+		} catch (const SqlError &) {
+			PG_RETURN_NULL();
+		}
+	}
+	std::optional<std::string> current;
+	{
+		Spi spi;
+		current = noop_current_for_files(spi, digest, PFM_EXTENSION_VERSION, target);
+		spi.finish();
+	}
+	if (!current)
+		PG_RETURN_NULL();
+	return text_datum(*current);
 }

@@ -234,12 +234,15 @@ struct CatalogKey {
 	bool image_readable, image_writable;      // pfm_migrate.catalog_image
 };
 
+// The key's first part, from the catalog_generation row g (the extension's version follows).
+#define PFM_GENERATION_KEY_SQL \
+	"g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) g.generation::pg_catalog.text"
+
 CatalogKey
 read_catalog_key(Spi &spi, bool read_only)
 {
 	std::uint64_t n = spi.run(
-		"SELECT g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||)"
-		" g.generation::pg_catalog.text, pfm_migrate.written_by_current_transaction(g.xmin),"
+		"SELECT " PFM_GENERATION_KEY_SQL ", pfm_migrate.written_by_current_transaction(g.xmin),"
 		" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'),"
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'SELECT'), false),"
 		" coalesce(pg_catalog.has_table_privilege(pg_catalog.to_regclass('pfm_migrate.noop_verdict'), 'UPDATE'), false),"
@@ -510,6 +513,29 @@ noop_established(Spi &spi, const std::string &target, bool read_only)
 	return spi.run("SELECT FROM pfm_migrate.noop_verdict WHERE target OPERATOR(pg_catalog.=) $1"
 	               " AND catalog_key OPERATOR(pg_catalog.=) $2",
 	               {text_param(target), text_param(current.key)}, read_only) == 1;
+}
+
+std::optional<std::string>
+noop_current_for_files(Spi &spi, const std::string &digest, const std::string &version, const std::string &target)
+{
+	if (overlay)
+		return std::nullopt;
+	// (noop_established's test, and file_set_loaded's, in one query: a new session's first
+	// reads of these tables are most of its cost)
+	std::uint64_t n = spi.run(
+		"SELECT coalesce((SELECT pg_catalog.string_agg(v.version_num, ',' ORDER BY v.version_num COLLATE pg_catalog.\"C\")"
+		"                   FROM pfm_migrate.version v), 'base')"
+		"  FROM pfm_migrate.catalog_generation g, pg_catalog.pg_extension e"
+		" WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
+		"   AND NOT pfm_migrate.written_by_current_transaction(g.xmin)"
+		"   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)"
+		"   AND EXISTS (SELECT FROM pfm_migrate.noop_verdict nv WHERE nv.target OPERATOR(pg_catalog.=) $3"
+		"                 AND nv.catalog_key OPERATOR(pg_catalog.=) (" PFM_GENERATION_KEY_SQL
+		"                     OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) e.extversion))",
+		{text_param(digest), text_param(version), text_param(target)}, true);
+	if (n != 1)
+		return std::nullopt;
+	return spi.row(0).text_or(1, "base");
 }
 
 void

@@ -85,6 +85,12 @@ has_noop_verdict(core::Direction direction, const std::string &target)
 	return direction == core::Direction::upgrade && (target == "head" || target == "heads");
 }
 void establish_noop(Spi &spi, const std::string &target, const CatalogState &state);
+// The current revision(s) as pfm_current() joins them ('base' for none) when the files that
+// hash to `digest` are exactly what is registered, the extension is at `version`, and
+// pfm_upgrade(target) is established as a no-op (noop_established); nothing otherwise. One
+// query. Needs SELECT on the catalog tables (the deploy role's).
+std::optional<std::string> noop_current_for_files(Spi &spi, const std::string &digest, const std::string &version,
+                                                  const std::string &target);
 
 // pfm_migrate.status_verdict (0.2.0): the part of pfm_status() that depends only on the
 // catalog content a key covers (revisions and applied), as a full computation found it.

@@ -100,6 +100,8 @@ INSERT INTO expect VALUES
  ('pfm_migrate.remember_file_set(text,integer)',
   $$SELECT pfm_migrate.remember_file_set('d', 3)$$,                                    'ok', '42501', '42501'),
  ('pfm_migrate.file_set_loaded(text)', $$SELECT pfm_migrate.file_set_loaded('d')$$,   'ok', '42501', '42501'),
+ ('pfm_migrate.noop_current(text,text,boolean)',
+  $$SELECT pfm_migrate.noop_current('d', 'head', true)$$,                              'ok', '42501', '42501'),
  ('pfm_migrate.release_migration_lock()', $$SELECT pfm_migrate.release_migration_lock()$$, 'ok', '42501', '42501'),
  ('pfm_migrate.wait_for_migration_lock()', $$CALL pfm_migrate.wait_for_migration_lock()$$, '25001', '42501', '42501');
 

@@ -64,3 +64,14 @@ prove:
 .PHONY: deb
 deb:
 	scripts/build-deb.sh
+
+# scripts/deploy.sh's compiled fast path (src/client/deploy_fast.cpp): a libpq client, not part
+# of the module; deploy.sh uses it when it is built. libstdc++ is linked in statically: one
+# shared library less to load per deploy command.
+PFM_CLIENT  = bin/pfm_deploy_fast
+all: $(PFM_CLIENT)
+$(PFM_CLIENT): src/client/deploy_fast.cpp
+	@mkdir -p bin
+	$(CXX) -std=c++17 -O2 -Wall -Wextra $(COPT) -I$(shell $(PG_CONFIG) --includedir) -o $@ $< \
+		-L$(shell $(PG_CONFIG) --libdir) -lpq -pthread -static-libstdc++ -static-libgcc
+EXTRA_CLEAN += bin

@@ -37,6 +37,8 @@
 # MIGRATIONS_DIR (default ./migrations; from the repository root, examples/pfm/migrations),
 # BACKUP_DIR (default ./backups). PFM_FILE_DIGEST=off sends every file every time;
 # PFM_FILE_CACHE=off hashes them every time (no local digest cache; see pfm_files_digest).
+# migrate, plan and health with nothing to do are answered by the compiled client
+# bin/pfm_deploy_fast when make has built it (below); PFM_FAST_CLIENT=off: by this script.
 #
 # Exit codes: 0 done / healthy; 1 usage or environment error (bad arguments, no migrations,
 # cannot connect); 2 a migration, a file or the plan failed, nothing was applied (the
@@ -62,6 +64,35 @@ if [ -z "${PFM_ROOT:-}" ]; then
 	pfm_abs_dir PFM_ROOT "$PFM_ROOT/.."
 fi
 EX_USAGE=1 EX_FAILED=2 EX_UNHEALTHY=3 EX_BACKUP=4 EX_LINT=5
+
+# pfm_migrations_dir: MIGRATIONS_DIR (default ./migrations; from the repository root,
+# examples/pfm/migrations) made absolute; fails with 1 when it is no directory, 2 when it
+# cannot be entered.
+pfm_migrations_dir() {
+	if [ -z "${MIGRATIONS_DIR:-}" ]; then
+		MIGRATIONS_DIR=./migrations
+		local here root
+		if [ ! -d "$MIGRATIONS_DIR" ] && pfm_abs_dir here . -P && pfm_abs_dir root "$PFM_ROOT" -P && [ "$here" = "$root" ]; then
+			MIGRATIONS_DIR=$PFM_ROOT/examples/pfm/migrations
+		fi
+	fi
+	[ -d "$MIGRATIONS_DIR" ] || return 1
+	pfm_abs_dir MIGRATIONS_DIR "$MIGRATIONS_DIR" || return 2
+}
+# migrate, plan and health, the commands a pipeline runs on every deploy, are first offered
+# to the compiled client bin/pfm_deploy_fast when it is built (make builds it with the
+# module): it answers the plain case (the cached digest still holds for the files, the
+# database holds exactly them, nothing is to run) as this script would, in about the time of
+# one psql call, and hands every other case back to this script (PFM_FAST_CLIENT=off),
+# having changed nothing; the script then runs the whole command. PFM_FAST_CLIENT=off: never.
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${PFM_FAST_CLIENT:-on}" != off ] && [ "${PFM_FILE_DIGEST:-on}" != off ] &&
+	[ "${PFM_FILE_CACHE:-on}" != off ] && [ -x "$PFM_ROOT/bin/pfm_deploy_fast" ]; then
+	case ${1:-} in
+	migrate | plan | health)
+		if pfm_migrations_dir; then exec "$PFM_ROOT/bin/pfm_deploy_fast" "$BASH" "${BASH_SOURCE[0]}" "$MIGRATIONS_DIR" "$@"; fi
+		;;
+	esac
+fi
 US=$'\x1f' # field separator for psql -A output: not whitespace, so empty fields survive `read`
 
 say() { printf '%s\n' "$*"; }
@@ -169,19 +200,14 @@ pfm_query() {
 }
 
 MIGRATION_FILES=() MIGRATION_NAMES=() MIGRATION_FILES_LISTED=1
-# pfm_find_migrations [--dir-only]: sets MIGRATIONS_DIR and lists its files (below); with
-# --dir-only, leaves that to pfm_session, which lists them only when it sends them (a
-# command whose files the database already holds never needs the list).
+# pfm_find_migrations [--dir-only]: sets MIGRATIONS_DIR (pfm_migrations_dir, above) and lists
+# its files (below); with --dir-only, leaves that to pfm_session, which lists them only when
+# it sends them (a command whose files the database already holds never needs the list).
 pfm_find_migrations() {
-	if [ -z "${MIGRATIONS_DIR:-}" ]; then
-		MIGRATIONS_DIR=./migrations
-		local here root
-		if [ ! -d "$MIGRATIONS_DIR" ] && pfm_abs_dir here . -P && pfm_abs_dir root "$PFM_ROOT" -P && [ "$here" = "$root" ]; then
-			MIGRATIONS_DIR=$PFM_ROOT/examples/pfm/migrations
-		fi
-	fi
-	[ -d "$MIGRATIONS_DIR" ] || fail $EX_USAGE "no migrations directory '$MIGRATIONS_DIR' (set MIGRATIONS_DIR)"
-	pfm_abs_dir MIGRATIONS_DIR "$MIGRATIONS_DIR" || fail $EX_USAGE "cannot enter the migrations directory '$MIGRATIONS_DIR'"
+	local rc=0
+	pfm_migrations_dir || rc=$?
+	[ $rc != 1 ] || fail $EX_USAGE "no migrations directory '$MIGRATIONS_DIR' (set MIGRATIONS_DIR)"
+	[ $rc != 2 ] || fail $EX_USAGE "cannot enter the migrations directory '$MIGRATIONS_DIR'"
 	MIGRATION_FILES=() MIGRATION_NAMES=() MIGRATION_FILES_LISTED=0
 	[ "${1:-}" = --dir-only ] || pfm_list_migrations
 }

@@ -581,3 +581,85 @@ rm -f "$cache_file"
 run env PFM_FILE_CACHE=off MIGRATIONS_DIR="$C/migrations" DATABASE_URL="$(url dg_cache)" "$DEPLOY" migrate
 out_has "nothing to apply" "digest cache: PFM_FILE_CACHE=off"
 [ ! -e "$cache_file" ] && ok "digest cache: PFM_FILE_CACHE=off writes no cache file" || not_ok "digest cache: PFM_FILE_CACHE=off writes no cache file"
+
+# ---- the compiled client (bin/pfm_deploy_fast): the plain case without psql ---------------
+# Each command runs as the script alone runs it (PFM_FAST_CLIENT=off) and with the client, on
+# the same database: the same output and exit status. psql is counted through a shim in PATH:
+# the client never runs it, the script always does (so a count above 0 is a hand-over).
+F=$WORK/fastclient
+copy_examples "$F/migrations"
+mkdir -p "$F/bin"
+printf '#!/bin/sh\necho x >>"%s"\nexec "%s" "$@"\n' "$F/psqls" "$(command -v psql)" >"$F/bin/psql"
+chmod +x "$F/bin/psql"
+newdb dg_client
+[ -x "$PFM_ROOT/bin/pfm_deploy_fast" ] && ok "fast client: built with the module (make)" ||
+	not_ok "fast client: built with the module (make)"
+psqls() { [ -f "$F/psqls" ] && wc -l <"$F/psqls" || echo 0; }
+fast() { env MIGRATIONS_DIR="$F/migrations" DATABASE_URL="${FAST_URL:-$(url dg_client)}" PATH="$F/bin:$PATH" "$DEPLOY" "$@"; }
+# same DESC CMD...: the command with the client, then by the script alone; compares them.
+# Leaves the client's run in OUT/RC and the psql processes it started in PSQLS.
+same() {
+	local desc=$1 fast_out fast_rc before
+	shift
+	before=$(psqls)
+	run fast "$@"
+	PSQLS=$(($(psqls) - before)) fast_out=$OUT fast_rc=$RC
+	run env PFM_FAST_CLIENT=off MIGRATIONS_DIR="$F/migrations" DATABASE_URL="${FAST_URL:-$(url dg_client)}" "$DEPLOY" "$@"
+	is "$fast_out (exit $fast_rc)" "$OUT (exit $RC)" "fast client: $desc: the script's own output and exit status"
+	OUT=$fast_out RC=$fast_rc
+}
+run fast migrate
+rc_is 0 "fast client: the first migrate (handed over: no digest cached yet)"
+sleep 2.1 # (files written less than 2 s before they were hashed are not cached)
+run fast migrate
+for cmd in migrate plan health; do
+	same "$cmd at head" "$cmd"
+	is "$PSQLS" 0 "fast client: $cmd at head runs no psql"
+done
+same "migrate head, named" migrate head
+is "$PSQLS" 0 "fast client: ... runs no psql"
+# heads: no no-op recorded for it yet; the script's no-op records one, then the client answers
+same "migrate heads, the first time" migrate heads
+[ "$PSQLS" -gt 0 ] && ok "fast client: ... is handed over (no recorded no-op for heads)" ||
+	not_ok "fast client: ... is handed over (no recorded no-op for heads)"
+same "migrate heads again" migrate heads
+is "$PSQLS" 0 "fast client: ... runs no psql"
+for args in "migrate --per-revision" "migrate 0003" "plan --trace" "health --db-only" "current"; do
+	# shellcheck disable=SC2086 # (the words of args are the arguments)
+	same "$args (not the client's)" $args
+	[ "$PSQLS" -gt 0 ] && ok "fast client: $args is handed over" || not_ok "fast client: $args is handed over"
+done
+# A revision stamped away from elsewhere: health says so itself; plan and migrate are handed over.
+q dg_client "SELECT pfm_stamp('0004')" >/dev/null
+same "health with a pending revision" health
+rc_is 3 "fast client: ... unhealthy (exit 3)"
+out_has "pending:  1" "fast client: ... one pending"
+is "$PSQLS" 0 "fast client: ... answered by the client"
+same "plan with a pending revision" plan
+out_has "plan: 1 step(s) to head" "fast client: ... shows the step"
+[ "$PSQLS" -gt 0 ] && ok "fast client: ... handed over" || not_ok "fast client: ... handed over"
+run fast migrate
+out_has "applied 1 revision(s)" "fast client: migrate with a pending revision applies it (handed over)"
+same "migrate after it" migrate
+is "$PSQLS" 0 "fast client: ... the move left a no-op record: no psql"
+# A registration from elsewhere: not the files' set any more; the script's load removes it.
+q dg_client "SELECT pfm_register('0099', (SELECT pfm_current()), upgrade => 'SELECT 1')" >/dev/null
+run fast migrate
+out_has "removed revision 0099" "fast client: a revision registered from elsewhere: handed over, the load removes it"
+# An edited file (content only): its ctime says so; handed over, refused like any edit.
+f=$(ls "$F/migrations"/0002_*.sql)
+cp -p "$f" "$F/orig.sql"
+printf -- '-- edited\n' >>"$f"
+before=$(psqls)
+run fast migrate
+rc_is 2 "fast client: an edited applied file is refused (exit 2)"
+out_has "which has been applied" "fast client: ... with the full load's reason"
+[ "$(psqls)" -gt "$before" ] && ok "fast client: ... by the script" || not_ok "fast client: ... by the script"
+cp -p "$F/orig.sql" "$f"
+# No server: the script's own error.
+FAST_URL="postgresql://postgres@/dg_client?host=$WORK/nowhere" same "no server" migrate
+rc_is 1 "fast client: no server: exit 1"
+# Without the extension: the script's first deploy (no error in the server's log either).
+newdb dg_client2
+FAST_URL=$(url dg_client2) same "a database without the extension (plan)" plan
+out_has "plan: 5 step(s) to head" "fast client: ... shows the whole plan"

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # scripts/deploy.sh — deploy the migration files to a PostgreSQL server with pfm_migrate.
 #
 #   scripts/deploy.sh [--no-backup]  plan; when something is pending, backup and migrate; then health
@@ -48,6 +48,13 @@
 #
 # This file is also sourced by scripts/dev.sh for its functions (main runs only when executed).
 set -euo pipefail
+# (#!/bin/bash, not env: one exec less on every command. Where /bin/bash is older than 4.3
+# (macOS), the first bash on PATH runs the script instead.)
+if [ "${BASH_SOURCE[0]}" = "$0" ] && { [ "${BASH_VERSINFO[0]}" -lt 4 ] || { [ "${BASH_VERSINFO[0]}" = 4 ] && [ "${BASH_VERSINFO[1]}" -lt 3 ]; }; } &&
+	[ -z "${PFM_BASH_FROM_PATH:-}" ]; then
+	export PFM_BASH_FROM_PATH=1
+	exec /usr/bin/env bash "$0" "$@"
+fi
 
 # pfm_abs_dir VAR DIR [-P]: DIR as an absolute path (-P: physical, symlinks resolved) into
 # VAR; fails when DIR cannot be entered. No subshell: every process counts in a no-op

@@ -752,6 +752,7 @@ def memory_kb(out):
 # 5. The commands a pipeline runs on every deploy, at head (issue 15)
 
 DEPLOY_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "deploy.sh")
+DEPLOY_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bin", "pfm_deploy_fast")
 
 
 def bench_deploy_noop(server, work, n, runs, dbmate_binary=None):
@@ -775,8 +776,19 @@ def bench_deploy_noop(server, work, n, runs, dbmate_binary=None):
         "migrate": [DEPLOY_SH, "migrate"], "plan": [DEPLOY_SH, "plan"], "health": [DEPLOY_SH, "health"],
     }
     envs = {"migrate_full": dict(env, PFM_FILE_DIGEST="off"), "health_full": dict(env, PFM_FILE_DIGEST="off"),
-            "migrate_nocache": dict(env, PFM_FILE_CACHE="off")}
+            "migrate_nocache": dict(env, PFM_FILE_CACHE="off"), "migrate_script": dict(env, PFM_FAST_CLIENT="off"),
+            "health_script": dict(env, PFM_FAST_CLIENT="off")}
     cmds["migrate_full"], cmds["health_full"], cmds["migrate_nocache"] = cmds["migrate"], cmds["health"], cmds["migrate"]
+    cmds["migrate_script"], cmds["health_script"] = cmds["migrate"], cmds["health"]
+    # The compiled client must answer these itself (it execs its first argument, here
+    # /bin/false, when it hands a command over to the script): else the rows measure the script.
+    time.sleep(2.1)  # (files hashed less than 2 s after they were written are not cached)
+    server.timed([DEPLOY_SH, "migrate"], env=env)
+    for command in ("migrate", "plan", "health"):
+        p = subprocess.run([DEPLOY_CLIENT, "/bin/false", DEPLOY_SH, files, command], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            sys.exit("bench: bin/pfm_deploy_fast did not answer %s itself (exit %d): %s" % (command, p.returncode, p.stdout))
     dbmate = None
     if dbmate_binary:
         server.fresh_db(dbm, extension=False)
@@ -858,6 +870,8 @@ def report_noop_and_probes(noop, probes):
         lines.append("## 5. The commands a pipeline runs on every deploy, at head\n")
         lines.append("%d migration files (section 1's), all applied. Wall time of the whole process, min and "
                      "median of %d interleaved rounds; *× floor* is the min over the floor's min. "
+                     "`migrate`, `plan` and `health` are answered by the compiled client `bin/pfm_deploy_fast` "
+                     "(checked before the rounds); *the script alone* is `PFM_FAST_CLIENT=off`. "
                      "`scripts/deploy.sh` takes the digest of the files from its cache (the files unchanged "
                      "since it hashed them: one `find`) and, when the database holds exactly them, skips "
                      "re-sending them; *no digest cache* (`PFM_FILE_CACHE=off`, as in a fresh checkout) "
@@ -866,6 +880,8 @@ def report_noop_and_probes(noop, probes):
                      % (noop["n"], noop["runs"]))
         names = [("floor", "`psql -c 'SELECT 1'` (the floor)"), ("migrate", "`scripts/deploy.sh migrate`"),
                  ("plan", "`scripts/deploy.sh plan`"), ("health", "`scripts/deploy.sh health`"),
+                 ("migrate_script", "`scripts/deploy.sh migrate`, the script alone"),
+                 ("health_script", "`scripts/deploy.sh health`, the script alone"),
                  ("migrate_nocache", "`scripts/deploy.sh migrate`, no digest cache"),
                  ("migrate_full", "`scripts/deploy.sh migrate`, full load"),
                  ("health_full", "`scripts/deploy.sh health`, full load"),

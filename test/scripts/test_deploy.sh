@@ -656,6 +656,11 @@ rc_is 2 "fast client: an edited applied file is refused (exit 2)"
 out_has "which has been applied" "fast client: ... with the full load's reason"
 [ "$(psqls)" -gt "$before" ] && ok "fast client: ... by the script" || not_ok "fast client: ... by the script"
 cp -p "$F/orig.sql" "$f"
+# The extension's functions not on the search_path: the script cannot call pfm_upgrade; the
+# client does not answer for it either.
+PGOPTIONS="-c search_path=pg_catalog" same "pfm_upgrade not on the search_path" migrate
+[ "$RC" != 0 ] && ok "fast client: ... fails as the script fails" || not_ok "fast client: ... fails as the script fails" "$OUT"
+[ "$PSQLS" -gt 0 ] && ok "fast client: ... handed over" || not_ok "fast client: ... handed over"
 # No server: the script's own error.
 FAST_URL="postgresql://postgres@/dg_client?host=$WORK/nowhere" same "no server" migrate
 rc_is 1 "fast client: no server: exit 1"

@@ -217,9 +217,10 @@ REVOKE ALL ON FUNCTION pfm_migrate.file_set_loaded(text) FROM PUBLIC;
 
 -- What scripts/deploy.sh's compiled client asks first: the current revision(s) ('base' for
 -- none) when those files are what is registered and pfm_upgrade(target) is recorded as a
--- no-op for this very catalog (pfm_migrate.noop_verdict below); NULL otherwise (and, with
--- for_move, where pfm_upgrade would be refused: a standby, a read-only transaction). Reads
--- only, takes no lock.
+-- no-op for this very catalog (pfm_migrate.noop_verdict below); NULL otherwise: also when
+-- the caller's search_path does not find the extension's pfm_upgrade (deploy.sh calls it by
+-- name) and, with for_move, where pfm_upgrade would be refused (a standby, a read-only
+-- transaction). Reads only, takes no lock.
 CREATE FUNCTION pfm_migrate.noop_current(digest text, target text, for_move boolean) RETURNS text
 AS 'MODULE_PATHNAME', 'pfm_noop_current' LANGUAGE C STABLE STRICT;
 REVOKE ALL ON FUNCTION pfm_migrate.noop_current(text, text, boolean) FROM PUBLIC;

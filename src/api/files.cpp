@@ -157,8 +157,9 @@ PFM_SQL_FUNCTION(pfm_file_set_loaded)
 // revision(s) as pfm_current() gives them ('base' for none) when the files that hash to
 // `digest` are exactly what is registered (file_set_loaded) and pfm_upgrade(target) is
 // recorded as a no-op for this very catalog (pfm_migrate.noop_verdict: target head or
-// heads); NULL otherwise, and with for_move where pfm_upgrade(target) would be refused (a
-// standby, a read-only transaction). What deploy.sh's compiled client asks first: NULL sends
+// heads); NULL otherwise, also when the caller's search_path does not find the extension's
+// pfm_upgrade (deploy.sh calls it by name), and with for_move where pfm_upgrade(target)
+// would be refused (a standby, a read-only transaction). What deploy.sh's compiled client asks first: NULL sends
 // it the whole way (the script's). Reads, changes nothing, takes no lock: as pfm_upgrade's
 // own no-op does.
 PFM_SQL_FUNCTION(pfm_noop_current)

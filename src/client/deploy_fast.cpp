@@ -304,12 +304,6 @@ connect()
 	return PQconnectdb("");
 }
 
-const char kUpgradeOnPath[] =
-	" AND coalesce((SELECT p.pronamespace OPERATOR(pg_catalog.=) e.extnamespace"
-	"   FROM pg_catalog.pg_proc p, pg_catalog.pg_extension e"
-	"  WHERE p.oid OPERATOR(pg_catalog.=) pg_catalog.to_regprocedure('pfm_upgrade(text,boolean)')"
-	"    AND e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'), false)";
-
 std::string
 can_call(const char *routine)
 {
@@ -358,10 +352,9 @@ main(int argc, char **argv)
 	PQsetNoticeReceiver(s.conn, on_notice, &s);
 	const bool write = cmd == "migrate";
 	// (asked first, so that a database without the extension, or a role without the grant,
-	// logs no error: the script's full path is theirs. The script calls pfm_upgrade by its
-	// name: the search_path must find the extension's, or the script fails; so must this.)
+	// logs no error: the script's full path is theirs)
 	std::string can = cmd == "health" ? can_call("pfm_migrate.file_set_loaded(text)")
-									  : can_call("pfm_migrate.noop_current(text,text,boolean)") + kUpgradeOnPath;
+									  : can_call("pfm_migrate.noop_current(text,text,boolean)");
 	std::vector<Rows> who = s.run("SELECT pg_catalog.current_database(), current_user, " + can);
 	if (who.size() != 1 || who[0].size() != 1 || who[0][0][2] != "t")
 		give_up();

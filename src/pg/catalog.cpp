@@ -21,7 +21,12 @@
 extern "C" {
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
+#include "utils/lsyscache.h"
 }
 
 namespace pfm::pg {
@@ -520,22 +525,37 @@ noop_current_for_files(Spi &spi, const std::string &digest, const std::string &v
 {
 	if (overlay)
 		return std::nullopt;
-	// (noop_established's test, and file_set_loaded's, in one query: a new session's first
-	// reads of these tables are most of its cost)
+	// the schema of the pfm_upgrade(text, boolean) that the caller's search_path finds
+	std::optional<std::int64_t> upgrade_schema = pg_call([]() -> std::optional<std::int64_t> {
+		Oid argtypes[2] = {TEXTOID, BOOLOID};
+		Oid fn = LookupFuncName(list_make1(makeString(pstrdup("pfm_upgrade"))), 2, argtypes, true);
+		if (!OidIsValid(fn))
+			return std::nullopt;
+		return static_cast<std::int64_t>(get_func_namespace(fn));
+	});
+	if (!upgrade_schema)
+		return std::nullopt;
+	// (noop_established's test and file_set_loaded's: what they read, in one query of
+	// independent parts, compared here. A new session's first reads of these tables, and the
+	// planning of a join of them, are most of what this costs.)
 	std::uint64_t n = spi.run(
-		"SELECT coalesce((SELECT pg_catalog.string_agg(v.version_num, ',' ORDER BY v.version_num COLLATE pg_catalog.\"C\")"
-		"                   FROM pfm_migrate.version v), 'base')"
+		"SELECT " PFM_GENERATION_KEY_SQL ", pfm_migrate.written_by_current_transaction(g.xmin),"
+		"       e.extversion, e.extnamespace::pg_catalog.int8,"
+		"       EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1),"
+		"       (SELECT nv.catalog_key FROM pfm_migrate.noop_verdict nv WHERE nv.target OPERATOR(pg_catalog.=) $2),"
+		"       (SELECT pg_catalog.string_agg(v.version_num, ',' ORDER BY v.version_num COLLATE pg_catalog.\"C\")"
+		"          FROM pfm_migrate.version v)"
 		"  FROM pfm_migrate.catalog_generation g, pg_catalog.pg_extension e"
-		" WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
-		"   AND NOT pfm_migrate.written_by_current_transaction(g.xmin)"
-		"   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)"
-		"   AND EXISTS (SELECT FROM pfm_migrate.noop_verdict nv WHERE nv.target OPERATOR(pg_catalog.=) $3"
-		"                 AND nv.catalog_key OPERATOR(pg_catalog.=) (" PFM_GENERATION_KEY_SQL
-		"                     OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) e.extversion))",
-		{text_param(digest), text_param(version), text_param(target)}, true);
+		" WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate'",
+		{text_param(digest), text_param(target)}, true);
 	if (n != 1)
 		return std::nullopt;
-	return spi.row(0).text_or(1, "base");
+	Row row = spi.row(0);
+	Text extversion = row.text(3), verdict = row.text(6);
+	if (row.boolean(2) || extversion != version || row.int8(4) != upgrade_schema || !row.boolean(5) || !verdict ||
+	    *verdict != row.text_or(1, "") + ":" + *extversion)
+		return std::nullopt;
+	return row.text_or(7, "base");
 }
 
 void

@@ -86,9 +86,10 @@ has_noop_verdict(core::Direction direction, const std::string &target)
 }
 void establish_noop(Spi &spi, const std::string &target, const CatalogState &state);
 // The current revision(s) as pfm_current() joins them ('base' for none) when the files that
-// hash to `digest` are exactly what is registered, the extension is at `version`, and
-// pfm_upgrade(target) is established as a no-op (noop_established); nothing otherwise. One
-// query. Needs SELECT on the catalog tables (the deploy role's).
+// hash to `digest` are exactly what is registered, the extension is at `version`,
+// pfm_upgrade(target) is established as a no-op (noop_established), and the caller's
+// search_path finds the extension's pfm_upgrade (scripts/deploy.sh calls it by name);
+// nothing otherwise. One query. Needs SELECT on the catalog tables (the deploy role's).
 std::optional<std::string> noop_current_for_files(Spi &spi, const std::string &digest, const std::string &version,
                                                   const std::string &target);
 

@@ -97,6 +97,9 @@ SELECT pfm_migrate.noop_current('files-a', 'heads', true) AS current,
        pfm_migrate.noop_current('files-a', 'heads', false) IS NOT DISTINCT FROM pfm_current() AS as_pfm_current,
        pfm_migrate.noop_current('files-b', 'heads', true) IS NULL AS other_files,
        pfm_migrate.noop_current('files-a', 'v1', true) IS NULL AS not_head_or_heads;
+SET search_path = pg_catalog;
+SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NULL AS pfm_upgrade_not_on_the_path;
+RESET search_path;
 BEGIN READ ONLY;
 SELECT pfm_migrate.noop_current('files-a', 'heads', true) IS NULL AS not_for_a_move,
        pfm_migrate.noop_current('files-a', 'heads', false) IS NOT NULL AS for_a_plan;

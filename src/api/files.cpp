@@ -121,21 +121,6 @@ PFM_SQL_FUNCTION(pfm_migration_file)
 	return text_datum(core::format_migration_file(f, leading_comment(content)));
 }
 
-namespace {
-
-// Whether the migration files that hash to `digest` are exactly what is registered, with the
-// extension at this library's own version (see file_set_loaded). One catalog read.
-bool
-file_set_holds(Spi &spi, const std::string &digest)
-{
-	return spi.run("SELECT FROM pg_catalog.pg_extension e"
-	               " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
-	               "   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)",
-	               {text_param(digest), text_param(std::string(PFM_EXTENSION_VERSION))}, true) == 1;
-}
-
-}  // namespace
-
 // pfm_migrate.file_set_loaded(digest text): whether the migration files that hash to
 // `digest` are exactly what is registered (loading them again would change nothing), with the
 // extension at this library's own version: otherwise an update is due, which only the full
@@ -147,7 +132,10 @@ PFM_SQL_FUNCTION(pfm_file_set_loaded)
 	bool loaded;
 	{
 		Spi spi;
-		loaded = file_set_holds(spi, digest);
+		loaded = spi.run("SELECT FROM pg_catalog.pg_extension e"
+		                 " WHERE e.extname OPERATOR(pg_catalog.=) 'pfm_migrate' AND e.extversion OPERATOR(pg_catalog.=) $2"
+		                 "   AND EXISTS (SELECT FROM pfm_migrate.file_set f WHERE f.digest OPERATOR(pg_catalog.=) $1)",
+		                 {text_param(digest), text_param(std::string(PFM_EXTENSION_VERSION))}, true) == 1;
 		spi.finish();
 	}
 	PG_RETURN_BOOL(loaded);
@@ -157,11 +145,11 @@ PFM_SQL_FUNCTION(pfm_file_set_loaded)
 // revision(s) as pfm_current() gives them ('base' for none) when the files that hash to
 // `digest` are exactly what is registered (file_set_loaded) and pfm_upgrade(target) is
 // recorded as a no-op for this very catalog (pfm_migrate.noop_verdict: target head or
-// heads); NULL otherwise, also when the caller's search_path does not find the extension's
-// pfm_upgrade (deploy.sh calls it by name), and with for_move where pfm_upgrade(target)
-// would be refused (a standby, a read-only transaction). What deploy.sh's compiled client asks first: NULL sends
-// it the whole way (the script's). Reads, changes nothing, takes no lock: as pfm_upgrade's
-// own no-op does.
+// heads). NULL otherwise; also when the caller's search_path does not find the extension's
+// pfm_upgrade (deploy.sh calls it by name), and, with for_move, where pfm_upgrade(target)
+// would be refused (a standby, a read-only transaction). What deploy.sh's compiled client
+// asks: NULL hands the command to the script. Reads only and takes no lock, as
+// pfm_upgrade's own no-op.
 PFM_SQL_FUNCTION(pfm_noop_current)
 {
 	std::string digest = required_text(fcinfo, 0, "digest");

@@ -343,12 +343,11 @@ main(int argc, char **argv)
 	// The files are examined while the server starts a backend and answers. (Handing over
 	// before the check is done needs no join: exec ends the thread.)
 	bool unchanged = false;
-	std::thread check([&] { unchanged = files_unchanged(dir, since); });
-	auto give_up = [&] { s.give_up(); };
+	std::thread examine([&] { unchanged = files_unchanged(dir, since); });
 
 	s.conn = connect();
 	if (PQstatus(s.conn) != CONNECTION_OK)
-		give_up();
+		s.give_up();
 	PQsetNoticeReceiver(s.conn, on_notice, &s);
 	const bool write = cmd == "migrate";
 	// (asked first, so that a database without the extension, or a role without the grant,
@@ -357,7 +356,7 @@ main(int argc, char **argv)
 									  : can_call("pfm_migrate.noop_current(text,text,boolean)");
 	std::vector<Rows> who = s.run("SELECT pg_catalog.current_database(), current_user, " + can);
 	if (who.size() != 1 || who[0].size() != 1 || who[0][0][2] != "t")
-		give_up();
+		s.give_up();
 	const std::string db = who[0][0][0];
 	const std::string loaded = "pfm_migrate.file_set_loaded(" + s.literal(digest) + ")";
 
@@ -365,18 +364,14 @@ main(int argc, char **argv)
 	int rc = 0;
 	if (cmd == "health") {
 		// (pfm_status() and pfm_check() are not computed for another file set)
-		std::vector<Rows> r = s.run("BEGIN; SET TRANSACTION READ ONLY; SELECT " + loaded +
-									";"
-									" SELECT coalesce(current, 'base'), coalesce(heads, ''), pending, drifted, problems"
-									"   FROM pfm_status() WHERE " +
-									loaded +
-									";"
-									" SELECT severity, coalesce(revision, '-'), problem FROM pfm_check() WHERE " +
-									loaded +
-									";"
-									" ROLLBACK");
-		if (r.size() != 6 || r[2].size() != 1 || r[2][0][0] != "t")
-			give_up();
+		const std::string status = "SELECT coalesce(current, 'base'), coalesce(heads, ''), pending, drifted, problems"
+								   "  FROM pfm_status() WHERE " +
+								   loaded;
+		const std::string check = "SELECT severity, coalesce(revision, '-'), problem FROM pfm_check() WHERE " + loaded;
+		std::vector<Rows> r =
+			s.run("BEGIN; SET TRANSACTION READ ONLY; SELECT " + loaded + "; " + status + "; " + check + "; ROLLBACK");
+		if (r.size() != 6 || r[2].size() != 1 || r[2][0][0] != "t" || r[3].size() != 1)
+			s.give_up();
 		std::string pending, drifted, problems;
 		for (auto &row : r[3]) {
 			out += "current:  " + row[0] + "\nheads:    " + row[1] + "\npending:  " + row[2] + "\ndrifted:  " + row[3] +
@@ -388,9 +383,9 @@ main(int argc, char **argv)
 			for (int i = 0; i < 2; ++i)
 				for (unsigned char c : row[i])
 					if (c >= 0x80)
-						give_up();
+						s.give_up();
 			if (row[0].size() > 40 || row[1].size() > 40)
-				give_up();
+				s.give_up();
 			char line[100];
 			std::snprintf(line, sizeof line, "  %-8s %-14s ", row[0].c_str(), row[1].c_str());
 			out += line + row[2] + "\n";
@@ -404,15 +399,15 @@ main(int argc, char **argv)
 		std::vector<Rows> r = s.run("SELECT pfm_migrate.noop_current(" + s.literal(digest) + ", " + s.literal(target) +
 									(write ? ", true)" : ", false)"));
 		if (r.size() != 1 || r[0].size() != 1 || r[0][0][0].empty())
-			give_up();
+			s.give_up();
 		if (write)
 			out = "nothing to apply to " + db + ": current revision: " + r[0][0][0] + " (target " + target + ")\n";
 		else
 			out = "plan: 0 step(s) to " + target + " in " + db + "\n";
 	}
-	check.join();
+	examine.join();
 	if (!unchanged || !s.notices.empty())
-		give_up();
+		s.give_up();
 	PQfinish(s.conn);
 	s.conn = nullptr;
 	std::fwrite(out.data(), 1, out.size(), stdout);

@@ -239,9 +239,16 @@ struct CatalogKey {
 	bool image_readable, image_writable;      // pfm_migrate.catalog_image
 };
 
-// The key's first part, from the catalog_generation row g (the extension's version follows).
+// The key's first part, from the catalog_generation row g, selected as text; key_of adds the
+// extension's version.
 #define PFM_GENERATION_KEY_SQL \
 	"g.xmin::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) g.generation::pg_catalog.text"
+
+std::string
+key_of(const std::string &generation, const Text &extension_version)
+{
+	return generation + ":" + extension_version.value_or("");
+}
 
 CatalogKey
 read_catalog_key(Spi &spi, bool read_only)
@@ -264,7 +271,7 @@ read_catalog_key(Spi &spi, bool read_only)
 	CatalogKey k{{},           version_from_text(version_text), row.boolean(4), row.boolean(5), row.boolean(6),
 	             row.boolean(7), row.boolean(8),                  row.boolean(9)};
 	if (!row.boolean(2))
-		k.key = row.text_or(1, "") + ":" + version_text.value_or("");
+		k.key = key_of(row.text_or(1, ""), version_text);
 	return k;
 }
 
@@ -553,7 +560,7 @@ noop_current_for_files(Spi &spi, const std::string &digest, const std::string &v
 	Row row = spi.row(0);
 	Text extversion = row.text(3), verdict = row.text(6);
 	if (row.boolean(2) || extversion != version || row.int8(4) != upgrade_schema || !row.boolean(5) || !verdict ||
-	    *verdict != row.text_or(1, "") + ":" + *extversion)
+	    *verdict != key_of(row.text_or(1, ""), extversion))
 		return std::nullopt;
 	return row.text_or(7, "base");
 }

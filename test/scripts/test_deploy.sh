@@ -624,6 +624,26 @@ same "migrate heads, the first time" migrate heads
 	not_ok "fast client: ... is handed over (no recorded no-op for heads)"
 same "migrate heads again" migrate heads
 is "$PSQLS" 0 "fast client: ... runs no psql"
+# A no-op takes no lock (as pfm_upgrade's own no-op): it answers while another session holds
+# the migration lock; the script alone would wait for it.
+psql -X -q -h "$SOCK" -U postgres -d dg_client -c "CALL pfm_migrate.wait_for_migration_lock()" -c "SELECT pg_sleep(30)" \
+	>/dev/null 2>&1 &
+holder=$!
+held="SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = 'dg_client')"
+for _ in $(seq 1 100); do
+	[ "$(q dg_client "$held")" -gt 0 ] && break
+	sleep 0.05
+done
+is "$(q dg_client "$held")" 1 "fast client: another session holds the migration lock"
+before=$(psqls)
+run timeout 10 env MIGRATIONS_DIR="$F/migrations" DATABASE_URL="$(url dg_client)" PATH="$F/bin:$PATH" "$DEPLOY" migrate
+rc_is 0 "fast client: ... a no-op migrate answers meanwhile (exit 0, within 10 s)"
+out_has "nothing to apply to dg_client" "fast client: ... nothing to apply"
+is "$(($(psqls) - before))" 0 "fast client: ... answered by the client"
+q dg_client "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = 'dg_client')" >/dev/null
+wait "$holder" 2>/dev/null || true
 for args in "migrate --per-revision" "migrate 0003" "plan --trace" "health --db-only" "current"; do
 	# shellcheck disable=SC2086 # (the words of args are the arguments)
 	same "$args (not the client's)" $args

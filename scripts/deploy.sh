@@ -634,7 +634,9 @@ pfm_move_sql() { # DIRECTION(upgrade|downgrade): into MOVE_SQL
 	# pfm_status() its answer, for the first health probe; after a move to head or heads, the
 	# no-op pfm_upgrade that then follows also records that it is a no-op and the catalog
 	# image, for the next deploy's first call. With the migration lock still held, nothing
-	# can have become pending meanwhile.)
+	# can have become pending meanwhile. The atomic move's commit records all that itself,
+	# so this finds it done; the registration committed before CALL pfm_deploy does not
+	# record, since the procedure records for the catalog it leaves.)
 	local after="SELECT count(*) AS pfm_status_rows FROM pfm_status() \gset"
 	if [ "$1" = upgrade ] && { [ "$MOVE_TARGET" = head ] || [ "$MOVE_TARGET" = heads ]; }; then
 		after="SELECT count(*) AS pfm_noop_rows FROM pfm_upgrade(:'target'::text) \gset"
@@ -653,6 +655,7 @@ SELECT count(*) AS pfm_steps,
 \endif
 \if :pfm_per_revision
 SELECT 'mode', 'per-revision', :'pfm_nontx', :pfm_steps;
+SET LOCAL pfm_migrate.record_at_commit = off;
 COMMIT;
 CALL $procedure(:'target'::text);
 \else

@@ -4,6 +4,11 @@
 -- After every change that matters, a call is compared with the full computation (a role
 -- that may not read the record), before and after the record is written.
 CREATE EXTENSION pfm_migrate;
+-- (These are the calls that record on demand: the recording a changing transaction's
+-- commit does, tested in sql/15_record_at_commit.sql, is off in this database meanwhile.)
+SELECT current_database() AS dbname \gset
+ALTER DATABASE :"dbname" SET pfm_migrate.record_at_commit = off;
+SET pfm_migrate.record_at_commit = off;
 \set VERBOSITY terse
 SELECT provolatile FROM pg_proc WHERE oid = 'pfm_status()'::regprocedure;
 
@@ -244,3 +249,4 @@ DROP ROLE pfm_status_full;
 DROP ROLE pfm_status_monitor;
 DROP TABLE dup;
 DROP EXTENSION pfm_migrate;
+ALTER DATABASE :"dbname" RESET pfm_migrate.record_at_commit;

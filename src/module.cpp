@@ -3,6 +3,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
+#include "pg/commit_record.hpp"
 #include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
 #include "pg/settings.hpp"
@@ -36,9 +37,13 @@ namespace {
 void
 on_transaction_event(XactEvent event, void *)
 {
+	if (event == XACT_EVENT_PRE_COMMIT)
+		pfm::pg::record_committing_catalog();
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
-	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)
+	    event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT) {
 		pfm::pg::file_overlay_transaction_end();
+		pfm::pg::commit_record_transaction_end();
+	}
 	if (event == XACT_EVENT_ABORT)
 		pfm::pg::release_session_locks_on_abort();
 }
@@ -78,6 +83,13 @@ _PG_init(void)
 	                        "Doubles after each retry, with jitter, up to 16 times this value and at most 30 s.",
 	                        &pfm::pg::lock_retry_delay_ms, 1000, 0, 3600 * 1000, PGC_USERSET, GUC_UNIT_MS, nullptr,
 	                        nullptr, nullptr);
+	DefineCustomBoolVariable("pfm_migrate.record_at_commit",
+	                         "Records, as a transaction that changed the migration catalog commits, what the next "
+	                         "sessions' first calls read instead of the whole catalog.",
+	                         "pfm_status()'s verdict, the catalog image and whether pfm_upgrade('head') and ('heads') "
+	                         "are no-ops, for a change made by pfm_upgrade, pfm_downgrade, pfm_stamp, pfm_register, "
+	                         "pfm_unregister or loading files. Off: the next session's first call computes in full.",
+	                         &pfm::pg::record_at_commit, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable("pfm_migrate.log_statements", "Emits a NOTICE for every migration statement as it runs.",
 	                         nullptr, &pfm::pg::log_statements, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000

@@ -14,6 +14,7 @@
 #include "core/sql_text.hpp"
 #include "core/text.hpp"
 #include "pg/boundary.hpp"
+#include "pg/commit_record.hpp"
 
 #include <malloc.h>
 #include <sys/mman.h>
@@ -250,6 +251,8 @@ key_of(const std::string &generation, const Text &extension_version)
 	return generation + ":" + extension_version.value_or("");
 }
 
+bool own_change_keyed = false;  // an OwnChangeKeyed is alive
+
 CatalogKey
 read_catalog_key(Spi &spi, bool read_only)
 {
@@ -270,7 +273,7 @@ read_catalog_key(Spi &spi, bool read_only)
 	Text version_text = row.text(3);
 	CatalogKey k{{},           version_from_text(version_text), row.boolean(4), row.boolean(5), row.boolean(6),
 	             row.boolean(7), row.boolean(8),                  row.boolean(9)};
-	if (!row.boolean(2))
+	if (!row.boolean(2) || own_change_keyed)
 		k.key = key_of(row.text_or(1, ""), version_text);
 	return k;
 }
@@ -415,6 +418,16 @@ struct OverlayState {
 std::unique_ptr<OverlayState> overlay;
 
 }  // namespace
+
+OwnChangeKeyed::OwnChangeKeyed()
+{
+	own_change_keyed = true;
+}
+
+OwnChangeKeyed::~OwnChangeKeyed()
+{
+	own_change_keyed = false;
+}
 
 void
 set_file_overlay(Spi &spi, FileOverlay files)
@@ -831,6 +844,7 @@ read_revision(Spi &spi, const std::string &id, bool read_only)
 std::string
 insert_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 {
+	catalog_changes_in_transaction();
 	const RevisionSql &sql = revision_sql(version);
 	return written_checksum(spi, sql.insert, revision_params(sql, r), r.revision.id);
 }
@@ -838,6 +852,7 @@ insert_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 std::string
 update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 {
+	catalog_changes_in_transaction();
 	const RevisionSql &sql = revision_sql(version);
 	return written_checksum(spi, sql.update, revision_params(sql, r), r.revision.id);
 }
@@ -845,6 +860,7 @@ update_revision(Spi &spi, CatalogVersion version, const StoredRevision &r)
 void
 delete_revisions(Spi &spi, const std::vector<std::string> &ids)
 {
+	catalog_changes_in_transaction();
 	spi.run("WITH d AS (DELETE FROM pfm_migrate.revisions WHERE revision OPERATOR(pg_catalog.=) ANY ($1)"
 	        "           RETURNING revision, checksum)"
 	        " INSERT INTO pfm_migrate.audit (operation, revision, checksum)"
@@ -933,6 +949,7 @@ record_steps(Spi &spi, core::Direction direction, const std::vector<StepRecord> 
 {
 	if (steps.empty())
 		return;
+	catalog_changes_in_transaction();
 	std::vector<std::string> ids;
 	std::vector<double> durations, finished, attempts;
 	ids.reserve(steps.size());
@@ -1139,6 +1156,7 @@ in_slices(const std::vector<std::string> &ids, Write write)
 void
 record_stamp(Spi &spi, const std::vector<std::string> &unmark, const std::vector<std::string> &mark)
 {
+	catalog_changes_in_transaction();
 	in_slices(unmark, [&](const std::vector<std::string> &slice) {
 		spi.run("WITH u AS (SELECT id, ord FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(id, ord)),"
 		        " d AS (DELETE FROM pfm_migrate.applied a USING u WHERE a.revision OPERATOR(pg_catalog.=) u.id"

@@ -136,6 +136,19 @@ void establish_status(Spi &spi, const CatalogState &state);
 // is a no-op. For a no-op pfm_upgrade at head, and for a procedure's move once it committed.
 void record_for_next_sessions(Spi &spi, const CatalogState &state, const std::string &noop_target = {});
 
+// While one is alive (the recording at commit, src/pg/commit_record.cpp), this transaction's
+// own change of the catalog is read with the key it has once committed: the
+// catalog_generation row version it wrote, which no other transaction can make (the bump
+// runs once per transaction, so the content that key covers is final when the transaction
+// commits; an aborted transaction's key never appears).
+class OwnChangeKeyed {
+public:
+	OwnChangeKeyed();
+	~OwnChangeKeyed();  // (resets a flag; calls no PostgreSQL)
+	OwnChangeKeyed(const OwnChangeKeyed &) = delete;
+	OwnChangeKeyed &operator=(const OwnChangeKeyed &) = delete;
+};
+
 // pfm_preview(): for the rest of the (sub)transaction that sets it, every read of the
 // registered revisions sees `revisions` instead of the catalog's (the file set as if it
 // had been loaded), and pfm_check() reports `missing` (applied revisions with no file).

@@ -11,6 +11,7 @@
 #include "core/planner.hpp"
 #include "core/text.hpp"
 #include "pg/catalog.hpp"
+#include "pg/commit_record.hpp"
 #include "pg/executor.hpp"
 #include "pg/lock_retry.hpp"
 #include "pg/locking.hpp"
@@ -115,6 +116,7 @@ private:
 	void commit()
 	{
 		dirty_ = true;
+		catalog_recorded_by_caller();  // (record_for_next does, once, at the end)
 		spi_.commit();
 		dirty_ = false;
 	}

@@ -648,8 +648,35 @@ def bench_planning(server, sizes, runs_for):
                          "plan_tables_ms": plan_tables["ms"], "plan_recording_ms": recording,
                          "status_cold_ms": status_cold["ms"], "status_warm_ms": median(status),
                          "scan_ms": median(scan), "plan_memory_kb": plan_cold, "status_memory_kb": status_cold})
+            if shape == "linear, applied":
+                rows[-1]["direct"] = bench_direct_change(server, db, runs)
     server.drop_db(db)
     return rows
+
+
+def bench_direct_change(server, db, runs):
+    """A change made by a statement of the user's own (autocommit) transaction: the last
+    revision reverted, then applied again by pfm_upgrade('head'). Its wall time (the commit
+    included) and the next new session's first pfm_status() and no-op pfm_upgrade('head'),
+    with pfm_migrate.record_at_commit off (that first call computes in full) and on (the
+    commit recorded for it). Medians over `runs` changes each."""
+    out = {}
+    for setting in ("off", "on"):
+        apply_ms, status_ms, noop_ms = [], [], []
+        for _ in range(runs):
+            for first_call, times in ((STATUS_SQL, status_ms), ("SELECT count(*) FROM pfm_upgrade('head')", noop_ms)):
+                conn = server.connect(db)
+                with conn.cursor() as cur:
+                    cur.execute("SET client_min_messages = warning")
+                    cur.execute("SET pfm_migrate.record_at_commit = " + setting)
+                    cur.execute("SELECT count(*) FROM pfm_downgrade('-1')")
+                    start = time.perf_counter()
+                    cur.execute("SELECT count(*) FROM pfm_upgrade('head')")
+                    apply_ms.append((time.perf_counter() - start) * 1000.0)
+                conn.close()
+                times.append(cold_ms(server, db, first_call, 1))
+        out[setting] = {"apply_ms": median(apply_ms), "status_ms": median(status_ms), "noop_ms": median(noop_ms)}
+    return out
 
 
 def planning_lines(planning):
@@ -695,6 +722,23 @@ def planning_lines(planning):
     lines.append(table(["graph", "revisions", "first call", "VmRSS before", "after", "growth", "VmHWM",
                         "private", "shared"], rows))
     lines.append("")
+    direct = [p for p in planning if "direct" in p]
+    if direct:
+        lines.append("After a change made by a statement of the user's own transaction (*linear, applied*: the "
+                     "last revision reverted, then `SELECT count(*) FROM pfm_upgrade('head')` in autocommit), "
+                     "with `pfm_migrate.record_at_commit` off and on: that statement's wall time as the client "
+                     "sees it (its commit included), and the next new session's first call, server time, "
+                     "medians.\n")
+        rows = []
+        for p in direct:
+            for setting in ("off", "on"):
+                d = p["direct"][setting]
+                rows.append([p["n"], setting, fmt_ms(d["apply_ms"]), fmt_ms(d["status_ms"]), fmt_ms(d["noop_ms"]),
+                             p["runs"]])
+        lines.append(table(["revisions", "record_at_commit", "`pfm_upgrade('head')` applying 1, with its commit",
+                            "next session's first `pfm_status()`", "first no-op `pfm_upgrade('head')`", "runs"],
+                           rows))
+        lines.append("")
     return lines
 
 
